@@ -1,0 +1,91 @@
+# chatrelay - one GNU Makefile (STYLE.md: objects out of tree, -MMD -MP, pkg-config).
+#
+#   make            release build: build/release/chatrelay
+#   make run        install missing deps, build, serve with built-in defaults
+#   make test       install missing deps, ASan/UBSan build, cmocka + pytest
+#   make analyze    gcc -fanalyzer, clang-tidy, cppcheck
+#   make fuzz       libFuzzer targets, bounded run
+#   make SAN=1      sanitizer build into build/asan
+
+PKGS := libevent_core libevent_openssl libevent_pthreads libevent_extra openssl libcrypt sqlite3 \
+	libcurl libcares zlib
+PYTHON ?= /usr/bin/python3
+FUZZ_SECONDS ?= 20
+
+# -Wno-format-truncation: bounded snprintf truncation is the intended behaviour.
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+	-Wcast-qual -Wwrite-strings -Wformat=2 -Wvla -Wimplicit-fallthrough -Werror \
+	-Wno-format-truncation
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(WARN) -g -MMD -MP -pthread
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SAN),1)
+BUILD := build/asan
+OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+BUILD := build/release
+OPT := -O2
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CFLAGS += $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -DCHATRELAY_VERSION='"$(VERSION)"'
+LDFLAGS += $(OPT) -pthread
+LDLIBS += $(PKG_LIBS)
+
+SRCS := $(shell find src -name '*.c' | sort)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+PURE_SRCS := $(wildcard src/core/*.c)
+
+.PHONY: all deps run test unit e2e analyze fuzz bench clean format
+
+all: $(BUILD)/chatrelay
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/chatrelay: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-default build/release/chatrelay
+
+test: deps
+	@$(MAKE) --no-print-directory SAN=1 all unit-bins
+	@$(MAKE) --no-print-directory SAN=1 unit e2e
+
+unit-bins: $(UNIT_BINS)
+
+unit: $(UNIT_BINS)
+	@scripts/run-unit $(UNIT_BINS)
+
+e2e: $(BUILD)/chatrelay
+	CHATRELAY_BIN=$(CURDIR)/$(BUILD)/chatrelay $(PYTHON) -m pytest -q tests/e2e
+
+analyze:
+	@scripts/analyze $(SRCS)
+
+fuzz:
+	@scripts/fuzz $(FUZZ_SECONDS)
+
+format:
+	clang-format -i $(SRCS) $(shell find src -name '*.h') $(UNIT_SRCS) $(FUZZ_SRCS)
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

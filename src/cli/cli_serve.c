@@ -1,0 +1,146 @@
+/*
+ * cli_serve.c - `chatrelay serve`: the start-up order of GEN-5.
+ *
+ * configuration (done by cli_main) -> root check (GEN-3) -> data_dir lock
+ * -> directories (0700, umask 077) -> TLS certificate -> listeners ->
+ * privilege drop -> serve. Exit 2 for configuration problems, 1 for
+ * runtime ones (lock held, bind failure).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/core_conf.h"
+#include "core/core_fs.h"
+#include "core/core_log.h"
+#include "core/core_priv.h"
+#include "http/http_session.h"
+#include "imap/imap_session.h"
+#include "net/net_server.h"
+#include "net/net_tls.h"
+#include "smtp/smtp_session.h"
+
+/* cli_serve_dirs - data_dir and its fixed subdirectories (ARCHITECTURE "Data on disk"). */
+static int
+cli_serve_dirs(const struct conf *conf, char *err, size_t errlen)
+{
+	static const char *const subdirs[] = { "mail", "queue", "tls", "dkim" };
+
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", conf->data_dir, subdirs[i]);
+		if (fs_mkdir_p(path, 0700) < 0) {
+			snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+cli_serve_register_protocols(struct server *srv)
+{
+	server_set_proto(srv, LISTENER_SMTP, &smtp_proto_ops);
+	server_set_proto(srv, LISTENER_SUBMISSION, &smtp_proto_ops);
+	server_set_proto(srv, LISTENER_SUBMISSIONS, &smtp_proto_ops);
+	server_set_proto(srv, LISTENER_IMAP, &imap_proto_ops);
+	server_set_proto(srv, LISTENER_IMAPS, &imap_proto_ops);
+	server_set_proto(srv, LISTENER_HTTP, &http_proto_ops);
+}
+
+/* cli_serve_login_hint - how to log in, for the built-in defaults of `make run`. */
+static void
+cli_serve_login_hint(const struct conf *conf)
+{
+	if (conf->file != NULL)
+		return;
+	log_info("log in with any new address of %ld characters such as abcdefghi@%s and a "
+		"password of at least %ld characters (IMAP %s:%ld, SMTP submission %s:%ld); "
+		"TLS uses a self-signed certificate", conf->username_min_length, conf->mail_domain,
+		conf->password_min_length, conf->listen_address.words[0], conf->imap_port,
+		conf->listen_address.words[0], conf->submission_port);
+}
+
+int
+cli_serve(struct conf *conf)
+{
+	struct server *srv = NULL;
+	struct tls *tls = NULL;
+	struct priv priv;
+	bool is_generated;
+	char err[1024];
+	int lock_fd = -1, rc = CLI_EXIT_RUNTIME;
+
+	umask(077);
+	if (priv_init(&priv, conf->user, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return CLI_EXIT_USAGE;
+	}
+	/* data_dir usually sits in a root-owned parent: create it as root, give it away. */
+	if (fs_mkdir_p(conf->data_dir, 0700) < 0 || priv_give_dir(&priv, conf->data_dir) < 0) {
+		log_error("cannot create data_dir %s: %s", conf->data_dir, strerror(errno));
+		return CLI_EXIT_RUNTIME;
+	}
+	if (priv_assume(&priv) < 0) {
+		log_error("cannot switch to user '%s': %s", priv.name, strerror(errno));
+		return CLI_EXIT_RUNTIME;
+	}
+	lock_fd = fs_lock_dir(conf->data_dir);
+	if (lock_fd < 0) {
+		if (errno == EWOULDBLOCK)
+			log_error("data_dir %s is in use by another chatrelay process", conf->data_dir);
+		else
+			log_error("cannot lock data_dir %s: %s", conf->data_dir, strerror(errno));
+		return CLI_EXIT_RUNTIME;
+	}
+	if (cli_serve_dirs(conf, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (tls_prepare(conf, &is_generated, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	/* Root-only certificate files (e.g. from an ACME client) are read as root. */
+	if (priv_regain(&priv) < 0) {
+		log_error("cannot regain root: %s", strerror(errno));
+		goto out;
+	}
+	tls = tls_new(conf, err, sizeof(err));
+	if (tls == NULL) {
+		log_error("%s", err);
+		rc = CLI_EXIT_USAGE; /* TLS-2: a mismatching key stops the start with exit 2 */
+		goto out;
+	}
+	srv = server_new(conf);
+	if (srv == NULL) {
+		log_error("cannot set up the event loop");
+		tls_free(&tls);
+		goto out;
+	}
+	server_set_tls(srv, tls,
+		is_generated || conf->mail_domain_is_ip || conf->mail_domain_bare[0] == '_');
+	cli_serve_register_protocols(srv);
+	if (server_listen(srv, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (priv_drop(&priv, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	server_log_listeners(srv);
+	cli_serve_login_hint(conf);
+	log_info("chatrelay %s ready", CHATRELAY_VERSION);
+	rc = server_run(srv);
+out:
+	server_free(&srv);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return rc;
+}

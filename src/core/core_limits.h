@@ -1,0 +1,52 @@
+/*
+ * core_limits.h - every input size bound of chatrelay, in one place.
+ *
+ * Each limit names the RFC minimum or the SPEC requirement beside it, so a
+ * reader can see why the number is what it is. Modules include this header
+ * instead of inventing their own constants.
+ */
+#ifndef CHATRELAY_CORE_LIMITS_H
+#define CHATRELAY_CORE_LIMITS_H
+
+/* Configuration file: one line (CONF-2); chatmail.ini lines are short. */
+#define CONF_LINE_MAX 4096
+/* Configuration file as a whole. */
+#define CONF_FILE_MAX (1024 * 1024)
+/* Words of one list value (e.g. listen_address, blocklists). */
+#define CONF_LIST_MAX 1024
+/* Entries of [routes] (CONF-10). */
+#define CONF_ROUTES_MAX 256
+
+/* SMTP command line incl. CRLF: RFC 5321 4.5.3.1.4 says 512, SMTP-2 says 1000. */
+#define SMTP_LINE_MAX 1000
+/* AUTH lines and SASL responses (SMTP-2). */
+#define SMTP_AUTH_LINE_MAX 12288
+
+/* IMAP command line outside literals (IMAP-7). */
+#define IMAP_LINE_MAX 65536
+
+/* Output buffered per connection before reading stops (NET-6: 1..16 MiB). */
+#define NET_OUTPUT_HIGH_WATER (4 * 1024 * 1024)
+/* A client that accepts no data for this long while output is pending (NET-6). */
+#define NET_WRITE_STALL_SECS 120
+/* TLS handshake deadline (TLS-6). */
+#define NET_TLS_HANDSHAKE_SECS 30
+/* Listen backlog. */
+#define NET_LISTEN_BACKLOG 1024
+
+/* HTTP request line + headers (HTTP-1). */
+#define HTTP_HEADERS_MAX (16 * 1024)
+/* POST /new body (REG-1). */
+#define HTTP_NEW_BODY_MAX (64 * 1024)
+
+/* One log line, truncated beyond. */
+#define LOG_LINE_MAX 2048
+
+/* Shutdown (GEN-6): transfers may finish for this long; hard exit after the second. */
+#define SHUTDOWN_DRAIN_SECS 10
+#define SHUTDOWN_MAX_SECS 30
+
+/* Worker threads when threads = 0 picks the CPU count (CONF-9). */
+#define WORKER_THREADS_MAX 64
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * imap_session.c - IMAP session skeleton (IMAP-1, IMAP-4, NET-3..5, GEN-6).
+ *
+ * Reads tagged command lines and answers the commands of the foundation;
+ * others get BAD until the engine lands. Does not touch sockets directly.
+ */
+#include "imap/imap_session.h"
+
+#include <event2/buffer.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/core_conf.h"
+#include "core/core_limits.h"
+#include "core/core_log.h"
+#include "net/net_server.h"
+
+struct imap_session {
+	bool is_logging_out;
+};
+
+/* imap_is_auth_allowed - NET-2. */
+static bool
+imap_is_auth_allowed(const struct conn *c)
+{
+	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
+}
+
+/* imap_capabilities - the pre-auth list of the foundation (subset of IMAP-3 that exists). */
+static const char *
+imap_capabilities(const struct conn *c)
+{
+	if (c->is_tls)
+		return "IMAP4rev1";
+	return imap_is_auth_allowed(c) ? "IMAP4rev1 STARTTLS" : "IMAP4rev1 STARTTLS LOGINDISABLED";
+}
+
+static int
+imap_start(struct conn *c)
+{
+	struct imap_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	c->session = s;
+	conn_set_read_timeout(c, c->srv->conf->imap_login_timeout);
+	conn_printf(c, "* OK [CAPABILITY %s] %s ready.\r\n", imap_capabilities(c),
+		c->srv->conf->hostname);
+	return 0;
+}
+
+/* imap_command - one tagged line; returns false when reading must stop. */
+static bool
+imap_command(struct conn *c, struct imap_session *s, char *line)
+{
+	size_t tlen = strcspn(line, " ");
+	char *cmd = line + tlen;
+	size_t clen;
+
+	if (tlen == 0 || *cmd != ' ') {
+		conn_printf(c, "* BAD Missing tag or command.\r\n");
+		return true;
+	}
+	*cmd++ = '\0';
+	clen = strcspn(cmd, " ");
+	if (clen == 10 && strncasecmp(cmd, "CAPABILITY", 10) == 0) {
+		conn_printf(c, "* CAPABILITY %s\r\n%s OK Capability completed.\r\n",
+			imap_capabilities(c), line);
+	} else if (clen == 4 && strncasecmp(cmd, "NOOP", 4) == 0) {
+		conn_printf(c, "%s OK NOOP completed.\r\n", line);
+	} else if (clen == 6 && strncasecmp(cmd, "LOGOUT", 6) == 0) {
+		conn_printf(c, "* BYE Logging out.\r\n%s OK Logout completed.\r\n", line);
+		s->is_logging_out = true;
+		conn_close(c);
+		return false;
+	} else if (clen == 8 && strncasecmp(cmd, "STARTTLS", 8) == 0) {
+		if (c->is_tls || !c->lst->offers_starttls) {
+			conn_printf(c, "%s BAD TLS is already active.\r\n", line);
+			return true;
+		}
+		conn_printf(c, "%s OK Begin TLS negotiation now.\r\n", line);
+		if (conn_starttls(c) < 0)
+			conn_close(c);
+		return false;
+	} else if ((clen == 5 && strncasecmp(cmd, "LOGIN", 5) == 0) ||
+		   (clen == 12 && strncasecmp(cmd, "AUTHENTICATE", 12) == 0)) {
+		if (!imap_is_auth_allowed(c))
+			conn_printf(c, "%s NO [PRIVACYREQUIRED] Use STARTTLS first.\r\n", line);
+		else
+			conn_printf(c, "%s NO [UNAVAILABLE] Authentication is not available yet.\r\n",
+				line);
+	} else {
+		conn_printf(c, "%s BAD Unknown command.\r\n", line);
+	}
+	return true;
+}
+
+static void
+imap_on_read(struct conn *c)
+{
+	struct imap_session *s = c->session;
+	char line[IMAP_LINE_MAX];
+	size_t len;
+
+	while (!c->is_closing && !c->is_handshaking) {
+		enum conn_line r = conn_read_line(c, line, sizeof(line), &len);
+
+		if (r == CONN_LINE_NEED_MORE)
+			break;
+		if (r == CONN_LINE_TOO_LONG) {
+			conn_printf(c, "* BAD Command line too long.\r\n");
+			continue;
+		}
+		if (!imap_command(c, s, line))
+			break;
+		if (conn_output_len(c) > NET_OUTPUT_HIGH_WATER) {
+			conn_pause_reading(c);
+			break;
+		}
+	}
+}
+
+static void
+imap_on_drain(struct conn *c)
+{
+	if (evbuffer_get_length(conn_input(c)) > 0 && !c->is_handshaking)
+		imap_on_read(c);
+	conn_resume_reading(c);
+}
+
+static void
+imap_on_timeout(struct conn *c)
+{
+	conn_printf(c, "* BYE Autologout; idle for too long.\r\n");
+	conn_close(c);
+}
+
+static void
+imap_on_shutdown(struct conn *c)
+{
+	conn_printf(c, "* BYE Server shutting down.\r\n");
+	conn_close(c);
+}
+
+static void
+imap_on_limit(struct conn *c)
+{
+	conn_printf(c, "* BYE Too many connections.\r\n");
+}
+
+static void
+imap_free_session(struct conn *c)
+{
+	free(c->session);
+	c->session = NULL;
+}
+
+const struct proto_ops imap_proto_ops = {
+	.name = "imap",
+	.start = imap_start,
+	.on_read = imap_on_read,
+	.on_drain = imap_on_drain,
+	.on_tls_ready = NULL,
+	.on_timeout = imap_on_timeout,
+	.on_shutdown = imap_on_shutdown,
+	.on_limit = imap_on_limit,
+	.free_session = imap_free_session,
+};

@@ -1,0 +1,406 @@
+/*
+ * net_conn.c - client connections over libevent bufferevents.
+ *
+ * Plain connections use a socket bufferevent that does not own the fd;
+ * TLS connections (implicit, or after STARTTLS) use an OpenSSL socket
+ * bufferevent that owns fd and SSL. STARTTLS flushes the permission reply,
+ * discards unprocessed input (NET-5), frees the plain bufferevent and
+ * starts the handshake on the same fd. Does not parse any protocol.
+ */
+#include "net/net_conn.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core_limits.h"
+#include "core/core_log.h"
+#include "net/net_server.h"
+
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_write_cb(struct bufferevent *bev, void *arg);
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
+
+/* conn_peer_info - text address, per-client key (IPv4 or IPv6 /64), loopback flag. */
+static void
+conn_peer_info(struct conn *c, const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, c->peer_ip, sizeof(c->peer_ip));
+		snprintf(c->ip_key, sizeof(c->ip_key), "%s", c->peer_ip);
+		c->is_loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+		return;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const uint8_t *b = in6->sin6_addr.s6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			inet_ntop(AF_INET, b + 12, c->peer_ip, sizeof(c->peer_ip));
+			snprintf(c->ip_key, sizeof(c->ip_key), "%s", c->peer_ip);
+			c->is_loopback = b[12] == 127;
+			return;
+		}
+		inet_ntop(AF_INET6, &in6->sin6_addr, c->peer_ip, sizeof(c->peer_ip));
+		snprintf(c->ip_key, sizeof(c->ip_key), "%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", b[0],
+			b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+		c->is_loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+		return;
+	}
+	snprintf(c->peer_ip, sizeof(c->peer_ip), "unknown");
+	snprintf(c->ip_key, sizeof(c->ip_key), "unknown");
+}
+
+static void
+conn_handshake_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	log_write(LOG_LEVEL_INFO, c->id, NULL, "TLS handshake timeout listener=%s", c->lst->name);
+	conn_abort(c);
+}
+
+/* conn_setup_bev - callbacks, write-stall timeout, reading on. */
+static void
+conn_setup_bev(struct conn *c)
+{
+	struct timeval wtv = { NET_WRITE_STALL_SECS, 0 };
+
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_set_timeouts(c->bev, NULL, &wtv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* conn_start_tls_bev - an OpenSSL bufferevent on c->fd in accepting state, handshake timer on. */
+static int
+conn_start_tls_bev(struct conn *c)
+{
+	struct timeval tv = { NET_TLS_HANDSHAKE_SECS, 0 };
+	SSL *ssl = c->srv->tls != NULL ? tls_new_ssl(c->srv->tls, c->lst->alpn) : NULL;
+
+	if (ssl == NULL)
+		return -1;
+	c->bev = bufferevent_openssl_socket_new(c->srv->base, c->fd, ssl,
+		BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		SSL_free(ssl);
+		return -1;
+	}
+	c->is_tls = true;
+	c->is_handshaking = true;
+	c->handshake_timer = evtimer_new(c->srv->base, conn_handshake_timeout_cb, c);
+	if (c->handshake_timer == NULL)
+		return -1;
+	evtimer_add(c->handshake_timer, &tv);
+	conn_setup_bev(c);
+	return 0;
+}
+
+struct conn *
+conn_new(struct server *srv, const struct listener *lst, int fd, const struct sockaddr *sa,
+	int salen)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->srv = srv;
+	c->lst = lst;
+	c->ops = srv->protos[lst->kind];
+	c->fd = fd;
+	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
+		memcpy(&c->peer, sa, (size_t)salen);
+	conn_peer_info(c, sa);
+	server_conn_register(srv, c);
+	if (lst->is_implicit_tls) {
+		if (conn_start_tls_bev(c) < 0)
+			goto fail;
+	} else {
+		c->bev = bufferevent_socket_new(srv->base, fd, 0);
+		if (c->bev == NULL)
+			goto fail;
+		conn_setup_bev(c);
+	}
+	return c;
+fail:
+	conn_free(c);
+	return NULL;
+}
+
+/* conn_begin - the transport is ready: refuse over limit (NET-4) or start the protocol. */
+void
+conn_begin(struct conn *c)
+{
+	if (c->is_over_limit) {
+		if (c->ops->on_limit != NULL)
+			c->ops->on_limit(c);
+		conn_close(c);
+		return;
+	}
+	if (c->ops->start(c) < 0)
+		conn_close(c);
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->session != NULL && c->ops->free_session != NULL)
+		c->ops->free_session(c);
+	if (c->handshake_timer != NULL)
+		event_free(c->handshake_timer);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	/* TLS bufferevents own the fd; plain ones do not. */
+	if (!c->is_tls || c->bev == NULL)
+		close(c->fd);
+	server_conn_unregister(c->srv, c);
+	free(c);
+}
+
+struct evbuffer *
+conn_input(struct conn *c)
+{
+	return bufferevent_get_input(c->bev);
+}
+
+enum conn_line
+conn_read_line(struct conn *c, char *buf, size_t max, size_t *len_r)
+{
+	struct evbuffer *in = conn_input(c);
+	struct evbuffer_ptr eol;
+	size_t avail = evbuffer_get_length(in), n;
+
+	eol = evbuffer_search(in, "\n", 1, NULL);
+	if (c->is_discarding_line) {
+		if (eol.pos < 0) {
+			evbuffer_drain(in, avail);
+			return CONN_LINE_NEED_MORE;
+		}
+		evbuffer_drain(in, (size_t)eol.pos + 1);
+		c->is_discarding_line = false;
+		eol = evbuffer_search(in, "\n", 1, NULL);
+		avail = evbuffer_get_length(in);
+	}
+	if (eol.pos < 0) {
+		if (avail < max)
+			return CONN_LINE_NEED_MORE;
+		evbuffer_drain(in, avail);
+		c->is_discarding_line = true;
+		return CONN_LINE_TOO_LONG;
+	}
+	n = (size_t)eol.pos + 1; /* with the LF */
+	if (n > max) {
+		evbuffer_drain(in, n);
+		return CONN_LINE_TOO_LONG;
+	}
+	evbuffer_remove(in, buf, n);
+	n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	*len_r = n;
+	return CONN_LINE_OK;
+}
+
+size_t
+conn_output_len(struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+void
+conn_write(struct conn *c, const void *data, size_t len)
+{
+	if (c->is_closing && c->bev == NULL)
+		return;
+	bufferevent_write(c->bev, data, len);
+}
+
+void
+conn_printf(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(bufferevent_get_output(c->bev), fmt, ap);
+	va_end(ap);
+}
+
+void
+conn_set_read_timeout(struct conn *c, long secs)
+{
+	struct timeval rtv = { secs, 0 };
+	struct timeval wtv = { NET_WRITE_STALL_SECS, 0 };
+
+	bufferevent_set_timeouts(c->bev, secs > 0 ? &rtv : NULL, &wtv);
+}
+
+void
+conn_pause_reading(struct conn *c)
+{
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+void
+conn_resume_reading(struct conn *c)
+{
+	if (!c->is_closing)
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+/* conn_starttls_switch - the permission reply is flushed: swap to TLS on the same fd. */
+static void
+conn_starttls_switch(struct conn *c)
+{
+	struct bufferevent *plain = c->bev;
+
+	/* NET-5: whatever the client sent before the handshake is discarded. */
+	evbuffer_drain(bufferevent_get_input(plain), evbuffer_get_length(bufferevent_get_input(plain)));
+	bufferevent_free(plain);
+	c->bev = NULL;
+	if (conn_start_tls_bev(c) < 0) {
+		log_write(LOG_LEVEL_WARN, c->id, NULL, "STARTTLS setup failed: %s", tls_describe_error());
+		conn_abort(c);
+	}
+}
+
+int
+conn_starttls(struct conn *c)
+{
+	if (c->is_tls || c->srv->tls == NULL)
+		return -1;
+	c->is_handshaking = true; /* set before the reply flushes: no more commands */
+	bufferevent_disable(c->bev, EV_READ);
+	if (conn_output_len(c) == 0)
+		conn_starttls_switch(c);
+	return 0;
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->is_closing || c->is_handshaking)
+		return;
+	c->ops->on_read(c);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->is_closing) {
+		if (conn_output_len(c) == 0)
+			server_conn_schedule_reap(c->srv, c);
+		return;
+	}
+	if (c->is_handshaking && !c->is_tls) {
+		if (conn_output_len(c) == 0)
+			conn_starttls_switch(c);
+		return;
+	}
+	if (c->ops->on_drain != NULL)
+		c->ops->on_drain(c);
+}
+
+/* conn_handshake_done - TLS is up: implicit TLS starts the protocol, STARTTLS resumes it. */
+static void
+conn_handshake_done(struct conn *c)
+{
+	bool is_implicit = c->lst->is_implicit_tls;
+
+	c->is_handshaking = false;
+	if (c->handshake_timer != NULL) {
+		event_free(c->handshake_timer);
+		c->handshake_timer = NULL;
+	}
+	if (is_implicit) {
+		conn_begin(c);
+		return;
+	}
+	if (c->ops->on_tls_ready != NULL)
+		c->ops->on_tls_ready(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		conn_handshake_done(c);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		if ((what & BEV_EVENT_READING) && !c->is_closing && c->ops->on_timeout != NULL) {
+			c->ops->on_timeout(c);
+			return;
+		}
+		conn_abort(c); /* NET-6: a client that accepts no data */
+		return;
+	}
+	if (c->is_handshaking && c->is_tls && (what & BEV_EVENT_ERROR)) {
+		unsigned long e = bufferevent_get_openssl_error(bev);
+		const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+		/* TLS-6: no protocol reply; the category only, no peer data (LOG-3). */
+		log_write(LOG_LEVEL_INFO, c->id, NULL, "TLS handshake failed: %s listener=%s",
+			reason != NULL ? reason : "connection closed", c->lst->name);
+	}
+	conn_abort(c);
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c->is_closing)
+		return;
+	c->is_closing = true;
+	if (c->bev == NULL || c->is_handshaking || conn_output_len(c) == 0) {
+		server_conn_schedule_reap(c->srv, c);
+		return;
+	}
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+void
+conn_abort(struct conn *c)
+{
+	c->is_closing = true;
+	if (c->bev != NULL)
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	server_conn_schedule_reap(c->srv, c);
+}
+
+struct conn *
+conn_lookup(struct server *srv, uint64_t id)
+{
+	struct conn *c;
+
+	if (srv->conn_hash == NULL)
+		return NULL;
+	for (c = srv->conn_hash[id & (srv->conn_hash_size - 1)]; c != NULL; c = c->hnext)
+		if (c->id == id)
+			return c->is_closing ? NULL : c;
+	return NULL;
+}

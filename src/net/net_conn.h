@@ -1,0 +1,122 @@
+/*
+ * net_conn.h - one client connection, hiding TLS from protocol code.
+ *
+ * A conn owns its bufferevent (a socket one, an OpenSSL one for implicit
+ * TLS, or an OpenSSL filter stacked on the socket after STARTTLS) and the
+ * protocol session attached to it. Protocol code reads lines from
+ * conn_input(), writes with conn_write()/conn_printf(), and asks for TLS with
+ * conn_starttls(). Connections are found by id (conn_lookup), never kept
+ * as raw pointers by anything that completes later.
+ *
+ * Lifetime: conn_close() marks the conn closing; it is freed from the loop
+ * afterwards (never inside its own callback), after pending output is
+ * flushed unless conn_abort() was used. Loop thread only.
+ */
+#ifndef CHATRELAY_NET_CONN_H
+#define CHATRELAY_NET_CONN_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct bufferevent;
+struct evbuffer;
+struct listener;
+struct server;
+struct conn;
+
+/* What a protocol plugs into a connection. */
+struct proto_ops {
+	const char *name;
+	/* start - TCP (or implicit TLS) is up: allocate the session, greet. Returns 0 or -1 (close). */
+	int (*start)(struct conn *c);
+	/* on_read - input arrived. */
+	void (*on_read)(struct conn *c);
+	/* on_drain - the output buffer emptied below the low mark (resume reading, next literal). */
+	void (*on_drain)(struct conn *c);
+	/* on_tls_ready - STARTTLS handshake completed (NULL: nothing to do). */
+	void (*on_tls_ready)(struct conn *c);
+	/* on_timeout - the read timeout expired. */
+	void (*on_timeout)(struct conn *c);
+	/* on_shutdown - server stopping (GEN-6): say goodbye now or when the transfer ends. */
+	void (*on_shutdown)(struct conn *c);
+	/* on_limit - the connection is over a NET-4 limit: send the refusal (then it is closed). */
+	void (*on_limit)(struct conn *c);
+	/* free_session - release c->session (connection going away). */
+	void (*free_session)(struct conn *c);
+};
+
+struct conn {
+	uint64_t id;
+	struct server *srv;           /* borrowed */
+	const struct listener *lst;   /* borrowed */
+	const struct proto_ops *ops;  /* borrowed, static */
+	struct bufferevent *bev;      /* owned; the top of the stack */
+	void *session;                /* owned through ops->free_session */
+	int fd;
+	struct sockaddr_storage peer;
+	char peer_ip[64];             /* text form, for limits and (non-No-Log) logs */
+	char ip_key[64];              /* per-client key: IPv4 address or IPv6 /64 (AUTH-9, NET-4) */
+	bool is_tls;
+	bool is_loopback;
+	bool is_handshaking;
+	bool is_over_limit;
+	bool is_closing;
+	bool is_counted;              /* counted in the server's connection totals */
+	bool is_discarding_line;      /* skipping the rest of an over-long line */
+	struct event *handshake_timer; /* owned, while handshaking */
+	struct conn *next_closing;    /* reaper list */
+	struct conn *hnext;           /* id hash chain */
+	struct conn *prev, *next;     /* all connections */
+};
+
+/* conn_input - the buffered input of the connection. */
+struct evbuffer *conn_input(struct conn *c);
+
+enum conn_line { CONN_LINE_OK, CONN_LINE_NEED_MORE, CONN_LINE_TOO_LONG };
+
+/*
+ * conn_read_line - take one line ending in LF (CRLF or bare LF) from the
+ * input into buf (NUL-terminated, without the line end). A line longer than
+ * max octets including its end gives CONN_LINE_TOO_LONG once; the rest of
+ * it up to the next LF is discarded silently. buf must hold max bytes.
+ */
+enum conn_line conn_read_line(struct conn *c, char *buf, size_t max, size_t *len_r);
+
+/* conn_output_len - bytes queued for the client. */
+size_t conn_output_len(struct conn *c);
+
+/* conn_write - queue bytes for the client. */
+void conn_write(struct conn *c, const void *data, size_t len);
+
+/* conn_printf - queue formatted text (a CRLF is not added). */
+void conn_printf(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* conn_set_read_timeout - idle timeout for input in seconds; 0 disables. */
+void conn_set_read_timeout(struct conn *c, long secs);
+
+/* conn_pause_reading / conn_resume_reading - stop and restart on_read (NET-6 back-pressure). */
+void conn_pause_reading(struct conn *c);
+void conn_resume_reading(struct conn *c);
+
+/*
+ * conn_starttls - switch to TLS in place (NET-5). The reply that allows the
+ * upgrade must already be queued: it is flushed in plaintext, every
+ * unprocessed input byte is discarded, then the handshake starts and
+ * ops->on_tls_ready runs when it completes. Returns 0 or -1 (no TLS: the
+ * caller answers that TLS is unavailable).
+ */
+int conn_starttls(struct conn *c);
+
+/* conn_close - flush pending output, then free the connection from the loop. */
+void conn_close(struct conn *c);
+
+/* conn_abort - free the connection from the loop without flushing. */
+void conn_abort(struct conn *c);
+
+/* conn_lookup - the live connection with this id, or NULL (gone or closing). */
+struct conn *conn_lookup(struct server *srv, uint64_t id);
+
+#endif

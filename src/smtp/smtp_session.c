@@ -1,0 +1,214 @@
+/*
+ * smtp_session.c - SMTP session skeleton (SMTP-1..4, NET-3..5, GEN-6).
+ *
+ * Reads command lines through conn_read_line() and answers the commands of
+ * the foundation; everything else gets 502 until the engine lands.
+ * Does not touch sockets directly.
+ */
+#include "smtp/smtp_session.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+
+#include "core/core_conf.h"
+#include "core/core_limits.h"
+#include "core/core_log.h"
+#include "net/net_server.h"
+
+enum smtp_state { SMTP_STATE_GREETED, SMTP_STATE_HELO, SMTP_STATE_EHLO };
+
+struct smtp_session {
+	enum smtp_state state;
+	bool is_quitting;
+};
+
+static const char *
+smtp_hostname(struct conn *c)
+{
+	return c->srv->conf->hostname;
+}
+
+static bool
+smtp_is_submission(const struct conn *c)
+{
+	return c->lst->kind != LISTENER_SMTP;
+}
+
+/* smtp_is_auth_allowed - NET-2. */
+static bool
+smtp_is_auth_allowed(const struct conn *c)
+{
+	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
+}
+
+static int
+smtp_start(struct conn *c)
+{
+	struct smtp_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	c->session = s;
+	conn_set_read_timeout(c, c->srv->conf->smtp_timeout);
+	conn_printf(c, "220 %s ESMTP\r\n", smtp_hostname(c));
+	log_write(LOG_LEVEL_DEBUG, c->id, NULL, "smtp session started listener=%s", c->lst->name);
+	return 0;
+}
+
+static void
+smtp_ehlo(struct conn *c, struct smtp_session *s)
+{
+	conn_printf(c, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n", smtp_hostname(c),
+		(unsigned long long)c->srv->conf->max_message_size);
+	if (c->lst->offers_starttls && !c->is_tls)
+		conn_printf(c, "250-STARTTLS\r\n");
+	if (smtp_is_submission(c) && smtp_is_auth_allowed(c))
+		conn_printf(c, "250-AUTH PLAIN LOGIN\r\n");
+	conn_printf(c, "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n");
+	s->state = SMTP_STATE_EHLO;
+}
+
+/* smtp_starttls - SMTP-4; returns true when the connection switched to TLS. */
+static bool
+smtp_starttls(struct conn *c, struct smtp_session *s, const char *arg)
+{
+	if (*arg != '\0') {
+		conn_printf(c, "501 5.5.4 Syntax error\r\n");
+		return false;
+	}
+	if (c->is_tls) {
+		conn_printf(c, "503 5.5.1 TLS already active\r\n");
+		return false;
+	}
+	if (!c->lst->offers_starttls || c->srv->tls == NULL) {
+		conn_printf(c, "502 5.5.1 Command not implemented\r\n");
+		return false;
+	}
+	conn_printf(c, "220 2.0.0 Ready to start TLS\r\n");
+	s->state = SMTP_STATE_GREETED;
+	if (conn_starttls(c) < 0) {
+		conn_close(c);
+		return false;
+	}
+	return true;
+}
+
+/* smtp_command - one command line; returns false when reading must stop. */
+static bool
+smtp_command(struct conn *c, struct smtp_session *s, char *line)
+{
+	size_t vlen = strcspn(line, " ");
+	char *arg = line + vlen;
+
+	while (*arg == ' ')
+		arg++;
+	if (vlen == 4 && strncasecmp(line, "EHLO", 4) == 0) {
+		if (*arg == '\0')
+			conn_printf(c, "501 5.5.4 Syntax: EHLO hostname\r\n");
+		else
+			smtp_ehlo(c, s);
+	} else if (vlen == 4 && strncasecmp(line, "HELO", 4) == 0) {
+		if (*arg == '\0') {
+			conn_printf(c, "501 5.5.4 Syntax: EHLO hostname\r\n");
+		} else {
+			conn_printf(c, "250 %s\r\n", smtp_hostname(c));
+			s->state = SMTP_STATE_HELO;
+		}
+	} else if (vlen == 8 && strncasecmp(line, "STARTTLS", 8) == 0) {
+		return !smtp_starttls(c, s, arg);
+	} else if (vlen == 4 && strncasecmp(line, "NOOP", 4) == 0) {
+		conn_printf(c, "250 2.0.0 OK\r\n");
+	} else if (vlen == 4 && strncasecmp(line, "RSET", 4) == 0) {
+		conn_printf(c, "250 2.0.0 OK\r\n");
+	} else if (vlen == 4 && strncasecmp(line, "QUIT", 4) == 0) {
+		conn_printf(c, "221 2.0.0 Bye\r\n");
+		s->is_quitting = true;
+		conn_close(c);
+		return false;
+	} else {
+		conn_printf(c, "502 5.5.1 Command not implemented\r\n");
+	}
+	return true;
+}
+
+static void
+smtp_on_read(struct conn *c)
+{
+	struct smtp_session *s = c->session;
+	char line[SMTP_AUTH_LINE_MAX];
+	size_t len;
+
+	while (!c->is_closing && !c->is_handshaking) {
+		enum conn_line r = conn_read_line(c, line, SMTP_LINE_MAX, &len);
+
+		if (r == CONN_LINE_NEED_MORE)
+			break;
+		if (r == CONN_LINE_TOO_LONG) {
+			conn_printf(c, "500 5.5.2 Line too long\r\n");
+			continue;
+		}
+		if (c->srv->is_shutting_down) {
+			conn_printf(c, "421 4.3.2 %s Service shutting down\r\n", smtp_hostname(c));
+			conn_close(c);
+			break;
+		}
+		if (!smtp_command(c, s, line))
+			break;
+		if (conn_output_len(c) > NET_OUTPUT_HIGH_WATER) {
+			conn_pause_reading(c);
+			break;
+		}
+	}
+}
+
+static void
+smtp_on_drain(struct conn *c)
+{
+	if (evbuffer_get_length(conn_input(c)) > 0 && !c->is_handshaking)
+		smtp_on_read(c);
+	conn_resume_reading(c);
+}
+
+static void
+smtp_on_timeout(struct conn *c)
+{
+	conn_printf(c, "421 4.4.2 %s Timeout\r\n", smtp_hostname(c));
+	conn_close(c);
+}
+
+/* smtp_on_shutdown - GEN-6: a session waiting for a command gets the 421 at once. */
+static void
+smtp_on_shutdown(struct conn *c)
+{
+	conn_printf(c, "421 4.3.2 %s Service shutting down\r\n", smtp_hostname(c));
+	conn_close(c);
+}
+
+static void
+smtp_on_limit(struct conn *c)
+{
+	conn_printf(c, "421 4.7.0 %s Too many connections\r\n", smtp_hostname(c));
+}
+
+static void
+smtp_free_session(struct conn *c)
+{
+	free(c->session);
+	c->session = NULL;
+}
+
+const struct proto_ops smtp_proto_ops = {
+	.name = "smtp",
+	.start = smtp_start,
+	.on_read = smtp_on_read,
+	.on_drain = smtp_on_drain,
+	.on_tls_ready = NULL,
+	.on_timeout = smtp_on_timeout,
+	.on_shutdown = smtp_on_shutdown,
+	.on_limit = smtp_on_limit,
+	.free_session = smtp_free_session,
+};
