@@ -247,9 +247,11 @@ store_mbox_commit_pending(struct store_mailbox *mb, struct store_pending *p)
 	is_done = p->is_done;
 	pthread_mutex_unlock(&mb->qlock);
 	if (!is_done) {
+		/* Load (maybe rebuild) while the batch is still queued, so the scan skips it. */
+		int rc = store_mbox_load(mb, NULL);
 		struct store_pending *batch = store_mbox_take_ready(mb);
 
-		if (store_mbox_commit_batch(mb, batch) < 0) {
+		if (rc < 0 || store_mbox_commit_batch(mb, batch) < 0) {
 			int saved = errno != 0 ? errno : EIO;
 
 			store_mbox_reload(mb);

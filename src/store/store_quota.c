@@ -220,7 +220,8 @@ store_trim_collect(struct store *st, const char *account, char **names, size_t n
 		}
 		store_mailbox_close(&mb);
 	}
-	qsort(v, k, sizeof(*v), store_trim_cmp);
+	if (k > 1)
+		qsort(v, k, sizeof(*v), store_trim_cmp);
 	*v_r = v;
 	*k_r = k;
 	return 0;

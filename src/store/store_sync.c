@@ -238,7 +238,8 @@ store_sync_found(struct store_mailbox *mb, struct store_files *fs, struct store_
 			continue; /* vanished meanwhile: the next scan sees the truth */
 		nf[n++].f = f;
 	}
-	qsort(nf, n, sizeof(*nf), store_newfile_cmp);
+	if (n > 1)
+		qsort(nf, n, sizeof(*nf), store_newfile_cmp);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct store_file *f = nf[i].f;
 		uint32_t flags = f->in_new ? STORE_FLAG_IN_NEW | STORE_FLAG_RECENT :
@@ -290,7 +291,8 @@ store_maildir_scan(struct store_mailbox *mb, struct store_changes *ch, bool forc
 	if (store_files_list(&fs, mb->dir, "cur", false) < 0 ||
 		store_files_list(&fs, mb->dir, "new", true) < 0)
 		goto out;
-	qsort(fs.v, fs.n, sizeof(fs.v[0]), store_file_cmp);
+	if (fs.n > 1)
+		qsort(fs.v, fs.n, sizeof(fs.v[0]), store_file_cmp);
 	if (store_sync_existing(mb, &fs, &se) < 0 || store_sync_found(mb, &fs, &se) < 0 ||
 		store_mbox_commit(mb) < 0)
 		goto out;
