@@ -97,6 +97,7 @@ store_free(struct store **stp)
 	if (st == NULL)
 		return;
 	store_expire_free(st);
+	store_changes_shutdown(st);
 	for (size_t i = 0; i < STORE_BUCKETS; i++) {
 		while (st->mboxes[i] != NULL) {
 			struct store_mailbox *mb = st->mboxes[i];

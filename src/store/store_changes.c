@@ -400,3 +400,19 @@ store_schedule_trims(struct store *st, const struct store_changes *ch)
 		}
 	}
 }
+
+void
+store_changes_shutdown(struct store *st)
+{
+	store_changes_free(&st->orphans);
+	while (st->held != NULL) {
+		struct store_held *h = st->held;
+
+		/* Only reachable when a job is still waiting at shutdown: answer it. */
+		st->held = h->next;
+		if (h->done != NULL)
+			h->done(h->arg, h->requester_id);
+		store_changes_free(&h->ch);
+		free(h);
+	}
+}

@@ -149,6 +149,7 @@ void store_changes_emit(struct store_changes *ch, struct store_mailbox *mb,
 void store_changes_emit_account(struct store *st, struct store_changes *ch, const char *account,
 	const char *mailbox, const char *new_name, enum bus_event_kind kind);
 void store_changes_request_trim(struct store_changes *ch, const char *account);
+void store_changes_shutdown(struct store *st);
 void store_bus_msg_from(struct bus_msg *m, const struct store_index_entry *e);
 
 /* store_quota.c */
