@@ -35,7 +35,8 @@ static const struct {
 int
 store_maildir_make(const char *dir, bool is_folder, bool do_fsync)
 {
-	static const char *const subs[] = { "cur", "new", "tmp" };
+	/* cur/ last: its presence is what marks a complete maildir (store_maildir_exists). */
+	static const char *const subs[] = { "tmp", "new", "cur" };
 	char p[STORE_PATH_MAX];
 
 	if (fs_mkdir_p(dir, 0700) < 0)
