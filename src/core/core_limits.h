@@ -69,7 +69,7 @@
 #define STORE_TMP_MAX_AGE (36L * 3600)
 /* Mailboxes per account (LIST, quota scans). */
 #define STORE_MAILBOXES_MAX 10000
-/* Messages one IMAP command may name in a copy/flag/expunge batch before the caller splits. */
-#define STORE_BATCH_MAX 100000
+/* Unreferenced mailboxes whose index stays cached in memory (deliveries skip re-reading it). */
+#define STORE_MAILBOX_CACHE_MAX 4096
 
 #endif

@@ -298,6 +298,7 @@ store_mailbox_get(struct store *st, const char *account, const char *name, bool 
 		mb->is_listed = true;
 		mb->hnext = st->mboxes[h];
 		st->mboxes[h] = mb;
+		st->mbox_count++;
 	}
 	pthread_mutex_unlock(&st->lock);
 	if (mb == NULL)
@@ -321,6 +322,19 @@ store_mailbox_unlist(struct store_mailbox *mb)
 		}
 	}
 	mb->is_listed = false;
+	mb->st->mbox_count--;
+}
+
+static void store_mailbox_destroy(struct store_mailbox *mb);
+
+/* store_mailbox_forget - st->lock held: mark deleted, unlist, free if unreferenced. */
+void
+store_mailbox_forget(struct store_mailbox *mb)
+{
+	mb->is_deleted = true; /* read under mb->lock elsewhere: a stale false only delays ENOENT */
+	store_mailbox_unlist(mb);
+	if (mb->refs == 0)
+		store_mailbox_destroy(mb);
 }
 
 int
@@ -368,11 +382,11 @@ store_mailbox_close(struct store_mailbox **mbp)
 		return;
 	*mbp = NULL;
 	pthread_mutex_lock(&mb->st->lock);
-	is_last = --mb->refs == 0;
 	/*
-	 * Unreferenced mailboxes leave the cache: the index is cheap to read
-	 * again and memory stays bounded by what sessions hold open.
+	 * Unreferenced mailboxes stay cached (a delivery then need not re-read
+	 * the index) until the cache is full; deleted ones go at once.
 	 */
+	is_last = --mb->refs == 0 && (!mb->is_listed || mb->st->mbox_count > STORE_MAILBOX_CACHE_MAX);
 	if (is_last)
 		store_mailbox_unlist(mb);
 	pthread_mutex_unlock(&mb->st->lock);

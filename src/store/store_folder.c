@@ -82,8 +82,7 @@ store_forget_mailboxes(struct store *st, const char *account, const char *name)
 			if (strcmp(mb->account, account) != 0 ||
 				(name != NULL && strcmp(mb->name, name) != 0))
 				continue;
-			mb->is_deleted = true; /* read without mb->lock: a stale false only delays ENOENT */
-			store_mailbox_unlist(mb);
+			store_mailbox_forget(mb);
 		}
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -297,8 +296,7 @@ store_forget_prefix(struct store *st, const char *account, const char *from)
 				(mb->name[fl] != '\0' && mb->name[fl] != '.'))
 				continue;
 			/* Sessions holding it get ENOENT and reopen under the new name. */
-			mb->is_deleted = true;
-			store_mailbox_unlist(mb);
+			store_mailbox_forget(mb);
 		}
 	}
 	pthread_mutex_unlock(&st->lock);

@@ -97,6 +97,7 @@ struct store {
 	pthread_mutex_t sublock;      /* subscription files */
 	unsigned long counter;
 	struct store_mailbox *mboxes[STORE_BUCKETS];
+	size_t mbox_count;            /* listed mailboxes (cache bound) */
 	struct store_account *accounts[STORE_BUCKETS];
 	store_clock_fn *clock;
 	void *clock_ctx;
@@ -116,6 +117,7 @@ void store_mailbox_ref(struct store_mailbox *mb);
 int store_mailbox_get(struct store *st, const char *account, const char *name, bool must_exist,
 	struct store_mailbox **mb_r);
 void store_mailbox_unlist(struct store_mailbox *mb);
+void store_mailbox_forget(struct store_mailbox *mb);
 int store_mailbox_dir(const struct store *st, const char *account, const char *name, char *buf,
 	size_t len);
 bool store_account_valid(const char *account);
