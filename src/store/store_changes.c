@@ -350,28 +350,37 @@ store_submit(struct store *st, uint64_t requester_id, store_work_fn *work, worke
 
 /* ---- background quota trims (QUOTA-5) ---- */
 
+struct store_trim_arg {
+	struct store *st; /* borrowed */
+	char *account;    /* owned */
+};
+
 static void
 store_trim_work(struct store *st, void *arg, struct store_changes *ch)
 {
-	const char *account = arg;
+	struct store_trim_arg *t = arg;
+	long n = store_quota_trim(st, t->account, store_limit_of(st, t->account), ch);
 
-	store_quota_trim(st, account, store_limit_of(st, account), ch);
+	if (n > 0)
+		log_info("quota trim removed %ld messages", n); /* LOG-3: a count only */
 }
 
 static void
 store_trim_done(void *arg, uint64_t requester_id)
 {
-	/* The requester id is the store itself; find and drop the in-flight mark. */
-	struct store *st = (struct store *)(uintptr_t)requester_id;
+	struct store_trim_arg *t = arg;
+	struct store *st = t->st;
 
+	(void)requester_id;
 	for (size_t i = 0; i < st->trimming_count; i++) {
-		if (strcmp(st->trimming[i], arg) == 0) {
+		if (strcmp(st->trimming[i], t->account) == 0) {
 			free(st->trimming[i]);
 			st->trimming[i] = st->trimming[--st->trimming_count];
 			break;
 		}
 	}
-	free(arg);
+	free(t->account);
+	free(t);
 }
 
 static void
@@ -380,7 +389,8 @@ store_schedule_trims(struct store *st, const struct store_changes *ch)
 	for (size_t i = 0; i < ch->trim_count; i++) {
 		const char *a = ch->trim[i];
 		bool is_running = false;
-		char **v, *arg;
+		struct store_trim_arg *arg;
+		char **v;
 
 		for (size_t k = 0; k < st->trimming_count && !is_running; k++)
 			is_running = strcmp(st->trimming[k], a) == 0;
@@ -390,11 +400,18 @@ store_schedule_trims(struct store *st, const struct store_changes *ch)
 		if (v == NULL)
 			return;
 		st->trimming = v;
-		if ((v[st->trimming_count] = strdup(a)) == NULL || (arg = strdup(a)) == NULL)
+		if ((v[st->trimming_count] = strdup(a)) == NULL)
 			return;
+		arg = calloc(1, sizeof(*arg));
+		if (arg == NULL || (arg->account = strdup(a)) == NULL) {
+			free(arg);
+			free(v[st->trimming_count]);
+			return;
+		}
+		arg->st = st;
 		st->trimming_count++;
-		if (store_submit(st, (uint64_t)(uintptr_t)st, store_trim_work, store_trim_done,
-				arg) < 0) {
+		if (store_submit(st, 0, store_trim_work, store_trim_done, arg) < 0) {
+			free(arg->account);
 			free(arg);
 			free(st->trimming[--st->trimming_count]);
 		}

@@ -53,7 +53,8 @@ store_flags_rename(struct store_mailbox *mb, const struct store_index_entry *e, 
 
 static int
 store_flags_one(struct store_mailbox *mb, uint32_t uid, enum store_flag_op op, uint32_t flags,
-	uint64_t kwmask, uint64_t unchangedsince, struct store_flag_result *r, bool *renamed)
+	uint64_t kwmask, uint64_t unchangedsince, struct store_flag_result *r, bool *renamed,
+	bool *may_rescan)
 {
 	long at = store_index_find(&mb->idx, uid);
 	char name[STORE_FILENAME_MAX + 1];
@@ -80,10 +81,14 @@ store_flags_one(struct store_mailbox *mb, uint32_t uid, enum store_flag_op op, u
 	if (nf == e->flags && nk == e->keywords)
 		return 0; /* IMAP-41: no change, no new modseq */
 	if (store_flags_rename(mb, e, nf, name, sizeof(name)) < 0) {
-		if (errno != ENOENT)
+		if (errno != ENOENT || !*may_rescan)
 			return -1;
-		r->is_missing = true; /* removed under us: the next sync expunges it */
-		return 0;
+		/* Renamed or removed by another program (STORE-5): rescan, then retry once. */
+		*may_rescan = false;
+		if (store_maildir_scan(mb, NULL, true) < 0)
+			return -1;
+		return store_flags_one(mb, uid, op, flags, kwmask, unchangedsince, r, renamed,
+			may_rescan);
 	}
 	*renamed = *renamed || strcmp(name, e->name) != 0;
 	if (store_index_update(&mb->idx, (size_t)at, nf, nk, name, true) < 0)
@@ -137,7 +142,7 @@ store_mailbox_store_flags(struct store_mailbox *mb, const uint32_t *uids, size_t
 	enum store_flag_op op, uint32_t flags, const char *const *keywords, size_t keyword_count,
 	uint64_t unchangedsince, struct store_changes *ch, struct store_flag_result *results)
 {
-	bool renamed = false;
+	bool renamed = false, may_rescan = true;
 	uint64_t mask;
 	char cur[STORE_PATH_MAX];
 	int rc = 0;
@@ -149,7 +154,7 @@ store_mailbox_store_flags(struct store_mailbox *mb, const uint32_t *uids, size_t
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = store_flags_one(mb, uids[i], op, flags, mask, unchangedsince, &results[i],
-			&renamed);
+			&renamed, &may_rescan);
 	snprintf(cur, sizeof(cur), "%s/cur", mb->dir);
 	/* STORE-4: the renames are durable before the index says so. */
 	if (rc == 0 && renamed && mb->st->do_fsync && fs_fsync_dir(cur) < 0)

@@ -69,12 +69,12 @@ store_mbox_load(struct store_mailbox *mb, struct store_changes *ch)
 	uint64_t salvage = 0;
 	int64_t old_usage = 0;
 
-	if (mb->is_loaded && !mb->idx.is_broken)
-		return 0;
 	if (mb->is_deleted) {
-		errno = ENOENT;
+		errno = ENOENT; /* deleted or renamed under the holder of this handle */
 		return -1;
 	}
+	if (mb->is_loaded && !mb->idx.is_broken)
+		return 0;
 	for (size_t i = 0; mb->is_loaded && i < mb->idx.count; i++)
 		old_usage += (int64_t)mb->idx.entries[i].size;
 	if (store_mbox_index_path(mb, path, sizeof(path)) < 0)

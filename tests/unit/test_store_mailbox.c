@@ -326,6 +326,40 @@ test_external_changes(void **state)
 	store_mailbox_close(&mb);
 }
 
+/* A STORE on a file another program just renamed finds it again (STORE-5). */
+static void
+test_store_after_external_rename(void **state)
+{
+	struct fixture *f = *state;
+	struct store_mailbox *mb;
+	struct store_snapshot snap;
+	struct store_flag_result r;
+	uint32_t uid = 1, *recent;
+	size_t n;
+	char to[1200];
+
+	assert_int_equal(store_test_deliver(f->st, A, MSG, 1700000000), 1);
+	assert_int_equal(store_mailbox_open(f->st, A, "INBOX", &mb), 0);
+	assert_int_equal(store_mailbox_claim_recent(mb, &recent, &n), 0);
+	free(recent);
+	assert_int_equal(store_mailbox_snapshot(mb, NULL, &snap), 0);
+	snprintf(to, sizeof(to), "%sR", snap.msgs[0].path);
+	assert_int_equal(rename(snap.msgs[0].path, to), 0);
+	store_snapshot_free(&snap);
+	assert_int_equal(store_mailbox_store_flags(mb, &uid, 1, STORE_FLAGS_ADD, STORE_FLAG_SEEN,
+		NULL, 0, 0, NULL, &r), 0);
+	assert_false(r.is_missing);
+	assert_true(r.is_changed);
+	assert_int_equal(r.flags, STORE_FLAG_SEEN | STORE_FLAG_ANSWERED);
+	store_mailbox_close(&mb);
+	/* Operations on a deleted account's open handle fail cleanly. */
+	assert_int_equal(store_mailbox_open(f->st, A, "INBOX", &mb), 0);
+	assert_int_equal(store_account_delete(f->st, A, NULL), 0);
+	assert_int_equal(store_mailbox_snapshot(mb, NULL, &snap), -1);
+	assert_int_equal(errno, ENOENT);
+	store_mailbox_close(&mb);
+}
+
 static void
 test_mailbox_tree_and_subscriptions(void **state)
 {
@@ -399,6 +433,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_flags_keywords_unchangedsince, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_move_expunge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_external_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_after_external_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mailbox_tree_and_subscriptions, setup, teardown),
 	};
 
