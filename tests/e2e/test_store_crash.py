@@ -6,7 +6,10 @@ it is durable. It is killed with SIGKILL at random moments; after every
 kill the store is reopened (indexes recovered) and every acknowledged
 message must be present exactly once with the UID it was acknowledged
 with, UIDs unique and ascending, and UIDVALIDITY, UIDNEXT and
-HIGHESTMODSEQ must not have gone backwards.
+HIGHESTMODSEQ must not have gone backwards. A third account sees flag
+changes and expunges at the same time: every acknowledged modseq stays at
+or below HIGHESTMODSEQ after recovery (IMAP-55), and an acknowledged
+expunge never comes back.
 """
 import os
 import random
@@ -44,6 +47,8 @@ def test_kill9_loses_no_acknowledged_message():
     data_dir = tempfile.mkdtemp(prefix="chatrelay-crash-")
     rng = random.Random(int(os.environ.get("CRASH_SEED", "4711")))
     acked = {}          # seq -> (uid a, uid b)
+    max_mod = 0         # highest acknowledged modseq of account c
+    gone = set()        # acknowledged expunges of account c
     prev = {}
     accounts = ("a@example.org", "b@example.org")
     try:
@@ -54,10 +59,16 @@ def test_kill9_loses_no_acknowledged_message():
             proc.send_signal(signal.SIGKILL)
             out, err = proc.communicate(timeout=30)
             assert proc.returncode == -signal.SIGKILL, err.decode()
-            for line in out.decode().split("\n"):
+            lines = out.decode().split("\n")
+            lines.pop()   # "" after the last newline, or a line cut by the kill: never acked
+            for line in lines:
                 f = line.split()
-                if len(f) == 4 and f[0] == "ACK":   # a cut final line was never acked
+                if len(f) == 4 and f[0] == "ACK":
                     acked[int(f[1])] = (int(f[2]), int(f[3]))
+                elif len(f) == 2 and f[0] == "MOD":
+                    max_mod = max(max_mod, int(f[1]))
+                elif len(f) == 2 and f[0] == "GONE":
+                    gone.add(int(f[1]))
             msgs, state = verify(data_dir)
             for i, acct in enumerate(accounts):
                 lst = msgs.get(acct, [])
@@ -77,6 +88,13 @@ def test_kill9_loses_no_acknowledged_message():
                     assert uidnext >= prev[acct][1], "UIDNEXT went backwards"
                     assert hms >= prev[acct][2], "HIGHESTMODSEQ went backwards"
                 prev[acct] = state[acct]
+            c = "c@example.org"
+            if c in state:
+                assert state[c][2] >= max_mod, "HIGHESTMODSEQ below an acknowledged modseq"
+                c_uids = {u for u, _ in msgs.get(c, [])}
+                assert not (c_uids & gone), "an acknowledged expunge came back"
+                assert all(u < state[c][1] for u in gone), "UIDNEXT below an expunged UID"
         assert len(acked) > ROUNDS, "the child acknowledged almost nothing"
+        assert max_mod > 0 and gone, "the churn thread did nothing"
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -5,7 +5,10 @@
  *   store_crash_child deliver <data_dir> <first-seq> [threads]
  *       delivers messages "X-Seq: <n>" to two accounts from several threads
  *       forever (real fsync, group commit); after each delivery is durable
- *       prints "ACK <n> <uid-a> <uid-b>". Meant to be killed with SIGKILL.
+ *       prints "ACK <n> <uid-a> <uid-b>"; one more thread works on a third
+ *       account: delivers, flags (prints "MOD <modseq>" once the change is
+ *       durable) and expunges (prints "GONE <uid>"). Meant to be killed
+ *       with SIGKILL.
  *   store_crash_child verify <data_dir>
  *       reopens the store (recovering the indexes) and prints
  *       "MSG <account> <uid> <n>" per message and
@@ -25,7 +28,8 @@
 #include "core/core_log.h"
 #include "store/store.h"
 
-static const char *const crash_accounts[2] = { "a@example.org", "b@example.org" };
+static const char *const crash_accounts[3] = { "a@example.org", "b@example.org",
+	"c@example.org" };
 static pthread_mutex_t crash_lock = PTHREAD_MUTEX_INITIALIZER;
 static long crash_next_seq;
 static struct store *crash_store;
@@ -91,6 +95,62 @@ crash_writer(void *arg)
 	return NULL;
 }
 
+/* crash_churn_once - deliver, flag the newest, expunge the oldest of account c. */
+static int
+crash_churn_once(struct store_mailbox *mb, long seq)
+{
+	struct store_rcpt r = { .account = crash_accounts[2] };
+	struct store_flag_result res;
+	uint32_t *gone = NULL;
+	uint64_t size;
+	size_t n = 0;
+	int fd = crash_spool(seq, &size);
+
+	if (fd < 0 || store_deliver(crash_store, fd, size, time(NULL), &r, 1, NULL) < 0)
+		return -1;
+	close(fd);
+	if (store_mailbox_store_flags(mb, &r.uid, 1, seq % 2 ? STORE_FLAGS_ADD : STORE_FLAGS_REPLACE,
+			STORE_FLAG_SEEN | STORE_FLAG_FLAGGED, NULL, 0, 0, NULL, &res) < 0)
+		return -1;
+	pthread_mutex_lock(&crash_lock);
+	printf("MOD %llu\n", (unsigned long long)res.modseq);
+	fflush(stdout);
+	pthread_mutex_unlock(&crash_lock);
+	if (r.uid > 3) {
+		uint32_t old = r.uid - 3;
+
+		if (store_mailbox_expunge(mb, &old, 1, false, NULL, &gone, &n) < 0)
+			return -1;
+		pthread_mutex_lock(&crash_lock);
+		for (size_t i = 0; i < n; i++)
+			printf("GONE %u\n", gone[i]);
+		fflush(stdout);
+		pthread_mutex_unlock(&crash_lock);
+		free(gone);
+	}
+	return 0;
+}
+
+static void *
+crash_churn(void *arg)
+{
+	struct store_mailbox *mb;
+
+	(void)arg;
+	if (store_account_create(crash_store, crash_accounts[2]) < 0 ||
+		store_mailbox_open(crash_store, crash_accounts[2], "INBOX", &mb) < 0) {
+		fprintf(stderr, "churn: %s\n", strerror(errno));
+		exit(1);
+	}
+	for (long seq = 0;; seq++) {
+		if (crash_churn_once(mb, seq) < 0) {
+			fprintf(stderr, "churn failed: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+	return NULL;
+}
+
 static long
 crash_read_seq(struct store_mailbox *mb, uint32_t uid)
 {
@@ -116,7 +176,7 @@ crash_read_seq(struct store_mailbox *mb, uint32_t uid)
 static int
 crash_verify(void)
 {
-	for (int a = 0; a < 2; a++) {
+	for (int a = 0; a < 3; a++) {
 		struct store_mailbox *mb;
 		struct store_snapshot snap;
 
@@ -155,9 +215,12 @@ main(int argc, char **argv)
 		pthread_t t[64];
 
 		crash_next_seq = atol(argv[3]);
-		for (int i = 0; i < threads && i < 64; i++)
+		if (threads > 63)
+			threads = 63;
+		for (int i = 0; i < threads; i++)
 			pthread_create(&t[i], NULL, crash_writer, NULL);
-		for (int i = 0; i < threads && i < 64; i++)
+		pthread_create(&t[threads], NULL, crash_churn, NULL);
+		for (int i = 0; i <= threads; i++)
 			pthread_join(t[i], NULL);
 	} else {
 		rc = crash_verify();
