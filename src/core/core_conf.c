@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -243,12 +244,13 @@ conf_parse_bool(const char *s, bool *v_r)
 	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
 	static const char *const no[] = { "no", "false", "off", "0", NULL };
 
+	/* Case-insensitive: chatmail.ini as cmdeploy writes it says "disable_ipv6 = False". */
 	for (size_t i = 0; yes[i] != NULL; i++) {
-		if (strcmp(s, yes[i]) == 0) {
+		if (strcasecmp(s, yes[i]) == 0) {
 			*v_r = true;
 			return 0;
 		}
-		if (strcmp(s, no[i]) == 0) {
+		if (strcasecmp(s, no[i]) == 0) {
 			*v_r = false;
 			return 0;
 		}
