@@ -745,6 +745,20 @@ conf_key_line(const struct conf_ctx *x, const char *name, unsigned fallback)
 	return fallback;
 }
 
+/*
+ * conf_pair_line - the line for a problem between two keys: the later of
+ * the lines that set them, so a key left at its default never hides the
+ * line the file actually wrote.
+ */
+static unsigned
+conf_pair_line(const struct conf_ctx *x, const char *a, const char *b, unsigned fallback)
+{
+	unsigned la = conf_key_line(x, a, 0), lb = conf_key_line(x, b, 0);
+	unsigned line = la > lb ? la : lb;
+
+	return line > 0 ? line : fallback;
+}
+
 /* conf_finalize - required keys, derived defaults and cross-key consistency (CONF-4). */
 static int
 conf_finalize(struct conf_ctx *x, unsigned last_line)
@@ -759,15 +773,18 @@ conf_finalize(struct conf_ctx *x, unsigned last_line)
 	if (x->from_file && conf_key_find("mail_domain", &idx) != NULL && x->key_lines[idx] == 0)
 		return conf_fail(x, last_line, "mail_domain is required");
 	if (c->username_min_length > c->username_max_length)
-		return conf_fail(x, conf_key_line(x, "username_min_length", last_line),
+		return conf_fail(x,
+			conf_pair_line(x, "username_min_length", "username_max_length", last_line),
 			"username_min_length (%ld) is greater than username_max_length (%ld)",
 			c->username_min_length, c->username_max_length);
 	if (c->quota_trim_target > c->quota_trim_threshold)
-		return conf_fail(x, conf_key_line(x, "quota_trim_target", last_line),
+		return conf_fail(x,
+			conf_pair_line(x, "quota_trim_target", "quota_trim_threshold", last_line),
 			"quota_trim_target (%ld) is greater than quota_trim_threshold (%ld)",
 			c->quota_trim_target, c->quota_trim_threshold);
 	if (c->queue_retry_initial > c->queue_retry_max)
-		return conf_fail(x, conf_key_line(x, "queue_retry_initial", last_line),
+		return conf_fail(x,
+			conf_pair_line(x, "queue_retry_initial", "queue_retry_max", last_line),
 			"queue_retry_initial is greater than queue_retry_max");
 	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0'))
 		return conf_fail(x, conf_key_line(x, c->tls_cert[0] ? "tls_cert" : "tls_key", last_line),
@@ -781,7 +798,8 @@ conf_finalize(struct conf_ctx *x, unsigned last_line)
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		for (size_t j = i + 1; j < sizeof(ports) / sizeof(ports[0]); j++) {
 			if (*ports[i] != 0 && *ports[i] == *ports[j])
-				return conf_fail(x, conf_key_line(x, port_names[j], last_line),
+				return conf_fail(x,
+					conf_pair_line(x, port_names[i], port_names[j], last_line),
 					"%s and %s are both %ld", port_names[i], port_names[j], *ports[i]);
 		}
 	}
