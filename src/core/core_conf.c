@@ -841,6 +841,9 @@ conf_parse_line(struct conf_ctx *x, char *line, char *section, size_t section_le
 			return conf_fail(x, x->line, "malformed section header");
 		line[n - 1] = '\0';
 		snprintf(section, section_len, "%s", str_trim(line + 1));
+		/* "[ ]" would leave no section and misreport every later key. */
+		if (section[0] == '\0')
+			return conf_fail(x, x->line, "malformed section header");
 		if (strcmp(section, "params") != 0 && strcmp(section, "routes") != 0)
 			conf_notice(x->c, "%s:%u: section [%s] ignored", x->file, x->line, section);
 		return 0;
