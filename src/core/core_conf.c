@@ -445,11 +445,16 @@ conf_is_ipv4(const char *s)
 	return parts == 4;
 }
 
-/* conf_is_hostname - LDH labels separated by dots; '_' allowed (test domains, TLS-7). */
+/*
+ * conf_is_hostname - LDH labels separated by dots; '_' allowed (test domains,
+ * TLS-7). The last label must not be all digits (RFC 3696 section 2), so that
+ * a mistyped address such as 256.1.1.1 or 1.2.3.4.5 is not taken for a name.
+ */
 static bool
 conf_is_hostname(const char *s)
 {
 	size_t label = 0, total = strlen(s);
+	bool is_numeric_label = true;
 
 	if (total == 0 || total > 253 || s[0] == '.' || s[total - 1] == '.')
 		return false;
@@ -458,14 +463,17 @@ conf_is_hostname(const char *s)
 			if (label == 0)
 				return false;
 			label = 0;
+			is_numeric_label = true;
 			continue;
 		}
 		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
 			return false;
+		if (!isdigit((unsigned char)*s))
+			is_numeric_label = false;
 		if (++label > 63)
 			return false;
 	}
-	return true;
+	return !is_numeric_label;
 }
 
 static int
