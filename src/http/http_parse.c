@@ -82,14 +82,15 @@ http_parse_request_line(struct http_span line, struct http_request *req, int *st
 	req->path = (struct http_span){ sp1 + 1, (size_t)((q != NULL ? q : sp2) - sp1 - 1) };
 	req->query = q != NULL ? (struct http_span){ q + 1, (size_t)(sp2 - q - 1) } :
 				 (struct http_span){ sp2, 0 };
-	if (end - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0) {
-		if (end - sp2 - 1 >= 5 && memcmp(sp2 + 1, "HTTP/", 5) == 0) {
-			*status_r = 505;
-			return HTTP_PARSE_ERROR;
-		}
+	/*
+	 * HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 2.3): anything else is
+	 * a malformed request line (400); a well-formed version other than 1.0
+	 * or 1.1 is not supported (505).
+	 */
+	if (end - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/", 5) != 0 || !isdigit((unsigned char)sp2[6]) ||
+	    sp2[7] != '.' || !isdigit((unsigned char)sp2[8]))
 		goto bad;
-	}
-	if (sp2[8] != '0' && sp2[8] != '1') {
+	if (sp2[6] != '1' || (sp2[8] != '0' && sp2[8] != '1')) {
 		*status_r = 505;
 		return HTTP_PARSE_ERROR;
 	}
