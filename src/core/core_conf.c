@@ -725,8 +725,10 @@ conf_route_parse(struct conf_ctx *x, const char *key, const char *value)
 		r.smtp_port = (int)port;
 	}
 	r.domain = strdup(domain);
+	if (r.domain == NULL)
+		goto out;
 	routes = realloc(c->routes, (c->route_count + 1) * sizeof(*routes));
-	if (routes == NULL || r.domain == NULL)
+	if (routes == NULL)
 		goto out;
 	c->routes = routes;
 	c->routes[c->route_count++] = r;
@@ -905,7 +907,7 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *file, const
 	x.errlen = errlen;
 	err[0] = '\0';
 	if (len > CONF_FILE_MAX)
-		return conf_fail(&x, 0, "file is larger than %d bytes", CONF_FILE_MAX);
+		return conf_fail(&x, 0, "file is larger than %ld bytes", CONF_FILE_MAX);
 	while (pos < len) {
 		char line[CONF_LINE_MAX];
 		const char *nl = memchr(text + pos, '\n', len - pos);
@@ -947,7 +949,7 @@ conf_read_file(const char *path, char **text_r, size_t *len_r, char *err, size_t
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > CONF_FILE_MAX) {
-		snprintf(err, errlen, "%s:0: not a regular file of at most %d bytes", path, CONF_FILE_MAX);
+		snprintf(err, errlen, "%s:0: not a regular file of at most %ld bytes", path, CONF_FILE_MAX);
 		close(fd);
 		return -1;
 	}
