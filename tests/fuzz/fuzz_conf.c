@@ -21,12 +21,12 @@ static void
 fuzz_conf_check(const struct conf *c)
 {
 	if (c->mail_domain == NULL || c->mail_domain_bare == NULL || c->hostname == NULL ||
-	    c->hostname[0] == '\0' || c->turn_host == NULL || c->dkim_key == NULL ||
-	    c->dkim_key[0] == '\0' || c->file == NULL)
+	        c->hostname[0] == '\0' || c->turn_host == NULL || c->dkim_key == NULL ||
+	        c->dkim_key[0] == '\0' || c->file == NULL)
 		__builtin_trap();
 	if (c->username_min_length > c->username_max_length ||
-	    c->quota_trim_target > c->quota_trim_threshold ||
-	    c->queue_retry_initial > c->queue_retry_max || c->listen_address.count == 0)
+	        c->quota_trim_target > c->quota_trim_threshold ||
+	        c->queue_retry_initial > c->queue_retry_max || c->listen_address.count == 0)
 		__builtin_trap();
 	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0'))
 		__builtin_trap();
@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (conf_init(&c) < 0)
 		return 0;
 	if (conf_parse(&c, (const char *)data, size, "fuzz.ini", "/etc/chatrelay", err,
-		    sizeof(err)) == 0) {
+	            sizeof(err)) == 0) {
 		fuzz_conf_check(&c);
 		(void)conf_route_find(&c, "[127.0.0.2]");
 	} else if (strncmp(err, "fuzz.ini:", 9) != 0) {

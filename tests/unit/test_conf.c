@@ -79,9 +79,9 @@ test_conf_has_notice(const struct conf *c, const char *want)
 static void
 test_conf_bool_words(void **state)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1", "True", "YES", NULL };
-	static const char *const no[] = { "no", "false", "off", "0", "False", "NO", NULL };
-	static const char *const bad[] = { "", "y", "n", "2", "yess", "no ", "enable", NULL };
+	static const char *const yes[] = {"yes", "true", "on", "1", "True", "YES", NULL};
+	static const char *const no[] = {"no", "false", "off", "0", "False", "NO", NULL};
+	static const char *const bad[] = {"", "y", "n", "2", "yess", "no ", "enable", NULL};
 	bool v;
 
 	(void)state;
@@ -105,15 +105,17 @@ test_conf_bool_file(void **state)
 	struct conf c;
 
 	(void)state;
-	test_conf_ok(&c, TEST_HEAD "disable_ipv6 = on\nimap_compress = false\nhttp_tls = 1\n"
-			 "no_log = no\nmetrics_remote = true\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "disable_ipv6 = on\nimap_compress = false\nhttp_tls = 1\n"
+	                  "no_log = no\nmetrics_remote = true\n");
 	assert_true(c.disable_ipv6);
 	assert_false(c.imap_compress);
 	assert_true(c.http_tls);
 	assert_false(c.no_log);
 	assert_true(c.metrics_remote);
 	conf_free(&c);
-	test_conf_err(TEST_HEAD "no_log = maybe\n", "t.ini:3: no_log: 'maybe' is not a boolean (yes/no)");
+	test_conf_err(
+	        TEST_HEAD "no_log = maybe\n", "t.ini:3: no_log: 'maybe' is not a boolean (yes/no)");
 	test_conf_err(TEST_HEAD "push =\n", "t.ini:3: push: '' is not a boolean (yes/no)");
 }
 
@@ -124,18 +126,18 @@ test_conf_size(void **state)
 		const char *s;
 		uint64_t v;
 	} ok[] = {
-		{ "0", 0 },
-		{ "1", 1 },
-		{ "31457280", 31457280 },
-		{ "1K", 1024 },
-		{ "1k", 1024 },
-		{ "500M", 500ULL * 1024 * 1024 },
-		{ "2G", 2ULL * 1024 * 1024 * 1024 },
-		{ "18446744073709551615", UINT64_MAX },
-		{ "17179869183G", 17179869183ULL * 1024 * 1024 * 1024 },
+	        {"0", 0},
+	        {"1", 1},
+	        {"31457280", 31457280},
+	        {"1K", 1024},
+	        {"1k", 1024},
+	        {"500M", 500ULL * 1024 * 1024},
+	        {"2G", 2ULL * 1024 * 1024 * 1024},
+	        {"18446744073709551615", UINT64_MAX},
+	        {"17179869183G", 17179869183ULL * 1024 * 1024 * 1024},
 	};
-	static const char *const bad[] = { "", "K", "1KB", "1T", "-1", " 1", "1 ", "1.5M", "0x10",
-		"18446744073709551616", "17179869184G", "99999999999999999999999", NULL };
+	static const char *const bad[] = {"", "K", "1KB", "1T", "-1", " 1", "1 ", "1.5M", "0x10",
+	        "18446744073709551616", "17179869184G", "99999999999999999999999", NULL};
 	struct conf c;
 	uint64_t v;
 
@@ -148,17 +150,18 @@ test_conf_size(void **state)
 	for (size_t i = 0; bad[i] != NULL; i++)
 		if (conf_parse_size(bad[i], &v) != -1)
 			fail_msg("size '%s' accepted", bad[i]);
-	test_conf_ok(&c, TEST_HEAD "max_message_size = 10M\nmax_mailbox_size = 0\n"
-			 "min_free_disk_space = 3G\ndelete_large_min_size = 100k\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "max_message_size = 10M\nmax_mailbox_size = 0\n"
+	                  "min_free_disk_space = 3G\ndelete_large_min_size = 100k\n");
 	assert_true(c.max_message_size == 10ULL * 1024 * 1024);
 	assert_true(c.max_mailbox_size == 0);
 	assert_true(c.min_free_disk_space == 3ULL * 1024 * 1024 * 1024);
 	assert_true(c.delete_large_min_size == 100 * 1024);
 	conf_free(&c);
 	test_conf_err(TEST_HEAD "max_message_size = 30MB\n",
-		"t.ini:3: max_message_size: '30MB' is not a size (e.g. 500M)");
+	        "t.ini:3: max_message_size: '30MB' is not a size (e.g. 500M)");
 	test_conf_err(TEST_HEAD "max_mailbox_size = 17179869184G\n",
-		"t.ini:3: max_mailbox_size: '17179869184G' is not a size (e.g. 500M)");
+	        "t.ini:3: max_mailbox_size: '17179869184G' is not a size (e.g. 500M)");
 }
 
 static void
@@ -167,18 +170,19 @@ test_conf_days(void **state)
 	struct conf c;
 
 	(void)state;
-	test_conf_ok(&c, TEST_HEAD "delete_mails_after = 0\ndelete_large_after = 30\n"
-			 "delete_inactive_users_after = 365\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "delete_mails_after = 0\ndelete_large_after = 30\n"
+	                  "delete_inactive_users_after = 365\n");
 	assert_int_equal(c.delete_mails_after, 0);
 	assert_int_equal(c.delete_large_after, 30);
 	assert_int_equal(c.delete_inactive_users_after, 365);
 	conf_free(&c);
 	test_conf_err(TEST_HEAD "delete_mails_after = -1\n",
-		"t.ini:3: delete_mails_after: '-1' is not a number of days");
+	        "t.ini:3: delete_mails_after: '-1' is not a number of days");
 	test_conf_err(TEST_HEAD "delete_large_after = 7d\n",
-		"t.ini:3: delete_large_after: '7d' is not a number of days");
+	        "t.ini:3: delete_large_after: '7d' is not a number of days");
 	test_conf_err(TEST_HEAD "delete_inactive_users_after =\n",
-		"t.ini:3: delete_inactive_users_after: '' is not a number of days");
+	        "t.ini:3: delete_inactive_users_after: '' is not a number of days");
 }
 
 static void
@@ -188,17 +192,17 @@ test_conf_duration(void **state)
 		const char *s;
 		long v;
 	} ok[] = {
-		{ "0", 0 },
-		{ "30", 30 },
-		{ "30s", 30 },
-		{ "5m", 300 },
-		{ "2h", 7200 },
-		{ "3d", 259200 },
-		{ "9223372036854775807", 9223372036854775807L },
-		{ "9223372036854775807s", 9223372036854775807L },
+	        {"0", 0},
+	        {"30", 30},
+	        {"30s", 30},
+	        {"5m", 300},
+	        {"2h", 7200},
+	        {"3d", 259200},
+	        {"9223372036854775807", 9223372036854775807L},
+	        {"9223372036854775807s", 9223372036854775807L},
 	};
-	static const char *const bad[] = { "", "s", "5x", "5mm", "5M", "5 m", "-5", "1.5h",
-		"9223372036854775808", "9223372036854775807m", "106751991167301d", NULL };
+	static const char *const bad[] = {"", "s", "5x", "5mm", "5M", "5 m", "-5", "1.5h",
+	        "9223372036854775808", "9223372036854775807m", "106751991167301d", NULL};
 	struct conf c;
 	long v;
 
@@ -211,8 +215,9 @@ test_conf_duration(void **state)
 	for (size_t i = 0; bad[i] != NULL; i++)
 		if (conf_parse_duration(bad[i], &v) != -1)
 			fail_msg("duration '%s' accepted", bad[i]);
-	test_conf_ok(&c, TEST_HEAD "smtp_timeout = 10m\nimap_timeout = 45\nauth_cache_ttl = 0\n"
-			 "queue_lifetime = 2d\nturn_lifetime = 12h\nquota_trim_keep = 0s\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "smtp_timeout = 10m\nimap_timeout = 45\nauth_cache_ttl = 0\n"
+	                  "queue_lifetime = 2d\nturn_lifetime = 12h\nquota_trim_keep = 0s\n");
 	assert_int_equal(c.smtp_timeout, 600);
 	assert_int_equal(c.imap_timeout, 45);
 	assert_int_equal(c.auth_cache_ttl, 0);
@@ -222,14 +227,14 @@ test_conf_duration(void **state)
 	conf_free(&c);
 	test_conf_err(TEST_HEAD "smtp_timeout = 0\n", "t.ini:3: smtp_timeout: must be at least 1s");
 	test_conf_err(TEST_HEAD "imap_idle_keepalive = 2 m\n",
-		"t.ini:3: imap_idle_keepalive: '2 m' is not a duration (e.g. 30s, 5m, 1h, 2d)");
+	        "t.ini:3: imap_idle_keepalive: '2 m' is not a duration (e.g. 30s, 5m, 1h, 2d)");
 }
 
 static void
 test_conf_int(void **state)
 {
-	static const char *const bad[] = { "", "-", "+1", "1.0", " 1", "1 ", "0x1", "1e3",
-		"9223372036854775808", "-9223372036854775808", NULL };
+	static const char *const bad[] = {"", "-", "+1", "1.0", " 1", "1 ", "0x1", "1e3",
+	        "9223372036854775808", "-9223372036854775808", NULL};
 	struct conf c;
 	long v;
 
@@ -243,8 +248,10 @@ test_conf_int(void **state)
 	for (size_t i = 0; bad[i] != NULL; i++)
 		if (conf_parse_long(bad[i], &v) != -1)
 			fail_msg("integer '%s' accepted", bad[i]);
-	test_conf_ok(&c, TEST_HEAD "smtp_port = 0\nimap_port = 65535\nthreads = 64\n"
-			 "username_min_length = 1\nusername_max_length = 64\npassword_min_length = 0\n");
+	test_conf_ok(&c,
+	        TEST_HEAD
+	        "smtp_port = 0\nimap_port = 65535\nthreads = 64\n"
+	        "username_min_length = 1\nusername_max_length = 64\npassword_min_length = 0\n");
 	assert_int_equal(c.smtp_port, 0);
 	assert_int_equal(c.imap_port, 65535);
 	assert_int_equal(c.threads, 64);
@@ -252,14 +259,19 @@ test_conf_int(void **state)
 	assert_int_equal(c.username_max_length, 64);
 	assert_int_equal(c.password_min_length, 0);
 	conf_free(&c);
-	test_conf_err(TEST_HEAD "smtp_port = 65536\n", "t.ini:3: smtp_port: 65536 is out of range 0..65535");
-	test_conf_err(TEST_HEAD "http_port = -1\n", "t.ini:3: http_port: -1 is out of range 0..65535");
+	test_conf_err(TEST_HEAD "smtp_port = 65536\n",
+	        "t.ini:3: smtp_port: 65536 is out of range 0..65535");
+	test_conf_err(
+	        TEST_HEAD "http_port = -1\n", "t.ini:3: http_port: -1 is out of range 0..65535");
 	test_conf_err(TEST_HEAD "threads = 65\n", "t.ini:3: threads: 65 is out of range 0..64");
-	test_conf_err(TEST_HEAD "turn_port = 0\n", "t.ini:3: turn_port: 0 is out of range 1..65535");
+	test_conf_err(
+	        TEST_HEAD "turn_port = 0\n", "t.ini:3: turn_port: 0 is out of range 1..65535");
 	test_conf_err(TEST_HEAD "quota_trim_threshold = 101\n",
-		"t.ini:3: quota_trim_threshold: 101 is out of range 1..100");
-	test_conf_err(TEST_HEAD "max_recipients = many\n", "t.ini:3: max_recipients: 'many' is not an integer");
-	test_conf_err(TEST_HEAD "max_recipients = 10.5\n", "t.ini:3: max_recipients: '10.5' is not an integer");
+	        "t.ini:3: quota_trim_threshold: 101 is out of range 1..100");
+	test_conf_err(TEST_HEAD "max_recipients = many\n",
+	        "t.ini:3: max_recipients: 'many' is not an integer");
+	test_conf_err(TEST_HEAD "max_recipients = 10.5\n",
+	        "t.ini:3: max_recipients: '10.5' is not an integer");
 }
 
 static void
@@ -268,9 +280,10 @@ test_conf_list(void **state)
 	struct conf c;
 
 	(void)state;
-	test_conf_ok(&c, TEST_HEAD "listen_address = 0.0.0.0  \t ::\n"
-			 "passthrough_recipients = echo@example.org   @other.test\n"
-			 "passthrough_senders =\nfederation_blocklist = bad.test\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "listen_address = 0.0.0.0  \t ::\n"
+	                  "passthrough_recipients = echo@example.org   @other.test\n"
+	                  "passthrough_senders =\nfederation_blocklist = bad.test\n");
 	assert_int_equal(c.listen_address.count, 2);
 	assert_string_equal(c.listen_address.words[0], "0.0.0.0");
 	assert_string_equal(c.listen_address.words[1], "::");
@@ -287,7 +300,8 @@ test_conf_list(void **state)
 static void
 test_conf_number(void **state)
 {
-	static const char *const bad[] = { "-1", "abc", "1.5x", ".5", "", "nan", "inf", "1e999", NULL };
+	static const char *const bad[] = {
+	        "-1", "abc", "1.5x", ".5", "", "nan", "inf", "1e999", NULL};
 	struct conf c;
 	char text[128];
 
@@ -310,12 +324,13 @@ test_conf_number(void **state)
 static void
 test_conf_enum(void **state)
 {
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	static const char *const levels[] = {"error", "warn", "info", "debug"};
 	struct conf c;
 
 	(void)state;
-	test_conf_ok(&c, TEST_HEAD "registration = closed\nlog_target = syslog\ntls_min_version = 1.3\n"
-			 "federation_policy = allowlist\nfederation_allowlist = a.test b.test\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "registration = closed\nlog_target = syslog\ntls_min_version = 1.3\n"
+	                  "federation_policy = allowlist\nfederation_allowlist = a.test b.test\n");
 	assert_int_equal(c.registration, CONF_REGISTRATION_CLOSED);
 	assert_int_equal(c.log_target, LOG_TARGET_SYSLOG);
 	assert_int_equal(c.tls_min_version, CONF_TLS_1_3);
@@ -331,13 +346,13 @@ test_conf_enum(void **state)
 		conf_free(&c);
 	}
 	test_conf_err(TEST_HEAD "registration = Closed\n",
-		"t.ini:3: registration: 'Closed' is not one of the allowed values");
+	        "t.ini:3: registration: 'Closed' is not one of the allowed values");
 	test_conf_err(TEST_HEAD "tls_min_version = 1.1\n",
-		"t.ini:3: tls_min_version: '1.1' is not one of the allowed values");
+	        "t.ini:3: tls_min_version: '1.1' is not one of the allowed values");
 	test_conf_err(TEST_HEAD "log_level = verbose\n",
-		"t.ini:3: log_level: 'verbose' is not one of the allowed values");
+	        "t.ini:3: log_level: 'verbose' is not one of the allowed values");
 	test_conf_err(TEST_HEAD "federation_policy = closed\n",
-		"t.ini:3: federation_policy: 'closed' is not one of the allowed values");
+	        "t.ini:3: federation_policy: 'closed' is not one of the allowed values");
 }
 
 static void
@@ -345,8 +360,9 @@ test_conf_path(void **state)
 {
 	struct conf c;
 	char err[256];
-	const char *text = TEST_HEAD "data_dir = data\nwww_folder = ./www\ntls_cert = /abs/cert.pem\n"
-				     "tls_key = ././keys/key.pem\ndkim_key = dkim.pem\n";
+	const char *text =
+	        TEST_HEAD "data_dir = data\nwww_folder = ./www\ntls_cert = /abs/cert.pem\n"
+	                  "tls_key = ././keys/key.pem\ndkim_key = dkim.pem\n";
 
 	(void)state;
 	test_conf_ok(&c, text);
@@ -375,7 +391,8 @@ test_conf_cert_and_key(void **state)
 	struct conf c;
 
 	(void)state;
-	test_conf_ok(&c, TEST_HEAD "tls_external_cert_and_key = certs/fullchain.pem /k/privkey.pem\n");
+	test_conf_ok(
+	        &c, TEST_HEAD "tls_external_cert_and_key = certs/fullchain.pem /k/privkey.pem\n");
 	assert_string_equal(c.tls_external_cert, "/etc/chatrelay/certs/fullchain.pem");
 	assert_string_equal(c.tls_external_key, "/k/privkey.pem");
 	conf_free(&c);
@@ -391,13 +408,13 @@ test_conf_cert_and_key(void **state)
 	assert_null(c.tls_external_cert);
 	conf_free(&c);
 	test_conf_err(TEST_HEAD "tls_external_cert_and_key = /c/cert.pem\n",
-		"t.ini:3: tls_external_cert_and_key needs two paths: <cert> <key>");
+	        "t.ini:3: tls_external_cert_and_key needs two paths: <cert> <key>");
 	test_conf_err(TEST_HEAD "tls_external_cert_and_key = \"/c/cert.pem\"\n",
-		"t.ini:3: tls_external_cert_and_key needs two paths: <cert> <key>");
+	        "t.ini:3: tls_external_cert_and_key needs two paths: <cert> <key>");
 	test_conf_err(TEST_HEAD "tls_external_cert_and_key = a b c\n",
-		"t.ini:3: tls_external_cert_and_key needs two paths: <cert> <key>");
+	        "t.ini:3: tls_external_cert_and_key needs two paths: <cert> <key>");
 	test_conf_err(TEST_HEAD "tls_external_cert_and_key = \"\n",
-		"t.ini:3: tls_external_cert_and_key needs two paths: <cert> <key>");
+	        "t.ini:3: tls_external_cert_and_key needs two paths: <cert> <key>");
 }
 
 static void
@@ -406,8 +423,9 @@ test_conf_url(void **state)
 	struct conf c;
 
 	(void)state;
-	test_conf_ok(&c, TEST_HEAD "push_url = http://127.0.0.1:9/notify?a=b\n"
-			 "iroh_relay = https://iroh.example.org\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "push_url = http://127.0.0.1:9/notify?a=b\n"
+	                  "iroh_relay = https://iroh.example.org\n");
 	assert_string_equal(c.push_url, "http://127.0.0.1:9/notify?a=b");
 	assert_string_equal(c.iroh_relay, "https://iroh.example.org");
 	conf_free(&c);
@@ -415,9 +433,9 @@ test_conf_url(void **state)
 	assert_string_equal(c.iroh_relay, "");
 	conf_free(&c);
 	test_conf_err(TEST_HEAD "push_url = ftp://x\n",
-		"t.ini:3: push_url: 'ftp://x' is not an http:// or https:// URL");
+	        "t.ini:3: push_url: 'ftp://x' is not an http:// or https:// URL");
 	test_conf_err(TEST_HEAD "iroh_relay = iroh.example.org\n",
-		"t.ini:3: iroh_relay: 'iroh.example.org' is not an http:// or https:// URL");
+	        "t.ini:3: iroh_relay: 'iroh.example.org' is not an http:// or https:// URL");
 }
 
 static void
@@ -426,8 +444,9 @@ test_conf_text(void **state)
 	struct conf c;
 
 	(void)state;
-	test_conf_ok(&c, TEST_HEAD "privacy_postal = Example GmbH, Street 1, 12345 Town\n"
-			 "turn_secret = s3cr=t\nuser = chatrelay\ndkim_selector = sel2026\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "privacy_postal = Example GmbH, Street 1, 12345 Town\n"
+	                  "turn_secret = s3cr=t\nuser = chatrelay\ndkim_selector = sel2026\n");
 	assert_string_equal(c.privacy_postal, "Example GmbH, Street 1, 12345 Town");
 	assert_string_equal(c.turn_secret, "s3cr=t");
 	assert_string_equal(c.user, "chatrelay");
@@ -443,18 +462,19 @@ test_conf_mail_domain(void **state)
 		const char *in, *domain, *bare;
 		bool is_ip;
 	} ok[] = {
-		{ "example.org", "example.org", "example.org", false },
-		{ "Chat.Example.ORG", "chat.example.org", "chat.example.org", false },
-		{ "chat_test.localhost", "chat_test.localhost", "chat_test.localhost", false },
-		{ "localhost", "localhost", "localhost", false },
-		{ "1.2.3.4", "[1.2.3.4]", "1.2.3.4", true },
-		{ "[127.0.0.1]", "[127.0.0.1]", "127.0.0.1", true },
-		{ "255.255.255.255", "[255.255.255.255]", "255.255.255.255", true },
+	        {"example.org", "example.org", "example.org", false},
+	        {"Chat.Example.ORG", "chat.example.org", "chat.example.org", false},
+	        {"chat_test.localhost", "chat_test.localhost", "chat_test.localhost", false},
+	        {"localhost", "localhost", "localhost", false},
+	        {"1.2.3.4", "[1.2.3.4]", "1.2.3.4", true},
+	        {"[127.0.0.1]", "[127.0.0.1]", "127.0.0.1", true},
+	        {"255.255.255.255", "[255.255.255.255]", "255.255.255.255", true},
 	};
-	static const char *const bad[] = { "", "exa mple.org", "a..b", ".example.org", "example.org.",
-		"ex@mple.org", "[]", "[example.org]", "[1.2.3]", "[1.2.3.4", "256.1.1.1", "1.2.3.4.5",
-		NULL };
-	static const char *const ipv6[] = { "::1", "[::1]", "[IPv6:2001:db8::1]", "2001:db8::1", NULL };
+	static const char *const bad[] = {"", "exa mple.org", "a..b", ".example.org",
+	        "example.org.", "ex@mple.org", "[]", "[example.org]", "[1.2.3]", "[1.2.3.4",
+	        "256.1.1.1", "1.2.3.4.5", NULL};
+	static const char *const ipv6[] = {
+	        "::1", "[::1]", "[IPv6:2001:db8::1]", "2001:db8::1", NULL};
 	char text[512], want[512];
 	struct conf c;
 
@@ -473,7 +493,8 @@ test_conf_mail_domain(void **state)
 	for (size_t i = 0; bad[i] != NULL; i++) {
 		snprintf(text, sizeof(text), "[params]\nmail_domain = %s\n", bad[i]);
 		if (bad[i][0] == '[' && strchr(bad[i], ']') != NULL && strlen(bad[i]) > 2)
-			snprintf(want, sizeof(want), "t.ini:2: invalid IP literal mail domain '%s'", bad[i]);
+			snprintf(want, sizeof(want), "t.ini:2: invalid IP literal mail domain '%s'",
+			        bad[i]);
 		else
 			snprintf(want, sizeof(want), "t.ini:2: invalid mail_domain '%s'", bad[i]);
 		test_conf_err(text, want);
@@ -490,20 +511,22 @@ test_conf_mail_domain(void **state)
 	snprintf(want, sizeof(want), "t.ini:2: invalid mail_domain '%064d.org'", 0);
 	test_conf_err(text, want);
 	snprintf(text, sizeof(text), "[params]\nmail_domain = %s\n",
-		"a23456789.b23456789.c23456789.d23456789.e23456789.f23456789.g23456789.h23456789."
-		"a23456789.b23456789.c23456789.d23456789.e23456789.f23456789.g23456789.h23456789."
-		"a23456789.b23456789.c23456789.d23456789.e23456789.f23456789.g23456789.h23456789.org");
+	        "a23456789.b23456789.c23456789.d23456789.e23456789.f23456789.g23456789.h23456789."
+	        "a23456789.b23456789.c23456789.d23456789.e23456789.f23456789.g23456789.h23456789."
+	        "a23456789.b23456789.c23456789.d23456789.e23456789.f23456789.g23456789.h23456789."
+	        "org");
 	assert_int_equal(strlen(text) - strlen("[params]\nmail_domain = \n"), 243);
 	test_conf_ok(&c, text);
 	conf_free(&c);
-	test_conf_err("[params]\nmail_domain = x123456789.a23456789.b23456789.c23456789.d23456789."
-		      "e23456789.f23456789.g23456789.h23456789.a23456789.b23456789.c23456789.d23456789."
-		      "e23456789.f23456789.g23456789.h23456789.a23456789.b23456789.c23456789.d23456789."
-		      "e23456789.f23456789.g23456789.h23456789.org\n",
-		"t.ini:2: invalid mail_domain 'x123456789.a23456789.b23456789.c23456789.d23456789."
-		"e23456789.f23456789.g23456789.h23456789.a23456789.b23456789.c23456789.d23456789."
-		"e23456789.f23456789.g23456789.h23456789.a23456789.b23456789.c23456789.d23456789."
-		"e23456789.f23456789.g23456789.h23456789.org'");
+	test_conf_err(
+	        "[params]\nmail_domain = x123456789.a23456789.b23456789.c23456789.d23456789."
+	        "e23456789.f23456789.g23456789.h23456789.a23456789.b23456789.c23456789.d23456789."
+	        "e23456789.f23456789.g23456789.h23456789.a23456789.b23456789.c23456789.d23456789."
+	        "e23456789.f23456789.g23456789.h23456789.org\n",
+	        "t.ini:2: invalid mail_domain 'x123456789.a23456789.b23456789.c23456789.d23456789."
+	        "e23456789.f23456789.g23456789.h23456789.a23456789.b23456789.c23456789.d23456789."
+	        "e23456789.f23456789.g23456789.h23456789.a23456789.b23456789.c23456789.d23456789."
+	        "e23456789.f23456789.g23456789.h23456789.org'");
 }
 
 static void
@@ -513,16 +536,18 @@ test_conf_syntax(void **state)
 
 	(void)state;
 	/* Comments, blank lines, CRLF, white space around keys and values, no final newline. */
-	test_conf_ok(&c, "# chatrelay\r\n; also a comment\r\n\r\n  [ params ]  \r\n"
-			 "\t mail_domain\t=  Example.org \r\n   # indented comment\r\n"
-			 "push_url = https://x.test/?a=b=c\r\nsmtp_port=25");
+	test_conf_ok(&c,
+	        "# chatrelay\r\n; also a comment\r\n\r\n  [ params ]  \r\n"
+	        "\t mail_domain\t=  Example.org \r\n   # indented comment\r\n"
+	        "push_url = https://x.test/?a=b=c\r\nsmtp_port=25");
 	assert_string_equal(c.mail_domain, "example.org");
 	assert_string_equal(c.push_url, "https://x.test/?a=b=c");
 	assert_int_equal(c.smtp_port, 25);
 	assert_int_equal(c.notices.count, 0);
 	conf_free(&c);
 	/* Later sections may come back to [params]. */
-	test_conf_ok(&c, "[routes]\n[params]\nmail_domain = a.test\n[other]\n[params]\nsmtp_port = 26\n");
+	test_conf_ok(&c,
+	        "[routes]\n[params]\nmail_domain = a.test\n[other]\n[params]\nsmtp_port = 26\n");
 	assert_int_equal(c.smtp_port, 26);
 	conf_free(&c);
 }
@@ -535,13 +560,13 @@ test_conf_syntax_errors(void **state)
 
 	(void)state;
 	test_conf_err(TEST_HEAD "smtp_port = 25\nimap_port = 143\nsmtp_port = 26\n",
-		"t.ini:5: duplicate key 'smtp_port' (first set on line 3)");
+	        "t.ini:5: duplicate key 'smtp_port' (first set on line 3)");
 	test_conf_err("[params]\nmail_domain = a.test\n\nmail_domain = b.test\n",
-		"t.ini:4: duplicate key 'mail_domain' (first set on line 2)");
+	        "t.ini:4: duplicate key 'mail_domain' (first set on line 2)");
 	test_conf_err("mail_domain = a.test\n",
-		"t.ini:1: key 'mail_domain' outside of a section (use [params])");
+	        "t.ini:1: key 'mail_domain' outside of a section (use [params])");
 	test_conf_err("# comment\n\nsmtp_port = 1\n[params]\n",
-		"t.ini:3: key 'smtp_port' outside of a section (use [params])");
+	        "t.ini:3: key 'smtp_port' outside of a section (use [params])");
 	test_conf_err(TEST_HEAD "Smtp_Port = 25\n", "t.ini:3: key 'Smtp_Port' must be lowercase");
 	test_conf_err(TEST_HEAD "ACME_EMAIL = x\n", "t.ini:3: key 'ACME_EMAIL' must be lowercase");
 	test_conf_err("[params\nmail_domain = a.test\n", "t.ini:1: malformed section header");
@@ -570,8 +595,9 @@ test_conf_syntax_errors(void **state)
 	test_conf_err(text, "t.ini:3: line longer than 4095 bytes");
 
 	/* A NUL byte anywhere in a line, even in a comment. */
-	test_conf_err_len(TEST_HEAD "smtp_port = 2\0" "5\n", head + 16,
-		"t.ini:3: NUL byte in line");
+	test_conf_err_len(TEST_HEAD "smtp_port = 2\0"
+	                            "5\n",
+	        head + 16, "t.ini:3: NUL byte in line");
 	test_conf_err_len(TEST_HEAD "#\0\n", head + 3, "t.ini:3: NUL byte in line");
 	/* The whole file is bounded too (line 0: a problem of the whole file). */
 	{
@@ -579,7 +605,8 @@ test_conf_syntax_errors(void **state)
 
 		assert_non_null(big);
 		memset(big, '\n', CONF_FILE_MAX + 1);
-		test_conf_err_len(big, CONF_FILE_MAX + 1, "t.ini:0: file is larger than 1048576 bytes");
+		test_conf_err_len(
+		        big, CONF_FILE_MAX + 1, "t.ini:0: file is larger than 1048576 bytes");
 		free(big);
 	}
 }
@@ -607,35 +634,37 @@ test_conf_consistency(void **state)
 
 	(void)state;
 	test_conf_err(TEST_HEAD "username_min_length = 10\nsmtp_port = 1\n",
-		"t.ini:3: username_min_length (10) is greater than username_max_length (9)");
+	        "t.ini:3: username_min_length (10) is greater than username_max_length (9)");
 	/* The line named is that of the key the file set, not the end of the file. */
 	test_conf_err(TEST_HEAD "username_max_length = 5\nsmtp_port = 1\n",
-		"t.ini:3: username_min_length (9) is greater than username_max_length (5)");
-	test_conf_err(TEST_HEAD "username_min_length = 12\nusername_max_length = 11\nsmtp_port = 1\n",
-		"t.ini:4: username_min_length (12) is greater than username_max_length (11)");
+	        "t.ini:3: username_min_length (9) is greater than username_max_length (5)");
+	test_conf_err(TEST_HEAD
+	        "username_min_length = 12\nusername_max_length = 11\nsmtp_port = 1\n",
+	        "t.ini:4: username_min_length (12) is greater than username_max_length (11)");
 	test_conf_ok(&c, TEST_HEAD "username_min_length = 6\nusername_max_length = 20\n");
 	conf_free(&c);
 	test_conf_err(TEST_HEAD "quota_trim_target = 80\nsmtp_port = 1\n",
-		"t.ini:3: quota_trim_target (80) is greater than quota_trim_threshold (75)");
+	        "t.ini:3: quota_trim_target (80) is greater than quota_trim_threshold (75)");
 	test_conf_err(TEST_HEAD "quota_trim_threshold = 60\nsmtp_port = 1\n",
-		"t.ini:3: quota_trim_target (70) is greater than quota_trim_threshold (60)");
+	        "t.ini:3: quota_trim_target (70) is greater than quota_trim_threshold (60)");
 	test_conf_ok(&c, TEST_HEAD "quota_trim_threshold = 70\n");
 	conf_free(&c);
 	test_conf_err(TEST_HEAD "queue_retry_initial = 2h\nsmtp_port = 1\n",
-		"t.ini:3: queue_retry_initial is greater than queue_retry_max");
+	        "t.ini:3: queue_retry_initial is greater than queue_retry_max");
 	test_conf_err(TEST_HEAD "queue_retry_max = 30s\nsmtp_port = 1\n",
-		"t.ini:3: queue_retry_initial is greater than queue_retry_max");
+	        "t.ini:3: queue_retry_initial is greater than queue_retry_max");
 	test_conf_err(TEST_HEAD "tls_cert = cert.pem\nsmtp_port = 1\n",
-		"t.ini:3: tls_cert and tls_key must be set together");
+	        "t.ini:3: tls_cert and tls_key must be set together");
 	test_conf_err(TEST_HEAD "tls_key = key.pem\nsmtp_port = 1\n",
-		"t.ini:3: tls_cert and tls_key must be set together");
+	        "t.ini:3: tls_cert and tls_key must be set together");
 	test_conf_ok(&c, TEST_HEAD "tls_key = key.pem\ntls_cert = cert.pem\n");
 	conf_free(&c);
 	test_conf_err(TEST_HEAD "federation_policy = allowlist\nsmtp_port = 1\n",
-		"t.ini:3: federation_policy = allowlist needs federation_allowlist");
-	test_conf_err(TEST_HEAD "listen_address =\nsmtp_port = 1\n", "t.ini:3: listen_address is empty");
+	        "t.ini:3: federation_policy = allowlist needs federation_allowlist");
+	test_conf_err(
+	        TEST_HEAD "listen_address =\nsmtp_port = 1\n", "t.ini:3: listen_address is empty");
 	test_conf_err(TEST_HEAD "hostname = bad host\nsmtp_port = 1\n",
-		"t.ini:3: invalid hostname 'bad host'");
+	        "t.ini:3: invalid hostname 'bad host'");
 }
 
 static void
@@ -645,14 +674,15 @@ test_conf_ports(void **state)
 
 	(void)state;
 	test_conf_err(TEST_HEAD "imap_port = 2525\nhttp_port = 1\n",
-		"t.ini:3: smtp_port and imap_port are both 2525");
+	        "t.ini:3: smtp_port and imap_port are both 2525");
 	/* The later key is a default: the line is still that of the key in the file. */
 	test_conf_err(TEST_HEAD "smtp_port = 1430\nhttp_port = 1\n",
-		"t.ini:3: smtp_port and imap_port are both 1430");
+	        "t.ini:3: smtp_port and imap_port are both 1430");
 	test_conf_err(TEST_HEAD "http_port = 7000\nimaps_port = 7000\nsmtp_port = 1\n",
-		"t.ini:4: imaps_port and http_port are both 7000");
+	        "t.ini:4: imaps_port and http_port are both 7000");
 	/* 0 disables a listener; several disabled listeners do not clash. */
-	test_conf_ok(&c, TEST_HEAD "smtp_port = 0\nsubmission_port = 0\nimap_port = 0\nhttp_port = 0\n");
+	test_conf_ok(
+	        &c, TEST_HEAD "smtp_port = 0\nsubmission_port = 0\nimap_port = 0\nhttp_port = 0\n");
 	assert_int_equal(c.smtp_port, 0);
 	assert_int_equal(c.http_port, 0);
 	conf_free(&c);
@@ -661,9 +691,10 @@ test_conf_ports(void **state)
 static void
 test_conf_notices(void **state)
 {
-	static const char *const ignored[] = { "acme_email", "mtail_address", "imap_rawlog",
-		"mailboxes_dir", "turn_socket_path", "filtermail_smtp_port", "filtermail_smtp_port_incoming",
-		"postfix_reinject_port", "postfix_reinject_port_incoming", NULL };
+	static const char *const ignored[] = {"acme_email", "mtail_address", "imap_rawlog",
+	        "mailboxes_dir", "turn_socket_path", "filtermail_smtp_port",
+	        "filtermail_smtp_port_incoming", "postfix_reinject_port",
+	        "postfix_reinject_port_incoming", NULL};
 	char text[2048], want[256];
 	size_t len;
 	struct conf c;
@@ -671,14 +702,16 @@ test_conf_notices(void **state)
 	(void)state;
 	len = (size_t)snprintf(text, sizeof(text), TEST_HEAD);
 	for (size_t i = 0; ignored[i] != NULL; i++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s = not validated\n", ignored[i]);
+		len += (size_t)snprintf(
+		        text + len, sizeof(text) - len, "%s = not validated\n", ignored[i]);
 	len += (size_t)snprintf(text + len, sizeof(text) - len,
-		"frobnicate = 1\n[unknown]\nWhatever Goes = here\n[params]\n"
-		"smtp_port = 26\n");
+	        "frobnicate = 1\n[unknown]\nWhatever Goes = here\n[params]\n"
+	        "smtp_port = 26\n");
 	test_conf_ok(&c, text);
 	for (size_t i = 0; ignored[i] != NULL; i++) {
-		snprintf(want, sizeof(want), "t.ini:%zu: chatmail key '%s' is not used by chatrelay, ignored",
-			i + 3, ignored[i]);
+		snprintf(want, sizeof(want),
+		        "t.ini:%zu: chatmail key '%s' is not used by chatrelay, ignored", i + 3,
+		        ignored[i]);
 		if (!test_conf_has_notice(&c, want))
 			fail_msg("missing notice: %s", want);
 	}
@@ -703,12 +736,13 @@ test_conf_routes(void **state)
 	struct conf c;
 
 	(void)state;
-	test_conf_ok(&c, TEST_HEAD "[routes]\n"
-			 "chat2.test = http://127.0.0.1:8081/mxdeliv 127.0.0.1:2526\n"
-			 "127.0.0.2 = - 127.0.0.2:25\n"
-			 "[127.0.0.3] = https://127.0.0.3/mxdeliv -\n"
-			 "Upper.TEST = - -\n"
-			 "v6.test = - [::1]:2525\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "[routes]\n"
+	                  "chat2.test = http://127.0.0.1:8081/mxdeliv 127.0.0.1:2526\n"
+	                  "127.0.0.2 = - 127.0.0.2:25\n"
+	                  "[127.0.0.3] = https://127.0.0.3/mxdeliv -\n"
+	                  "Upper.TEST = - -\n"
+	                  "v6.test = - [::1]:2525\n");
 	assert_int_equal(c.route_count, 5);
 	r = conf_route_find(&c, "chat2.test");
 	assert_non_null(r);
@@ -759,28 +793,29 @@ test_conf_route_errors(void **state)
 
 	(void)state;
 	test_conf_err(TEST_HEAD "[routes]\na.test = -\n",
-		"t.ini:4: route needs two values: <mxdeliv-url|-> <host:port|->");
+	        "t.ini:4: route needs two values: <mxdeliv-url|-> <host:port|->");
 	test_conf_err(TEST_HEAD "[routes]\na.test =\n",
-		"t.ini:4: route needs two values: <mxdeliv-url|-> <host:port|->");
+	        "t.ini:4: route needs two values: <mxdeliv-url|-> <host:port|->");
 	test_conf_err(TEST_HEAD "[routes]\na.test = - - -\n",
-		"t.ini:4: route needs two values: <mxdeliv-url|-> <host:port|->");
+	        "t.ini:4: route needs two values: <mxdeliv-url|-> <host:port|->");
 	test_conf_err(TEST_HEAD "[routes]\na.test = ftp://x/ -\n",
-		"t.ini:4: route URL 'ftp://x/' must start with http:// or https://");
+	        "t.ini:4: route URL 'ftp://x/' must start with http:// or https://");
 	test_conf_err(TEST_HEAD "[routes]\na.test = - host\n",
-		"t.ini:4: route SMTP endpoint 'host' must be host:port");
+	        "t.ini:4: route SMTP endpoint 'host' must be host:port");
 	test_conf_err(TEST_HEAD "[routes]\na.test = - host:0\n",
-		"t.ini:4: route SMTP endpoint 'host:0' must be host:port");
+	        "t.ini:4: route SMTP endpoint 'host:0' must be host:port");
 	test_conf_err(TEST_HEAD "[routes]\na.test = - host:65536\n",
-		"t.ini:4: route SMTP endpoint 'host:65536' must be host:port");
+	        "t.ini:4: route SMTP endpoint 'host:65536' must be host:port");
 	test_conf_err(TEST_HEAD "[routes]\na.test = - :25\n",
-		"t.ini:4: route SMTP endpoint ':25' must be host:port");
+	        "t.ini:4: route SMTP endpoint ':25' must be host:port");
 	test_conf_err(TEST_HEAD "[routes]\na.test = - host:smtp\n",
-		"t.ini:4: route SMTP endpoint 'host:smtp' must be host:port");
+	        "t.ini:4: route SMTP endpoint 'host:smtp' must be host:port");
 	test_conf_err(TEST_HEAD "[routes]\na.test = - -\nA.Test = - -\n",
-		"t.ini:5: duplicate route for 'a.test'");
+	        "t.ini:5: duplicate route for 'a.test'");
 	test_conf_err(TEST_HEAD "[routes]\n127.0.0.2 = - -\n[127.0.0.2] = - -\n",
-		"t.ini:5: duplicate route for '127.0.0.2'");
-	test_conf_err(TEST_HEAD "[routes]\nbad domain = - -\n", "t.ini:4: invalid route domain 'bad domain'");
+	        "t.ini:5: duplicate route for '127.0.0.2'");
+	test_conf_err(TEST_HEAD "[routes]\nbad domain = - -\n",
+	        "t.ini:4: invalid route domain 'bad domain'");
 	test_conf_err(TEST_HEAD "[routes]\n::1 = - -\n", "t.ini:4: invalid route domain '::1'");
 	test_conf_err(TEST_HEAD "[routes]\n[] = - -\n", "t.ini:4: invalid route domain");
 	/* Bounded by CONF_ROUTES_MAX. */
@@ -915,14 +950,16 @@ test_conf_derived(void **state)
 	assert_string_equal(c.turn_host, "chat.example.org");
 	assert_string_equal(c.dkim_key, "./chatrelay-data/dkim/opendkim.private");
 	conf_free(&c);
-	test_conf_ok(&c, "[params]\nmail_domain = [10.0.0.1]\ndata_dir = /var/lib/cr\n"
-			 "dkim_selector = s1\n");
+	test_conf_ok(&c,
+	        "[params]\nmail_domain = [10.0.0.1]\ndata_dir = /var/lib/cr\n"
+	        "dkim_selector = s1\n");
 	assert_string_equal(c.hostname, "10.0.0.1");
 	assert_string_equal(c.turn_host, "10.0.0.1");
 	assert_string_equal(c.dkim_key, "/var/lib/cr/dkim/s1.private");
 	conf_free(&c);
-	test_conf_ok(&c, TEST_HEAD "hostname = mx.example.org\nturn_host = turn.example.org\n"
-			 "data_dir = state\n");
+	test_conf_ok(&c,
+	        TEST_HEAD "hostname = mx.example.org\nturn_host = turn.example.org\n"
+	                  "data_dir = state\n");
 	assert_string_equal(c.hostname, "mx.example.org");
 	assert_string_equal(c.turn_host, "turn.example.org");
 	assert_string_equal(c.dkim_key, "/etc/chatrelay/state/dkim/opendkim.private");
@@ -954,14 +991,16 @@ test_conf_load(void **state)
 	(void)state;
 	assert_int_equal(conf_init(&c), 0);
 	assert_int_equal(conf_load(&c, "/nonexistent/chatrelay.ini", err, sizeof(err)), -1);
-	assert_string_equal(err, "/nonexistent/chatrelay.ini:0: cannot read: No such file or directory");
+	assert_string_equal(
+	        err, "/nonexistent/chatrelay.ini:0: cannot read: No such file or directory");
 	conf_free(&c);
 	assert_int_equal(conf_init(&c), 0);
 	assert_int_equal(conf_load(&c, "/tmp", err, sizeof(err)), -1);
 	assert_string_equal(err, "/tmp:0: not a regular file of at most 1048576 bytes");
 	conf_free(&c);
 
-	path = test_conf_write_temp("[params]\nmail_domain = a.test\ndata_dir = d\nsmtp_port = x\n");
+	path = test_conf_write_temp(
+	        "[params]\nmail_domain = a.test\ndata_dir = d\nsmtp_port = x\n");
 	assert_int_equal(conf_init(&c), 0);
 	assert_int_equal(conf_load(&c, path, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s:4: smtp_port: 'x' is not an integer", path);
@@ -990,7 +1029,8 @@ test_conf_load(void **state)
 		assert_string_equal(c.turn_host, "127.0.0.1");
 		assert_string_equal(c.dkim_key, "./chatrelay-data/dkim/opendkim.private");
 		assert_int_equal(c.notices.count, 1);
-		assert_true(test_conf_has_notice(&c, "no configuration file: running with built-in defaults"));
+		assert_true(test_conf_has_notice(
+		        &c, "no configuration file: running with built-in defaults"));
 		conf_free(&c);
 	}
 }
@@ -998,9 +1038,9 @@ test_conf_load(void **state)
 static void
 test_conf_chatmail_ini(void **state)
 {
-	static const char *const ignored[] = { "filtermail_smtp_port", "postfix_reinject_port",
-		"filtermail_smtp_port_incoming", "postfix_reinject_port_incoming", "acme_email",
-		"imap_rawlog", "mtail_address", "mailboxes_dir", "turn_socket_path", NULL };
+	static const char *const ignored[] = {"filtermail_smtp_port", "postfix_reinject_port",
+	        "filtermail_smtp_port_incoming", "postfix_reinject_port_incoming", "acme_email",
+	        "imap_rawlog", "mtail_address", "mailboxes_dir", "turn_socket_path", NULL};
 	struct conf c;
 	char err[512];
 
@@ -1026,8 +1066,10 @@ test_conf_chatmail_ini(void **state)
 	assert_false(c.disable_ipv6);
 	assert_false(c.imap_compress);
 	assert_string_equal(c.iroh_relay, "https://iroh.example.org");
-	assert_string_equal(c.tls_external_cert, "/etc/letsencrypt/live/chat.example.org/fullchain.pem");
-	assert_string_equal(c.tls_external_key, "/etc/letsencrypt/live/chat.example.org/privkey.pem");
+	assert_string_equal(
+	        c.tls_external_cert, "/etc/letsencrypt/live/chat.example.org/fullchain.pem");
+	assert_string_equal(
+	        c.tls_external_key, "/etc/letsencrypt/live/chat.example.org/privkey.pem");
 	assert_string_equal(c.privacy_mail, "privacy@example.org");
 	assert_string_equal(c.privacy_postal, "Example e.V., Example Street 1, 12345 Example Town");
 	assert_string_equal(c.privacy_pdo, "");
@@ -1036,10 +1078,12 @@ test_conf_chatmail_ini(void **state)
 		bool found = false;
 		char want[128];
 
-		snprintf(want, sizeof(want), "chatmail key '%s' is not used by chatrelay, ignored", ignored[i]);
+		snprintf(want, sizeof(want), "chatmail key '%s' is not used by chatrelay, ignored",
+		        ignored[i]);
 		for (size_t j = 0; j < c.notices.count; j++)
-			if (strncmp(c.notices.words[j], TEST_FIXTURE ":", strlen(TEST_FIXTURE ":")) == 0 &&
-			    strstr(c.notices.words[j], want) != NULL)
+			if (strncmp(c.notices.words[j], TEST_FIXTURE ":",
+			            strlen(TEST_FIXTURE ":")) == 0 &&
+			        strstr(c.notices.words[j], want) != NULL)
 				found = true;
 		if (!found)
 			fail_msg("no notice for %s", ignored[i]);
@@ -1052,32 +1096,32 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conf_bool_words),
-		cmocka_unit_test(test_conf_bool_file),
-		cmocka_unit_test(test_conf_size),
-		cmocka_unit_test(test_conf_days),
-		cmocka_unit_test(test_conf_duration),
-		cmocka_unit_test(test_conf_int),
-		cmocka_unit_test(test_conf_list),
-		cmocka_unit_test(test_conf_number),
-		cmocka_unit_test(test_conf_enum),
-		cmocka_unit_test(test_conf_path),
-		cmocka_unit_test(test_conf_cert_and_key),
-		cmocka_unit_test(test_conf_url),
-		cmocka_unit_test(test_conf_text),
-		cmocka_unit_test(test_conf_mail_domain),
-		cmocka_unit_test(test_conf_syntax),
-		cmocka_unit_test(test_conf_syntax_errors),
-		cmocka_unit_test(test_conf_required),
-		cmocka_unit_test(test_conf_consistency),
-		cmocka_unit_test(test_conf_ports),
-		cmocka_unit_test(test_conf_notices),
-		cmocka_unit_test(test_conf_routes),
-		cmocka_unit_test(test_conf_route_errors),
-		cmocka_unit_test(test_conf_defaults),
-		cmocka_unit_test(test_conf_derived),
-		cmocka_unit_test(test_conf_load),
-		cmocka_unit_test(test_conf_chatmail_ini),
+	        cmocka_unit_test(test_conf_bool_words),
+	        cmocka_unit_test(test_conf_bool_file),
+	        cmocka_unit_test(test_conf_size),
+	        cmocka_unit_test(test_conf_days),
+	        cmocka_unit_test(test_conf_duration),
+	        cmocka_unit_test(test_conf_int),
+	        cmocka_unit_test(test_conf_list),
+	        cmocka_unit_test(test_conf_number),
+	        cmocka_unit_test(test_conf_enum),
+	        cmocka_unit_test(test_conf_path),
+	        cmocka_unit_test(test_conf_cert_and_key),
+	        cmocka_unit_test(test_conf_url),
+	        cmocka_unit_test(test_conf_text),
+	        cmocka_unit_test(test_conf_mail_domain),
+	        cmocka_unit_test(test_conf_syntax),
+	        cmocka_unit_test(test_conf_syntax_errors),
+	        cmocka_unit_test(test_conf_required),
+	        cmocka_unit_test(test_conf_consistency),
+	        cmocka_unit_test(test_conf_ports),
+	        cmocka_unit_test(test_conf_notices),
+	        cmocka_unit_test(test_conf_routes),
+	        cmocka_unit_test(test_conf_route_errors),
+	        cmocka_unit_test(test_conf_defaults),
+	        cmocka_unit_test(test_conf_derived),
+	        cmocka_unit_test(test_conf_load),
+	        cmocka_unit_test(test_conf_chatmail_ini),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,7 @@ test_http_span_is(struct http_span s, const char *str)
 {
 	if (s.p == NULL || s.len != strlen(str) || memcmp(s.p, str, s.len) != 0)
 		fail_msg("span '%.*s' != '%s'", s.p != NULL ? (int)s.len : 6,
-			s.p != NULL ? s.p : "(null)", str);
+		        s.p != NULL ? s.p : "(null)", str);
 }
 
 static void
@@ -148,8 +148,9 @@ test_http_query(void **state)
 	test_http_span_is(req.path, "/x");
 	assert_int_equal(req.query.len, 0);
 	assert_int_equal(req.header_count, 0);
-	test_http_ok("GET /.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=a@b HTTP/1.0\n\n",
-		&req);
+	test_http_ok(
+	        "GET /.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=a@b HTTP/1.0\n\n",
+	        &req);
 	test_http_span_is(req.path, "/.well-known/autoconfig/mail/config-v1.1.xml");
 	test_http_span_is(req.query, "emailaddress=a@b");
 	assert_int_equal(req.version_minor, 0);
@@ -184,23 +185,23 @@ test_http_keep_alive(void **state)
 		const char *text;
 		bool is_keep_alive;
 	} cases[] = {
-		{ "GET / HTTP/1.1\r\n\r\n", true },
-		{ "GET / HTTP/1.0\r\n\r\n", false },
-		{ "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false },
-		{ "GET / HTTP/1.1\r\nconnection: CLOSE\r\n\r\n", false },
-		{ "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true },
-		{ "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true },
-		{ "GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", true },
-		{ "GET / HTTP/1.0\r\nConnection: close\r\n\r\n", false },
-		{ "GET / HTTP/1.1\r\nConnection: Upgrade\r\n\r\n", true },
-		{ "GET / HTTP/1.0\r\nConnection: Upgrade\r\n\r\n", false },
-		/* Connection is a comma-separated list of options (RFC 9110 7.6.1). */
-		{ "GET / HTTP/1.1\r\nConnection: Upgrade, close\r\n\r\n", false },
-		{ "GET / HTTP/1.1\r\nConnection: close,TE\r\n\r\n", false },
-		{ "GET / HTTP/1.0\r\nConnection: TE , keep-alive\r\n\r\n", true },
-		{ "GET / HTTP/1.1\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", false },
-		{ "GET / HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n", false },
-		{ "GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", true },
+	        {"GET / HTTP/1.1\r\n\r\n", true},
+	        {"GET / HTTP/1.0\r\n\r\n", false},
+	        {"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false},
+	        {"GET / HTTP/1.1\r\nconnection: CLOSE\r\n\r\n", false},
+	        {"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true},
+	        {"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true},
+	        {"GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", true},
+	        {"GET / HTTP/1.0\r\nConnection: close\r\n\r\n", false},
+	        {"GET / HTTP/1.1\r\nConnection: Upgrade\r\n\r\n", true},
+	        {"GET / HTTP/1.0\r\nConnection: Upgrade\r\n\r\n", false},
+	        /* Connection is a comma-separated list of options (RFC 9110 7.6.1). */
+	        {"GET / HTTP/1.1\r\nConnection: Upgrade, close\r\n\r\n", false},
+	        {"GET / HTTP/1.1\r\nConnection: close,TE\r\n\r\n", false},
+	        {"GET / HTTP/1.0\r\nConnection: TE , keep-alive\r\n\r\n", true},
+	        {"GET / HTTP/1.1\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", false},
+	        {"GET / HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n", false},
+	        {"GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", true},
 	};
 	struct http_request req;
 
@@ -222,8 +223,8 @@ test_http_content_length(void **state)
 	test_http_ok("POST /new HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", &req);
 	test_http_span_is(req.method, "POST");
 	assert_true(req.content_length == 5);
-	assert_int_equal(http_head_length("POST /new HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 46),
-		41);
+	assert_int_equal(
+	        http_head_length("POST /new HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 46), 41);
 	test_http_ok("POST / HTTP/1.1\r\ncontent-length: 0\r\n\r\n", &req);
 	assert_true(req.content_length == 0);
 	test_http_ok("POST / HTTP/1.1\r\nContent-Length: 007\r\nContent-Length:7\r\n\r\n", &req);
@@ -239,7 +240,8 @@ test_http_content_length(void **state)
 	test_http_err_str("POST / HTTP/1.1\r\nContent-Length:\r\n\r\n", 400);
 	test_http_err_str("POST / HTTP/1.1\r\nContent-Length: 0x10\r\n\r\n", 400);
 	test_http_err_str("POST / HTTP/1.1\r\nContent-Length: 1000000000000000\r\n\r\n", 400);
-	test_http_err_str("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400);
+	test_http_err_str(
+	        "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400);
 }
 
 static void
@@ -250,8 +252,9 @@ test_http_transfer_encoding(void **state)
 	(void)state;
 	test_http_ok("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", &req);
 	assert_true(req.has_transfer_encoding);
-	test_http_ok("POST / HTTP/1.1\r\ntransfer-encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n",
-		&req);
+	test_http_ok(
+	        "POST / HTTP/1.1\r\ntransfer-encoding: gzip, chunked\r\nContent-Length: 3\r\n\r\n",
+	        &req);
 	assert_true(req.has_transfer_encoding);
 	test_http_ok("POST / HTTP/1.1\r\nTransfer-Encodings: x\r\n\r\n", &req);
 	assert_false(req.has_transfer_encoding);
@@ -318,37 +321,37 @@ static void
 test_http_request_line(void **state)
 {
 	static const char *const bad[] = {
-		"\r\n\r\n",
-		"GET\r\n\r\n",
-		"GET /\r\n\r\n",
-		"GET / \r\n\r\n",
-		" / HTTP/1.1\r\n\r\n",
-		"GET  / HTTP/1.1\r\n\r\n",
-		"GET /  HTTP/1.1\r\n\r\n",
-		"GET / HTTP/1.1 \r\n\r\n",
-		"GET / HTTP/1.1 x\r\n\r\n",
-		"GET /a b HTTP/1.1\r\n\r\n",
-		"GET * HTTP/1.1\r\n\r\n",
-		"GET x HTTP/1.1\r\n\r\n",
-		"G(T / HTTP/1.1\r\n\r\n",
-		"GET /\x7f HTTP/1.1\r\n\r\n",
-		"GET /\t HTTP/1.1\r\n\r\n",
-		"GET / http/1.1\r\n\r\n",
-		"GET / HTTP/1\r\n\r\n",
-		"GET / HTTP/1.\r\n\r\n",
-		"GET / HTTP/1.x\r\n\r\n",
-		"GET / HTTP/1.10\r\n\r\n",
-		"GET / HTTP/11.1\r\n\r\n",
-		"GET / HTTP/\r\n\r\n",
-		"GET / HTTPS/1.1\r\n\r\n",
-		"GET / HTTP/1.1\rX\r\n\r\n",
+	        "\r\n\r\n",
+	        "GET\r\n\r\n",
+	        "GET /\r\n\r\n",
+	        "GET / \r\n\r\n",
+	        " / HTTP/1.1\r\n\r\n",
+	        "GET  / HTTP/1.1\r\n\r\n",
+	        "GET /  HTTP/1.1\r\n\r\n",
+	        "GET / HTTP/1.1 \r\n\r\n",
+	        "GET / HTTP/1.1 x\r\n\r\n",
+	        "GET /a b HTTP/1.1\r\n\r\n",
+	        "GET * HTTP/1.1\r\n\r\n",
+	        "GET x HTTP/1.1\r\n\r\n",
+	        "G(T / HTTP/1.1\r\n\r\n",
+	        "GET /\x7f HTTP/1.1\r\n\r\n",
+	        "GET /\t HTTP/1.1\r\n\r\n",
+	        "GET / http/1.1\r\n\r\n",
+	        "GET / HTTP/1\r\n\r\n",
+	        "GET / HTTP/1.\r\n\r\n",
+	        "GET / HTTP/1.x\r\n\r\n",
+	        "GET / HTTP/1.10\r\n\r\n",
+	        "GET / HTTP/11.1\r\n\r\n",
+	        "GET / HTTP/\r\n\r\n",
+	        "GET / HTTPS/1.1\r\n\r\n",
+	        "GET / HTTP/1.1\rX\r\n\r\n",
 	};
 	static const char *const unsupported[] = {
-		"GET / HTTP/2.0\r\n\r\n",
-		"GET / HTTP/1.2\r\n\r\n",
-		"GET / HTTP/1.9\r\n\r\n",
-		"GET / HTTP/0.9\r\n\r\n",
-		"GET / HTTP/3.0\r\nHost: a\r\n\r\n",
+	        "GET / HTTP/2.0\r\n\r\n",
+	        "GET / HTTP/1.2\r\n\r\n",
+	        "GET / HTTP/1.9\r\n\r\n",
+	        "GET / HTTP/0.9\r\n\r\n",
+	        "GET / HTTP/3.0\r\nHost: a\r\n\r\n",
 	};
 	static const char nul_target[] = "GET /\0 HTTP/1.1\r\n\r\n";
 	struct http_request req;
@@ -369,15 +372,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_http_get),
-		cmocka_unit_test(test_http_query),
-		cmocka_unit_test(test_http_line_endings),
-		cmocka_unit_test(test_http_keep_alive),
-		cmocka_unit_test(test_http_content_length),
-		cmocka_unit_test(test_http_transfer_encoding),
-		cmocka_unit_test(test_http_header_syntax),
-		cmocka_unit_test(test_http_header_count),
-		cmocka_unit_test(test_http_request_line),
+	        cmocka_unit_test(test_http_get),
+	        cmocka_unit_test(test_http_query),
+	        cmocka_unit_test(test_http_line_endings),
+	        cmocka_unit_test(test_http_keep_alive),
+	        cmocka_unit_test(test_http_content_length),
+	        cmocka_unit_test(test_http_transfer_encoding),
+	        cmocka_unit_test(test_http_header_syntax),
+	        cmocka_unit_test(test_http_header_count),
+	        cmocka_unit_test(test_http_request_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

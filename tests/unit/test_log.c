@@ -78,14 +78,16 @@ test_log_count_lines(const char *text)
 static void
 test_log_events(void)
 {
-	static const enum log_level levels[] = { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO,
-		LOG_LEVEL_DEBUG };
+	static const enum log_level levels[] = {
+	        LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG};
 	struct log_personal lp;
 
 	for (size_t i = 0; i < 4; i++) {
-		const char *personal = log_personal(&lp, "addr=%s ip=%s", TEST_LOG_ADDR, TEST_LOG_IP);
+		const char *personal =
+		        log_personal(&lp, "addr=%s ip=%s", TEST_LOG_ADDR, TEST_LOG_IP);
 
-		log_write(levels[i], TEST_LOG_SID, personal, "smtp: message accepted size=%d", 1234);
+		log_write(
+		        levels[i], TEST_LOG_SID, personal, "smtp: message accepted size=%d", 1234);
 		/* A fragment formatted by hand (a careless call site) is dropped too. */
 		log_write(levels[i], TEST_LOG_SID, "addr=" TEST_LOG_ADDR, "imap: login ok");
 	}
@@ -136,8 +138,9 @@ test_log_personal_when_allowed(void **state)
 	log_write(LOG_LEVEL_INFO, 0, NULL, "server: ready");
 	out = test_log_capture_end(&cap);
 	assert_int_equal(test_log_count_lines(out), 9);
-	line = strstr(out, "error sid=987654321 smtp: message accepted size=1234 addr=" TEST_LOG_ADDR
-			   " ip=" TEST_LOG_IP "\n");
+	line = strstr(out,
+	        "error sid=987654321 smtp: message accepted size=1234 addr=" TEST_LOG_ADDR
+	        " ip=" TEST_LOG_IP "\n");
 	assert_non_null(line);
 	assert_non_null(strstr(out, "debug sid=987654321 imap: login ok addr=" TEST_LOG_ADDR "\n"));
 	/* sid 0 means "no session": no sid= at all. */
@@ -183,10 +186,10 @@ test_log_levels(void **state)
 		enum log_level level;
 		const char *present, *absent;
 	} cases[] = {
-		{ LOG_LEVEL_ERROR, "error e\n", "warn w\n" },
-		{ LOG_LEVEL_WARN, "warn w\n", "info i\n" },
-		{ LOG_LEVEL_INFO, "info i\n", "debug d\n" },
-		{ LOG_LEVEL_DEBUG, "debug d\n", NULL },
+	        {LOG_LEVEL_ERROR, "error e\n", "warn w\n"},
+	        {LOG_LEVEL_WARN, "warn w\n", "info i\n"},
+	        {LOG_LEVEL_INFO, "info i\n", "debug d\n"},
+	        {LOG_LEVEL_DEBUG, "debug d\n", NULL},
 	};
 
 	(void)state;
@@ -215,7 +218,7 @@ test_log_levels(void **state)
 static void
 test_log_level_words(void **state)
 {
-	static const char *const words[] = { "error", "warn", "info", "debug" };
+	static const char *const words[] = {"error", "warn", "info", "debug"};
 	enum log_level level;
 
 	(void)state;
@@ -240,11 +243,12 @@ test_log_controls_stay_one_line(void **state)
 	test_log_capture_start(&cap);
 	/* Peer-supplied text with CR LF, an escape sequence, DEL and UTF-8. */
 	log_write(LOG_LEVEL_INFO, 7, "helo=evil\r\n2026-01-01T00:00:00Z error forged",
-		"smtp: bad command %s", "X\r\nY\tZ\x1b[31m\x7f\xc3\xa4");
+	        "smtp: bad command %s", "X\r\nY\tZ\x1b[31m\x7f\xc3\xa4");
 	out = test_log_capture_end(&cap);
 	assert_int_equal(test_log_count_lines(out), 1);
-	assert_non_null(strstr(out, "info sid=7 smtp: bad command X  Y Z [31m \xc3\xa4 helo=evil  "
-				    "2026-01-01T00:00:00Z error forged\n"));
+	assert_non_null(strstr(out,
+	        "info sid=7 smtp: bad command X  Y Z [31m \xc3\xa4 helo=evil  "
+	        "2026-01-01T00:00:00Z error forged\n"));
 	for (const char *p = out; *p != '\0'; p++)
 		if (p[1] != '\0')
 			assert_false((unsigned char)*p < 0x20 || *p == 0x7f);
@@ -294,7 +298,7 @@ test_log_thread_main(void *arg)
 
 	for (int i = 0; i < TEST_LOG_PER_THREAD; i++)
 		log_write(LOG_LEVEL_INFO, 0, NULL, "thread=%ld n=%d pad=%s", id, i,
-			"................................................................");
+		        "................................................................");
 	return NULL;
 }
 
@@ -310,8 +314,9 @@ test_log_threads_lines_whole(void **state)
 	log_init(LOG_LEVEL_INFO, LOG_TARGET_STDERR, true);
 	test_log_capture_start(&cap);
 	for (long i = 0; i < TEST_LOG_THREADS; i++)
-		assert_int_equal(pthread_create(&threads[i], NULL, test_log_thread_main, (void *)(intptr_t)i),
-			0);
+		assert_int_equal(pthread_create(&threads[i], NULL, test_log_thread_main,
+		                         (void *)(intptr_t)i),
+		        0);
 	for (int i = 0; i < TEST_LOG_THREADS; i++)
 		pthread_join(threads[i], NULL);
 	out = test_log_capture_end(&cap);
@@ -320,7 +325,8 @@ test_log_threads_lines_whole(void **state)
 		int n;
 		char pad[80];
 
-		assert_int_equal(sscanf(line + 21, "info thread=%ld n=%d pad=%79s", &id, &n, pad), 3);
+		assert_int_equal(
+		        sscanf(line + 21, "info thread=%ld n=%d pad=%79s", &id, &n, pad), 3);
 		assert_int_equal(strlen(pad), 64);
 		count++;
 	}
@@ -332,14 +338,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_log_no_log_drops_personal),
-		cmocka_unit_test(test_log_personal_when_allowed),
-		cmocka_unit_test(test_log_line_format),
-		cmocka_unit_test(test_log_levels),
-		cmocka_unit_test(test_log_level_words),
-		cmocka_unit_test(test_log_controls_stay_one_line),
-		cmocka_unit_test(test_log_truncation),
-		cmocka_unit_test(test_log_threads_lines_whole),
+	        cmocka_unit_test(test_log_no_log_drops_personal),
+	        cmocka_unit_test(test_log_personal_when_allowed),
+	        cmocka_unit_test(test_log_line_format),
+	        cmocka_unit_test(test_log_levels),
+	        cmocka_unit_test(test_log_level_words),
+	        cmocka_unit_test(test_log_controls_stay_one_line),
+	        cmocka_unit_test(test_log_truncation),
+	        cmocka_unit_test(test_log_threads_lines_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

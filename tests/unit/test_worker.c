@@ -27,10 +27,10 @@
 
 struct test_worker_job {
 	uint64_t id;
-	pthread_t work_thread;   /* written by the worker */
-	atomic_int work_runs;    /* written by the worker */
-	int done_runs;           /* loop thread only */
-	bool was_done_on_loop;   /* loop thread only */
+	pthread_t work_thread; /* written by the worker */
+	atomic_int work_runs;  /* written by the worker */
+	int done_runs;         /* loop thread only */
+	bool was_done_on_loop; /* loop thread only */
 	bool had_work_before_done;
 };
 
@@ -49,7 +49,7 @@ static struct test_worker_run *test_worker_current;
 static void
 test_worker_nap(long usec)
 {
-	struct timespec ts = { 0, usec * 1000 };
+	struct timespec ts = {0, usec * 1000};
 
 	nanosleep(&ts, NULL);
 }
@@ -112,7 +112,7 @@ test_worker_teardown(struct test_worker_run *r)
 static void
 test_worker_dispatch(struct test_worker_run *r)
 {
-	struct timeval limit = { 20, 0 };
+	struct timeval limit = {20, 0};
 
 	assert_int_equal(event_base_loopexit(r->base, &limit), 0);
 	assert_true(event_base_dispatch(r->base) >= 0);
@@ -143,9 +143,9 @@ test_worker_many_jobs(void **state)
 	(void)state;
 	assert_int_equal(worker_pool_pending(r->pool), 0);
 	for (int i = 0; i < TEST_WORKER_JOBS; i++)
-		assert_int_equal(worker_submit(r->pool, r->jobs[i].id, test_worker_work, test_worker_done,
-					 &r->jobs[i]),
-			0);
+		assert_int_equal(worker_submit(r->pool, r->jobs[i].id, test_worker_work,
+		                         test_worker_done, &r->jobs[i]),
+		        0);
 	/* Nothing completes before the loop runs: completions belong to the loop. */
 	assert_int_equal(worker_pool_pending(r->pool), TEST_WORKER_JOBS);
 	assert_int_equal(r->done_count, 0);
@@ -166,9 +166,9 @@ test_worker_several_threads_used(void **state)
 	/* Every job naps, so one thread cannot take them all while the others sleep. */
 	for (int i = 0; i < 30; i++) {
 		r->jobs[i].id = (uint64_t)i * 7;
-		assert_int_equal(worker_submit(r->pool, r->jobs[i].id, test_worker_work, test_worker_done,
-					 &r->jobs[i]),
-			0);
+		assert_int_equal(worker_submit(r->pool, r->jobs[i].id, test_worker_work,
+		                         test_worker_done, &r->jobs[i]),
+		        0);
 	}
 	r->target = 30;
 	test_worker_dispatch(r);
@@ -187,9 +187,9 @@ test_worker_free_drains(void **state)
 
 	(void)state;
 	for (int i = 0; i < TEST_WORKER_JOBS; i++)
-		assert_int_equal(worker_submit(r->pool, r->jobs[i].id, test_worker_work, test_worker_done,
-					 &r->jobs[i]),
-			0);
+		assert_int_equal(worker_submit(r->pool, r->jobs[i].id, test_worker_work,
+		                         test_worker_done, &r->jobs[i]),
+		        0);
 	r->target = -1;
 	/* The loop never runs: worker_pool_free itself must finish the queue and
 	 * deliver every completion, on the calling (loop) thread. */
@@ -213,13 +213,14 @@ static void
 test_worker_null_done(void **state)
 {
 	struct test_worker_run *r = test_worker_setup(1);
-	struct timeval limit = { 0, 10000 };
+	struct timeval limit = {0, 10000};
 	int spins = 0;
 
 	(void)state;
 	atomic_store(&test_worker_plain_runs, 0);
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(worker_submit(r->pool, (uint64_t)i, test_worker_plain_work, NULL, NULL), 0);
+		assert_int_equal(
+		        worker_submit(r->pool, (uint64_t)i, test_worker_plain_work, NULL, NULL), 0);
 	/* Without completions there is nothing to break the loop: poll it. */
 	while (worker_pool_pending(r->pool) > 0 && spins++ < 2000) {
 		assert_int_equal(event_base_loopexit(r->base, &limit), 0);
@@ -241,8 +242,8 @@ test_worker_chain_done(void *arg, uint64_t requester_id)
 	test_worker_done(arg, requester_id);
 	if (next < r->target)
 		assert_int_equal(worker_submit(r->pool, r->jobs[next].id, test_worker_work,
-					 test_worker_chain_done, &r->jobs[next]),
-			0);
+		                         test_worker_chain_done, &r->jobs[next]),
+		        0);
 }
 
 static void
@@ -252,9 +253,9 @@ test_worker_submit_from_completion(void **state)
 
 	(void)state;
 	r->target = 50;
-	assert_int_equal(worker_submit(r->pool, r->jobs[0].id, test_worker_work, test_worker_chain_done,
-				 &r->jobs[0]),
-		0);
+	assert_int_equal(worker_submit(r->pool, r->jobs[0].id, test_worker_work,
+	                         test_worker_chain_done, &r->jobs[0]),
+	        0);
 	test_worker_dispatch(r);
 	assert_int_equal(r->wrong_id, 0);
 	for (int i = 0; i < 50; i++) {
@@ -294,12 +295,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_worker_many_jobs),
-		cmocka_unit_test(test_worker_several_threads_used),
-		cmocka_unit_test(test_worker_free_drains),
-		cmocka_unit_test(test_worker_null_done),
-		cmocka_unit_test(test_worker_submit_from_completion),
-		cmocka_unit_test(test_worker_thread_count_clamped),
+	        cmocka_unit_test(test_worker_many_jobs),
+	        cmocka_unit_test(test_worker_several_threads_used),
+	        cmocka_unit_test(test_worker_free_drains),
+	        cmocka_unit_test(test_worker_null_done),
+	        cmocka_unit_test(test_worker_submit_from_completion),
+	        cmocka_unit_test(test_worker_thread_count_clamped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
