@@ -24,7 +24,7 @@ struct bench_case {
 	int fd;
 	uint64_t size;
 	double seconds;
-	bool is_shared;      /* all writers into one mailbox */
+	bool is_shared; /* all writers into one mailbox */
 	atomic_long count;
 	atomic_int failed;
 };
@@ -53,7 +53,7 @@ bench_writer_main(void *arg)
 
 	snprintf(account, sizeof(account), "user%d@example.org", c->is_shared ? 0 : w->id);
 	while (bench_now() < end) {
-		struct store_rcpt r = { .account = account };
+		struct store_rcpt r = {.account = account};
 
 		if (store_deliver(c->st, c->fd, c->size, time(NULL), &r, 1, NULL) < 0) {
 			atomic_store(&c->failed, 1);
@@ -66,9 +66,9 @@ bench_writer_main(void *arg)
 
 static double
 bench_run(const struct conf *conf, bool do_fsync, int writers, bool is_shared, int fd,
-	uint64_t size, double seconds)
+        uint64_t size, double seconds)
 {
-	struct bench_case c = { .fd = fd, .size = size, .seconds = seconds, .is_shared = is_shared };
+	struct bench_case c = {.fd = fd, .size = size, .seconds = seconds, .is_shared = is_shared};
 	pthread_t t[64];
 	struct bench_writer w[64];
 	double start;
@@ -79,7 +79,7 @@ bench_run(const struct conf *conf, bool do_fsync, int writers, bool is_shared, i
 	store_set_fsync(c.st, do_fsync);
 	start = bench_now();
 	for (int i = 0; i < writers; i++) {
-		w[i] = (struct bench_writer){ &c, i };
+		w[i] = (struct bench_writer){&c, i};
 		pthread_create(&t[i], NULL, bench_writer_main, &w[i]);
 	}
 	for (int i = 0; i < writers; i++)
@@ -103,7 +103,8 @@ bench_message(uint64_t *size_r)
 	unlink(path);
 	/* A typical Delta Chat message: a few KiB of armored PGP. */
 	memset(body, 'A', sizeof(body));
-	n = snprintf(body, 200, "From: a@example.org\r\nTo: b@example.org\r\nSubject: [...]\r\n\r\n");
+	n = snprintf(
+	        body, 200, "From: a@example.org\r\nTo: b@example.org\r\nSubject: [...]\r\n\r\n");
 	body[n] = 'A';
 	memcpy(body + sizeof(body) - 2, "\r\n", 2);
 	if (write(fd, body, sizeof(body)) != (ssize_t)sizeof(body)) {
@@ -129,23 +130,24 @@ main(int argc, char **argv)
 	if (mkdtemp(dir) == NULL || (fd = bench_message(&size)) < 0)
 		return 1;
 	snprintf(ini, sizeof(ini), "[params]\nmail_domain = example.org\ndata_dir = %s\n", dir);
-	if (conf_init(&conf) < 0 || conf_parse(&conf, ini, strlen(ini), "bench.ini", "/", err,
-			sizeof(err)) < 0) {
+	if (conf_init(&conf) < 0 ||
+	        conf_parse(&conf, ini, strlen(ini), "bench.ini", "/", err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	printf("store_bench: %llu-octet messages, %.1f s per case, data in %s\n",
-		(unsigned long long)size, seconds, dir);
+	        (unsigned long long)size, seconds, dir);
 	printf("%-8s %-8s %-18s %12s\n", "fsync", "writers", "mailboxes", "deliveries/s");
 	for (int f = 1; f >= 0; f--) {
-		static const int counts[] = { 1, 20 };
+		static const int counts[] = {1, 20};
 
 		for (size_t k = 0; k < 2; k++) {
 			for (int shared = 0; shared <= (counts[k] > 1); shared++) {
-				double r = bench_run(&conf, f, counts[k], shared, fd, size, seconds);
+				double r =
+				        bench_run(&conf, f, counts[k], shared, fd, size, seconds);
 
 				printf("%-8s %-8d %-18s %12.0f\n", f ? "yes" : "no", counts[k],
-					shared ? "one shared" : "one per writer", r);
+				        shared ? "one shared" : "one per writer", r);
 				fflush(stdout);
 			}
 		}

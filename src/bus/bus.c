@@ -16,22 +16,22 @@
 #define BUS_BUCKETS 1024
 
 struct bus_sub {
-	char *account;   /* owned */
-	char *mailbox;   /* owned or NULL */
+	char *account; /* owned */
+	char *mailbox; /* owned or NULL */
 	bus_event_cb *cb;
-	void *ctx;       /* borrowed */
+	void *ctx; /* borrowed */
 	bool is_dead;
 	struct bus_sub *next; /* owned chain of one bucket */
 };
 
 struct bus {
 	struct bus_sub *buckets[BUS_BUCKETS]; /* owned chains */
-	unsigned depth;                        /* nesting of bus_publish */
+	unsigned depth;                       /* nesting of bus_publish */
 	bool has_dead;
 };
 
-static const char *const bus_kind_names[] = { "new", "flags", "expunge", "mailbox-deleted",
-	"mailbox-renamed", "account-deleted" };
+static const char *const bus_kind_names[] = {
+        "new", "flags", "expunge", "mailbox-deleted", "mailbox-renamed", "account-deleted"};
 
 const char *
 bus_event_kind_name(enum bus_event_kind kind)
@@ -86,8 +86,7 @@ bus_free(struct bus **bp)
 }
 
 struct bus_sub *
-bus_subscribe(struct bus *b, const char *account, const char *mailbox, bus_event_cb *cb,
-	void *ctx)
+bus_subscribe(struct bus *b, const char *account, const char *mailbox, bus_event_cb *cb, void *ctx)
 {
 	struct bus_sub *s = calloc(1, sizeof(*s));
 	size_t h = bus_hash(account);
@@ -165,7 +164,7 @@ bus_matches(const struct bus_sub *s, const struct bus_event *ev)
 	if (strcmp(s->mailbox, ev->mailbox) == 0)
 		return true;
 	return ev->kind == BUS_EVENT_MAILBOX_RENAMED && ev->new_name != NULL &&
-		strcmp(s->mailbox, ev->new_name) == 0;
+	        strcmp(s->mailbox, ev->new_name) == 0;
 }
 
 void

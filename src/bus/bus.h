@@ -44,13 +44,14 @@ struct bus_msg {
 
 struct bus_event {
 	enum bus_event_kind kind;
-	const char *account;  /* borrowed, never NULL */
-	const char *mailbox;  /* borrowed; IMAP name ("INBOX", "Sent", "a.b"); NULL for account events */
+	const char *account; /* borrowed, never NULL */
+	const char *
+	        mailbox; /* borrowed; IMAP name ("INBOX", "Sent", "a.b"); NULL for account events */
 	const char *new_name; /* borrowed; RENAMED only */
 	uint32_t uidvalidity;
 	uint32_t uidnext;       /* after the change */
 	uint64_t highestmodseq; /* after the change */
-	uint64_t origin_id;     /* requester that caused it (session id); 0 = delivery/job/external */
+	uint64_t origin_id; /* requester that caused it (session id); 0 = delivery/job/external */
 	size_t count;
 	const struct bus_msg *msgs; /* borrowed, count entries */
 	size_t keyword_count;
@@ -71,8 +72,8 @@ void bus_free(struct bus **bp);
  * for that mailbox (plus the account's ACCOUNT_DELETED events). The strings
  * are copied. Returns the subscription handle, or NULL on out of memory.
  */
-struct bus_sub *bus_subscribe(struct bus *b, const char *account, const char *mailbox,
-	bus_event_cb *cb, void *ctx);
+struct bus_sub *bus_subscribe(
+        struct bus *b, const char *account, const char *mailbox, bus_event_cb *cb, void *ctx);
 
 /* bus_unsubscribe - stop and release a subscription (NULL is fine; leaves NULL behind). */
 void bus_unsubscribe(struct bus *b, struct bus_sub **subp);

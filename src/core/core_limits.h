@@ -62,7 +62,7 @@
 /* Index file size accepted when loading (about 2M messages). */
 #define STORE_INDEX_FILE_MAX (256u * 1024 * 1024)
 /* Log part of an index rewritten as a checkpoint once it exceeds this and 2x the live part. */
-#define STORE_INDEX_LOG_MIN (64 * 1024)
+#define STORE_INDEX_LOG_MIN 65536u /* 64 KiB */
 /* Subscriptions per account, and the file holding them. */
 #define STORE_SUBSCRIPTIONS_MAX 4096
 /* tmp/ leftovers older than this are removed (EXP-4: 36 h). */

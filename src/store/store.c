@@ -76,10 +76,10 @@ store_new(const struct conf *conf, struct worker_pool *workers, struct bus *bus)
 	st->pid = getpid();
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->sublock, NULL);
-	store_escape_host(conf->hostname != NULL ? conf->hostname : "localhost", st->host,
-		sizeof(st->host));
+	store_escape_host(
+	        conf->hostname != NULL ? conf->hostname : "localhost", st->host, sizeof(st->host));
 	if (str_printf(&st->root, "%s/mail/%s", conf->data_dir, conf->mail_domain) < 0 ||
-		fs_mkdir_p(st->root, 0700) < 0) {
+	        fs_mkdir_p(st->root, 0700) < 0) {
 		int saved = errno;
 
 		store_free(&st);
@@ -174,7 +174,7 @@ int
 store_account_dir(const struct store *st, const char *account, char *buf, size_t len)
 {
 	if (!store_account_valid(account) ||
-		(size_t)snprintf(buf, len, "%s/%s", st->root, account) >= len) {
+	        (size_t)snprintf(buf, len, "%s/%s", st->root, account) >= len) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -188,7 +188,7 @@ store_mailbox_valid_name(const char *name)
 
 	/* IMAP-14 (file-system part): no empty component, no '/', '\' or controls. */
 	if (n == 0 || n > STORE_MAILBOX_NAME_MAX || name[0] == '.' || name[n - 1] == '.' ||
-		strstr(name, "..") != NULL)
+	        strstr(name, "..") != NULL)
 		return false;
 	for (const char *p = name; *p != '\0'; p++)
 		if (*p == '/' || *p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
@@ -203,13 +203,13 @@ store_is_inbox(const char *name)
 }
 
 int
-store_mailbox_dir(const struct store *st, const char *account, const char *name, char *buf,
-	size_t len)
+store_mailbox_dir(
+        const struct store *st, const char *account, const char *name, char *buf, size_t len)
 {
 	int n;
 
-	if (!store_account_valid(account) || (!store_is_inbox(name) &&
-			!store_mailbox_valid_name(name))) {
+	if (!store_account_valid(account) ||
+	        (!store_is_inbox(name) && !store_mailbox_valid_name(name))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -274,7 +274,7 @@ store_mailbox_alloc(struct store *st, const char *account, const char *name, con
  */
 int
 store_mailbox_get(struct store *st, const char *account, const char *name, bool must_exist,
-	struct store_mailbox **mb_r)
+        struct store_mailbox **mb_r)
 {
 	char dir[STORE_PATH_MAX];
 	const char *norm = store_is_inbox(name) ? "INBOX" : name;
@@ -338,8 +338,8 @@ store_mailbox_forget(struct store_mailbox *mb)
 }
 
 int
-store_mailbox_open(struct store *st, const char *account, const char *name,
-	struct store_mailbox **mb_r)
+store_mailbox_open(
+        struct store *st, const char *account, const char *name, struct store_mailbox **mb_r)
 {
 	struct store_mailbox *mb;
 
@@ -386,7 +386,8 @@ store_mailbox_close(struct store_mailbox **mbp)
 	 * Unreferenced mailboxes stay cached (a delivery then need not re-read
 	 * the index) until the cache is full; deleted ones go at once.
 	 */
-	is_last = --mb->refs == 0 && (!mb->is_listed || mb->st->mbox_count > STORE_MAILBOX_CACHE_MAX);
+	is_last =
+	        --mb->refs == 0 && (!mb->is_listed || mb->st->mbox_count > STORE_MAILBOX_CACHE_MAX);
 	if (is_last)
 		store_mailbox_unlist(mb);
 	pthread_mutex_unlock(&mb->st->lock);

@@ -58,12 +58,12 @@ enum store_flag_op { STORE_FLAGS_REPLACE, STORE_FLAGS_ADD, STORE_FLAGS_REMOVE };
 /* One message of a snapshot (IMAP sequence number n = index n-1). */
 struct store_msg {
 	uint32_t uid;
-	uint32_t flags;     /* STORE_FLAG_*; RECENT = recent in this mailbox, not claimed */
-	uint64_t keywords;  /* bit i = snapshot keywords[i] */
+	uint32_t flags;    /* STORE_FLAG_*; RECENT = recent in this mailbox, not claimed */
+	uint64_t keywords; /* bit i = snapshot keywords[i] */
 	uint64_t modseq;
-	uint64_t size;      /* RFC822.SIZE = file size */
+	uint64_t size; /* RFC822.SIZE = file size */
 	int64_t internaldate;
-	char *path;         /* owned: absolute file path at snapshot time (may move/vanish) */
+	char *path; /* owned: absolute file path at snapshot time (may move/vanish) */
 };
 
 struct store_snapshot {
@@ -71,9 +71,9 @@ struct store_snapshot {
 	uint32_t uidnext;
 	uint64_t highestmodseq;
 	size_t count;
-	struct store_msg *msgs;  /* owned, ascending UIDs */
+	struct store_msg *msgs; /* owned, ascending UIDs */
 	size_t keyword_count;
-	char **keywords;         /* owned: the mailbox keyword table (bit order) */
+	char **keywords; /* owned: the mailbox keyword table (bit order) */
 };
 
 struct store_status {
@@ -86,9 +86,9 @@ struct store_status {
 /* Result of one message of a flag change (IMAP-41). */
 struct store_flag_result {
 	uint32_t uid;
-	bool is_changed;   /* flags or keywords changed; modseq is new */
-	bool is_modified;  /* UNCHANGEDSINCE failed: listed in [MODIFIED] */
-	bool is_missing;   /* no longer in the mailbox: silently skipped */
+	bool is_changed;  /* flags or keywords changed; modseq is new */
+	bool is_modified; /* UNCHANGEDSINCE failed: listed in [MODIFIED] */
+	bool is_missing;  /* no longer in the mailbox: silently skipped */
 	uint32_t flags;
 	uint64_t keywords;
 	uint64_t modseq;
@@ -96,10 +96,10 @@ struct store_flag_result {
 
 /* One local recipient of a delivery and its result. */
 struct store_rcpt {
-	const char *account; /* borrowed: full address, as the account's directory name */
-	int error;           /* out: 0 = durable, else errno */
-	uint32_t uid;        /* out: INBOX UID */
-	uint32_t uidvalidity;/* out */
+	const char *account;  /* borrowed: full address, as the account's directory name */
+	int error;            /* out: 0 = durable, else errno */
+	uint32_t uid;         /* out: INBOX UID */
+	uint32_t uidvalidity; /* out */
 };
 
 struct store_expire_stats {
@@ -142,8 +142,8 @@ int store_account_dir(const struct store *st, const char *account, char *buf, si
  * done(arg, requester_id). done must look the requester up by id and free
  * arg. Returns 0, or -1 (nothing runs, arg stays the caller's). loop.
  */
-int store_submit(struct store *st, uint64_t requester_id, store_work_fn *work,
-	worker_done_fn *done, void *arg);
+int store_submit(struct store *st, uint64_t requester_id, store_work_fn *work, worker_done_fn *done,
+        void *arg);
 
 /* store_changes_origin - tag events collected in ch with the session id (own-change detection). */
 void store_changes_set_origin(struct store_changes *ch, uint64_t origin_id);
@@ -159,7 +159,7 @@ void store_changes_set_origin(struct store_changes *ch, uint64_t origin_id);
  * any failed. The account's maildir is created when missing.
  */
 int store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
-	struct store_rcpt *rcpts, size_t n, struct store_changes *ch);
+        struct store_rcpt *rcpts, size_t n, struct store_changes *ch);
 
 /* ---- accounts and mailboxes ---------------------------------------------------- blocks */
 
@@ -179,15 +179,17 @@ bool store_mailbox_valid_name(const char *name);
 /* store_mailbox_create - create name and missing parents (IMAP-24), new UIDVALIDITY each. */
 int store_mailbox_create(struct store *st, const char *account, const char *name);
 /* store_mailbox_delete - remove one mailbox and its messages; children stay (IMAP-25). */
-int store_mailbox_delete(struct store *st, const char *account, const char *name,
-	struct store_changes *ch);
+int store_mailbox_delete(
+        struct store *st, const char *account, const char *name, struct store_changes *ch);
 /* store_mailbox_rename - rename with children (IMAP-26); INBOX moves its messages. */
-int store_mailbox_rename(struct store *st, const char *account, const char *from,
-	const char *to, struct store_changes *ch);
-/* store_mailbox_list - every existing mailbox name, sorted, INBOX first; caller frees with store_names_free. */
+int store_mailbox_rename(struct store *st, const char *account, const char *from, const char *to,
+        struct store_changes *ch);
+/* store_mailbox_list - every existing mailbox name, sorted, INBOX first; caller frees with
+ * store_names_free. */
 int store_mailbox_list(struct store *st, const char *account, char ***names_r, size_t *n_r);
 void store_names_free(char **names, size_t n);
-/* store_subscribe - add/remove a persistent subscription (IMAP-27); ENOENT removing an absent one. */
+/* store_subscribe - add/remove a persistent subscription (IMAP-27); ENOENT removing an absent one.
+ */
 int store_subscribe(struct store *st, const char *account, const char *name, bool on);
 /* store_subscriptions - the subscribed names, sorted; free with store_names_free. */
 int store_subscriptions(struct store *st, const char *account, char ***names_r, size_t *n_r);
@@ -195,8 +197,8 @@ int store_subscriptions(struct store *st, const char *account, char ***names_r, 
 /* ---- one mailbox --------------------------------------------------------------- blocks */
 
 /* store_mailbox_open - a handle on an existing mailbox ("INBOX" any case). ENOENT if missing. */
-int store_mailbox_open(struct store *st, const char *account, const char *name,
-	struct store_mailbox **mb_r);
+int store_mailbox_open(
+        struct store *st, const char *account, const char *name, struct store_mailbox **mb_r);
 /* store_mailbox_close - release a handle (NULL fine; leaves NULL behind). Never blocks long. */
 void store_mailbox_close(struct store_mailbox **mbp);
 /* store_mailbox_name / _account - the handle's names (borrowed, valid while open). */
@@ -210,12 +212,12 @@ const char *store_mailbox_account(const struct store_mailbox *mb);
  */
 int store_mailbox_sync(struct store_mailbox *mb, struct store_changes *ch);
 /* store_mailbox_snapshot - sync, then copy the state; free with store_snapshot_free. */
-int store_mailbox_snapshot(struct store_mailbox *mb, struct store_changes *ch,
-	struct store_snapshot *snap_r);
+int store_mailbox_snapshot(
+        struct store_mailbox *mb, struct store_changes *ch, struct store_snapshot *snap_r);
 void store_snapshot_free(struct store_snapshot *snap);
 /* store_mailbox_status - sync, then the STATUS numbers (IMAP-29); recent counts unclaimed. */
-int store_mailbox_status(struct store_mailbox *mb, struct store_changes *ch,
-	struct store_status *status_r);
+int store_mailbox_status(
+        struct store_mailbox *mb, struct store_changes *ch, struct store_status *status_r);
 /*
  * store_mailbox_claim_recent - IMAP-31: move new/ files to cur/ and clear
  * RECENT; *uids_r (caller frees) lists the messages now recent for the
@@ -230,8 +232,8 @@ int store_mailbox_claim_recent(struct store_mailbox *mb, uint32_t **uids_r, size
  * limit (QUOTA-2). Returns the UID in *uid_r.
  */
 int store_mailbox_append(struct store_mailbox *mb, int fd, uint64_t size, time_t internaldate,
-	uint32_t flags, const char *const *keywords, size_t keyword_count, uint64_t limit,
-	struct store_changes *ch, uint32_t *uid_r);
+        uint32_t flags, const char *const *keywords, size_t keyword_count, uint64_t limit,
+        struct store_changes *ch, uint32_t *uid_r);
 
 /*
  * store_mailbox_store_flags - apply op to the messages with uids[0..n) as
@@ -241,8 +243,8 @@ int store_mailbox_append(struct store_mailbox *mb, int fd, uint64_t size, time_t
  * STORE_KEYWORDS_MAX: EINVAL beyond). results[] has n entries (caller's).
  */
 int store_mailbox_store_flags(struct store_mailbox *mb, const uint32_t *uids, size_t n,
-	enum store_flag_op op, uint32_t flags, const char *const *keywords, size_t keyword_count,
-	uint64_t unchangedsince, struct store_changes *ch, struct store_flag_result *results);
+        enum store_flag_op op, uint32_t flags, const char *const *keywords, size_t keyword_count,
+        uint64_t unchangedsince, struct store_changes *ch, struct store_flag_result *results);
 
 /*
  * store_mailbox_copy - copy (or move) the messages with uids[0..n) from src
@@ -253,8 +255,8 @@ int store_mailbox_store_flags(struct store_mailbox *mb, const uint32_t *uids, si
  * arrays, receive the COPYUID pairs). limit as in append (ignored for a move).
  */
 int store_mailbox_copy(struct store_mailbox *src, struct store_mailbox *dst, const uint32_t *uids,
-	size_t n, bool is_move, uint64_t limit, struct store_changes *ch, uint32_t *src_uids_r,
-	uint32_t *dst_uids_r, size_t *copied_r);
+        size_t n, bool is_move, uint64_t limit, struct store_changes *ch, uint32_t *src_uids_r,
+        uint32_t *dst_uids_r, size_t *copied_r);
 
 /*
  * store_mailbox_expunge - remove the messages with uids[0..n) (only those
@@ -263,7 +265,7 @@ int store_mailbox_copy(struct store_mailbox *src, struct store_mailbox *dst, con
  * UIDs go to *expunged_r (caller frees; NULL allowed).
  */
 int store_mailbox_expunge(struct store_mailbox *mb, const uint32_t *uids, size_t n,
-	bool only_deleted, struct store_changes *ch, uint32_t **expunged_r, size_t *count_r);
+        bool only_deleted, struct store_changes *ch, uint32_t **expunged_r, size_t *count_r);
 
 /*
  * store_mailbox_open_msg - open the message file with this uid for reading
@@ -281,8 +283,8 @@ uint64_t store_quota_usage(struct store *st, const char *account);
  * limit; without (size_known false), usage >= limit. limit 0 = unlimited.
  * loop-safe.
  */
-bool store_quota_would_exceed(struct store *st, const char *account, uint64_t size,
-	bool size_known, uint64_t limit);
+bool store_quota_would_exceed(
+        struct store *st, const char *account, uint64_t size, bool size_known, uint64_t limit);
 /* store_quota_rebuild - QUOTA-4: recompute every account's usage from disk. blocks (start-up). */
 int store_quota_rebuild(struct store *st);
 /*
@@ -290,8 +292,8 @@ int store_quota_rebuild(struct store *st);
  * expunge the oldest messages (all mailboxes, INTERNALDATE order, never newer
  * than quota_trim_keep) until usage <= target %. Returns messages removed. blocks.
  */
-long store_quota_trim(struct store *st, const char *account, uint64_t limit,
-	struct store_changes *ch);
+long store_quota_trim(
+        struct store *st, const char *account, uint64_t limit, struct store_changes *ch);
 
 /* ---- expiry (EXP-1..6) ---------------------------------------------------------------- */
 
@@ -299,7 +301,7 @@ long store_quota_trim(struct store *st, const char *account, uint64_t limit,
 int store_accounts_list(struct store *st, char ***names_r, size_t *n_r);
 /* store_expire_account - EXP-2/3/4 and the QUOTA-5 trim for one account. blocks. */
 int store_expire_account(struct store *st, const char *account, struct store_changes *ch,
-	struct store_expire_stats *stats);
+        struct store_expire_stats *stats);
 /* store_expire_run - store_expire_account for every account, synchronously. blocks. */
 int store_expire_run(struct store *st, struct store_changes *ch, struct store_expire_stats *stats);
 /*

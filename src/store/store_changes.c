@@ -21,19 +21,19 @@
 #include "core/core_log.h"
 
 struct store_held {
-	struct store_changes *ch;  /* owned */
+	struct store_changes *ch; /* owned */
 	worker_done_fn *done;
-	void *arg;                 /* the caller's */
+	void *arg; /* the caller's */
 	uint64_t requester_id;
 	struct store_held *next;
 };
 
 struct store_job {
-	struct store *st;          /* borrowed */
+	struct store *st; /* borrowed */
 	store_work_fn *work;
 	worker_done_fn *done;
 	void *arg;
-	struct store_changes *ch;  /* owned until handed to the held list */
+	struct store_changes *ch; /* owned until handed to the held list */
 };
 
 void
@@ -131,8 +131,8 @@ store_changes_link(struct store *st, struct store_changes *ch, struct store_chan
 }
 
 static struct store_change *
-store_change_new(const char *account, const char *mailbox, const char *new_name,
-	enum bus_event_kind kind)
+store_change_new(
+        const char *account, const char *mailbox, const char *new_name, enum bus_event_kind kind)
 {
 	struct store_change *c = calloc(1, sizeof(*c));
 
@@ -142,7 +142,7 @@ store_change_new(const char *account, const char *mailbox, const char *new_name,
 	c->mailbox = mailbox != NULL ? strdup(mailbox) : NULL;
 	c->new_name = new_name != NULL ? strdup(new_name) : NULL;
 	if (c->account == NULL || (mailbox != NULL && c->mailbox == NULL) ||
-		(new_name != NULL && c->new_name == NULL)) {
+	        (new_name != NULL && c->new_name == NULL)) {
 		store_change_free(c);
 		return NULL;
 	}
@@ -155,7 +155,7 @@ store_change_new(const char *account, const char *mailbox, const char *new_name,
 
 void
 store_changes_emit(struct store_changes *ch, struct store_mailbox *mb, enum bus_event_kind kind,
-	const struct bus_msg *msgs, size_t count)
+        const struct bus_msg *msgs, size_t count)
 {
 	struct store *st = mb->st;
 	const struct store_index *idx = &mb->idx;
@@ -190,7 +190,7 @@ store_changes_emit(struct store_changes *ch, struct store_mailbox *mb, enum bus_
 
 void
 store_changes_emit_account(struct store *st, struct store_changes *ch, const char *account,
-	const char *mailbox, const char *new_name, enum bus_event_kind kind)
+        const char *mailbox, const char *new_name, enum bus_event_kind kind)
 {
 	struct store_change *c;
 
@@ -243,7 +243,7 @@ static void store_schedule_trims(struct store *st, const struct store_changes *c
 /* store_held_add - queue a completed job (or the orphans) for ordered publication. */
 static void
 store_held_add(struct store *st, struct store_changes *ch, worker_done_fn *done, void *arg,
-	uint64_t requester_id)
+        uint64_t requester_id)
 {
 	struct store_held *h = calloc(1, sizeof(*h)), **pp;
 
@@ -321,7 +321,7 @@ store_job_done(void *arg, uint64_t requester_id)
 
 int
 store_submit(struct store *st, uint64_t requester_id, store_work_fn *work, worker_done_fn *done,
-	void *arg)
+        void *arg)
 {
 	struct store_job *j = calloc(1, sizeof(*j));
 

@@ -21,7 +21,7 @@
 #include "core/core_log.h"
 
 struct store_target {
-	struct store_mailbox *mb;   /* owned reference */
+	struct store_mailbox *mb; /* owned reference */
 	struct store_pending p;
 	char tmp[STORE_PATH_MAX];
 	char final[STORE_PATH_MAX];
@@ -46,7 +46,7 @@ store_deliver_prepare(struct store *st, const char *account, struct store_target
 /* store_deliver_file - first recipient: write + flush; others: hard link, else copy. */
 static int
 store_deliver_file(struct store *st, int fd, uint64_t size, time_t idate, const char *first,
-	struct store_target *t, const char *name)
+        struct store_target *t, const char *name)
 {
 	uint64_t written;
 
@@ -74,7 +74,7 @@ store_target_cleanup(struct store_target *t)
 /* store_deliver_link - queue, then rename tmp/ -> new/ (STORE-3). */
 static int
 store_deliver_place(struct store_target *t, const char *name, uint64_t size, time_t idate,
-	struct store_changes *ch)
+        struct store_changes *ch)
 {
 	t->p.name = name;
 	t->p.flags = STORE_FLAG_IN_NEW | STORE_FLAG_RECENT;
@@ -93,7 +93,7 @@ store_deliver_place(struct store_target *t, const char *name, uint64_t size, tim
 
 int
 store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
-	struct store_rcpt *rcpts, size_t n, struct store_changes *ch)
+        struct store_rcpt *rcpts, size_t n, struct store_changes *ch)
 {
 	struct store_target *t = calloc(n + 1, sizeof(*t));
 	char name[STORE_FILENAME_MAX + 1];
@@ -107,8 +107,8 @@ store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
 	for (size_t i = 0; i < n; i++) {
 		rcpts[i].error = 0;
 		if (store_deliver_prepare(st, rcpts[i].account, &t[i]) < 0 ||
-			store_deliver_file(st, fd, size, internaldate, first, &t[i], name) < 0 ||
-			store_deliver_place(&t[i], name, size, internaldate, ch) < 0)
+		        store_deliver_file(st, fd, size, internaldate, first, &t[i], name) < 0 ||
+		        store_deliver_place(&t[i], name, size, internaldate, ch) < 0)
 			rcpts[i].error = errno != 0 ? errno : EIO;
 		else if (first == NULL)
 			first = t[i].final; /* later recipients link the renamed file */
@@ -137,8 +137,8 @@ store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
 
 /* store_resolve_keywords - keyword names to the bits of mb's table (added if new). */
 static int
-store_resolve_keywords(struct store_mailbox *mb, const char *const *keywords, size_t n,
-	uint64_t *mask_r)
+store_resolve_keywords(
+        struct store_mailbox *mb, const char *const *keywords, size_t n, uint64_t *mask_r)
 {
 	int rc = 0;
 
@@ -160,13 +160,13 @@ store_resolve_keywords(struct store_mailbox *mb, const char *const *keywords, si
 
 int
 store_mailbox_append(struct store_mailbox *mb, int fd, uint64_t size, time_t internaldate,
-	uint32_t flags, const char *const *keywords, size_t keyword_count, uint64_t limit,
-	struct store_changes *ch, uint32_t *uid_r)
+        uint32_t flags, const char *const *keywords, size_t keyword_count, uint64_t limit,
+        struct store_changes *ch, uint32_t *uid_r)
 {
 	struct store *st = mb->st;
 	char base[STORE_FILENAME_MAX + 1], name[STORE_FILENAME_MAX + 1];
 	char tmp[STORE_PATH_MAX], final[STORE_PATH_MAX];
-	struct store_pending p = { 0 };
+	struct store_pending p = {0};
 	uint64_t written, mask;
 
 	if (limit != 0 && store_quota_usage(st, mb->account) + size > limit) {
@@ -175,8 +175,8 @@ store_mailbox_append(struct store_mailbox *mb, int fd, uint64_t size, time_t int
 	}
 	flags &= STORE_FLAGS_SYSTEM;
 	if (store_resolve_keywords(mb, keywords, keyword_count, &mask) < 0 ||
-		store_maildir_newname(st, size, base, sizeof(base)) < 0 ||
-		store_maildir_flagged_name(base, flags, name, sizeof(name)) < 0)
+	        store_maildir_newname(st, size, base, sizeof(base)) < 0 ||
+	        store_maildir_flagged_name(base, flags, name, sizeof(name)) < 0)
 		return -1;
 	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", mb->dir, base);
 	snprintf(final, sizeof(final), "%s/cur/%s", mb->dir, name);
@@ -220,8 +220,8 @@ struct store_copy_item {
 /* store_copy_collect - phase 1: what to copy, from the source index. */
 static int
 store_copy_collect(struct store_mailbox *src, const uint32_t *uids, size_t n,
-	struct store_copy_item *items, size_t *k_r, char ***kwnames_r, size_t *kwn_r,
-	uint64_t *total_r)
+        struct store_copy_item *items, size_t *k_r, char ***kwnames_r, size_t *kwn_r,
+        uint64_t *total_r)
 {
 	size_t k = 0;
 	int rc = 0;
@@ -263,7 +263,7 @@ store_copy_collect(struct store_mailbox *src, const uint32_t *uids, size_t n,
 /* store_copy_keywords - map every item's source keyword bits to dst bits. */
 static int
 store_copy_keywords(struct store_mailbox *dst, struct store_copy_item *items, size_t k,
-	char **kwnames, size_t kwn)
+        char **kwnames, size_t kwn)
 {
 	for (size_t i = 0; i < k; i++) {
 		const char *names[STORE_KEYWORDS_MAX];
@@ -281,12 +281,12 @@ store_copy_keywords(struct store_mailbox *dst, struct store_copy_item *items, si
 /* store_copy_link - phase 2: queue and hard-link every item into dst/cur/. */
 static int
 store_copy_link(struct store *st, struct store_mailbox *dst, struct store_copy_item *it,
-	struct store_changes *ch)
+        struct store_changes *ch)
 {
 	char base[STORE_FILENAME_MAX + 1];
 
 	if (store_maildir_newname(st, it->p.size, base, sizeof(base)) < 0 ||
-		store_maildir_flagged_name(base, it->flags, it->name, sizeof(it->name)) < 0)
+	        store_maildir_flagged_name(base, it->flags, it->name, sizeof(it->name)) < 0)
 		return -1;
 	snprintf(it->final, sizeof(it->final), "%s/cur/%s", dst->dir, it->name);
 	it->p.name = it->name;
@@ -310,9 +310,9 @@ store_copy_refresh(struct store_mailbox *src, struct store_copy_item *it)
 
 	pthread_mutex_lock(&src->lock);
 	if (store_maildir_scan(src, NULL, true) == 0 &&
-		(at = store_index_find(&src->idx, it->src_uid)) >= 0)
-		rc = store_maildir_path(src, &src->idx.entries[at], it->src_path,
-			sizeof(it->src_path));
+	        (at = store_index_find(&src->idx, it->src_uid)) >= 0)
+		rc = store_maildir_path(
+		        src, &src->idx.entries[at], it->src_path, sizeof(it->src_path));
 	pthread_mutex_unlock(&src->lock);
 	if (rc < 0)
 		errno = ENOENT;
@@ -322,7 +322,7 @@ store_copy_refresh(struct store_mailbox *src, struct store_copy_item *it)
 /* store_copy_place - link all items; vanished sources are dropped from the list. */
 static int
 store_copy_place(struct store_mailbox *src, struct store_mailbox *dst,
-	struct store_copy_item *items, size_t *k, struct store_changes *ch)
+        struct store_copy_item *items, size_t *k, struct store_changes *ch)
 {
 	for (size_t i = 0; i < *k; i++) {
 		struct store_copy_item *it = &items[i];
@@ -359,8 +359,8 @@ store_copy_undo(struct store_mailbox *dst, struct store_copy_item *items, size_t
 
 int
 store_mailbox_copy(struct store_mailbox *src, struct store_mailbox *dst, const uint32_t *uids,
-	size_t n, bool is_move, uint64_t limit, struct store_changes *ch, uint32_t *src_uids_r,
-	uint32_t *dst_uids_r, size_t *copied_r)
+        size_t n, bool is_move, uint64_t limit, struct store_changes *ch, uint32_t *src_uids_r,
+        uint32_t *dst_uids_r, size_t *copied_r)
 {
 	struct store_copy_item *items = calloc(n + 1, sizeof(*items));
 	char **kwnames = NULL;

@@ -25,8 +25,8 @@
 #define STORE_DAY 86400L
 
 struct store_expire {
-	struct event *timer;        /* owned */
-	char **accounts;            /* owned: this run's list */
+	struct event *timer; /* owned */
+	char **accounts;     /* owned: this run's list */
 	size_t count, next;
 	struct store_expire_stats stats;
 	bool is_running;
@@ -88,8 +88,8 @@ store_expire_tmp(struct store *st, const char *dir, time_t now)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
-		if (stat(f, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_mtime < now - STORE_TMP_MAX_AGE &&
-			unlink(f) == 0)
+		if (stat(f, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		        sb.st_mtime < now - STORE_TMP_MAX_AGE && unlink(f) == 0)
 			n++;
 	}
 	closedir(d);
@@ -100,7 +100,7 @@ store_expire_tmp(struct store *st, const char *dir, time_t now)
 /* store_expire_pick - EXP-2 and EXP-3 over one snapshot. */
 static size_t
 store_expire_pick(struct store *st, const struct store_snapshot *snap, time_t now, uint32_t *uids,
-	struct store_expire_stats *stats)
+        struct store_expire_stats *stats)
 {
 	const struct conf *c = st->conf;
 	size_t k = 0;
@@ -108,12 +108,13 @@ store_expire_pick(struct store *st, const struct store_snapshot *snap, time_t no
 	for (size_t i = 0; i < snap->count; i++) {
 		const struct store_msg *m = &snap->msgs[i];
 
-		if (c->delete_mails_after > 0 && m->internaldate < now - c->delete_mails_after * STORE_DAY) {
+		if (c->delete_mails_after > 0 &&
+		        m->internaldate < now - c->delete_mails_after * STORE_DAY) {
 			uids[k++] = m->uid;
 			stats->old++;
 		} else if (c->delete_large_after > 0 && m->size > c->delete_large_min_size &&
-			m->internaldate < now - c->delete_large_after * STORE_DAY &&
-			strstr(m->path, "/cur/") != NULL) {
+		        m->internaldate < now - c->delete_large_after * STORE_DAY &&
+		        strstr(m->path, "/cur/") != NULL) {
 			uids[k++] = m->uid; /* seen by a client: it left new/ */
 			stats->large++;
 		}
@@ -123,7 +124,7 @@ store_expire_pick(struct store *st, const struct store_snapshot *snap, time_t no
 
 static void
 store_expire_mailbox(struct store *st, const char *account, const char *name, time_t now,
-	struct store_changes *ch, struct store_expire_stats *stats)
+        struct store_changes *ch, struct store_expire_stats *stats)
 {
 	struct store_mailbox *mb;
 	struct store_snapshot snap;
@@ -148,7 +149,7 @@ store_expire_mailbox(struct store *st, const char *account, const char *name, ti
 
 int
 store_expire_account(struct store *st, const char *account, struct store_changes *ch,
-	struct store_expire_stats *stats)
+        struct store_expire_stats *stats)
 {
 	time_t now = store_now(st);
 	char **names;
@@ -231,11 +232,12 @@ static void
 store_expire_finish(struct store *st)
 {
 	struct store_expire *e = st->expire;
-	struct timeval tv = { st->conf->expire_interval > 0 ? st->conf->expire_interval : 86400, 0 };
+	struct timeval tv = {st->conf->expire_interval > 0 ? st->conf->expire_interval : 86400, 0};
 
 	log_info("expiry removed %lu old, %lu large, %lu tmp files, %lu by quota trim; "
-		"accounts=%lu", e->stats.old, e->stats.large, e->stats.tmp, e->stats.trimmed,
-		e->stats.accounts_seen);
+	         "accounts=%lu",
+	        e->stats.old, e->stats.large, e->stats.tmp, e->stats.trimmed,
+	        e->stats.accounts_seen);
 	store_names_free(e->accounts, e->count);
 	e->accounts = NULL;
 	e->count = e->next = 0;
@@ -249,7 +251,7 @@ store_expire_next(struct store *st)
 	struct store_expire *e = st->expire;
 
 	if (e->next >= e->count ||
-		store_submit(st, 0, store_expire_account_work, store_expire_account_done, st) < 0)
+	        store_submit(st, 0, store_expire_account_work, store_expire_account_done, st) < 0)
 		store_expire_finish(st);
 }
 
@@ -273,12 +275,12 @@ store_expire_timer_cb(evutil_socket_t fd, short what, void *arg)
 int
 store_expire_schedule(struct store *st, struct event_base *base, long first_delay)
 {
-	struct timeval tv = { first_delay, 0 };
+	struct timeval tv = {first_delay, 0};
 
 	if (st->expire == NULL && (st->expire = calloc(1, sizeof(*st->expire))) == NULL)
 		return -1;
 	if (st->expire->timer == NULL &&
-		(st->expire->timer = evtimer_new(base, store_expire_timer_cb, st)) == NULL)
+	        (st->expire->timer = evtimer_new(base, store_expire_timer_cb, st)) == NULL)
 		return -1;
 	return evtimer_add(st->expire->timer, &tv);
 }

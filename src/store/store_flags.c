@@ -21,20 +21,17 @@ static uint32_t
 store_flags_apply(enum store_flag_op op, uint32_t old, uint32_t set)
 {
 	switch (op) {
-	case STORE_FLAGS_ADD:
-		return old | set;
-	case STORE_FLAGS_REMOVE:
-		return old & ~set;
+	case STORE_FLAGS_ADD: return old | set;
+	case STORE_FLAGS_REMOVE: return old & ~set;
 	case STORE_FLAGS_REPLACE:
-	default:
-		return set;
+	default: return set;
 	}
 }
 
 /* store_flags_rename - give the file in cur/ the suffix of the new flags. */
 static int
 store_flags_rename(struct store_mailbox *mb, const struct store_index_entry *e, uint32_t flags,
-	char *name, size_t len)
+        char *name, size_t len)
 {
 	char from[STORE_PATH_MAX], to[STORE_PATH_MAX];
 
@@ -43,7 +40,7 @@ store_flags_rename(struct store_mailbox *mb, const struct store_index_entry *e, 
 		return 0;
 	}
 	if (store_maildir_flagged_name(e->name, flags, name, len) < 0 ||
-		store_maildir_path(mb, e, from, sizeof(from)) < 0)
+	        store_maildir_path(mb, e, from, sizeof(from)) < 0)
 		return -1;
 	if (strcmp(name, e->name) == 0)
 		return 0;
@@ -53,8 +50,8 @@ store_flags_rename(struct store_mailbox *mb, const struct store_index_entry *e, 
 
 static int
 store_flags_one(struct store_mailbox *mb, uint32_t uid, enum store_flag_op op, uint32_t flags,
-	uint64_t kwmask, uint64_t unchangedsince, struct store_flag_result *r, bool *renamed,
-	bool *may_rescan)
+        uint64_t kwmask, uint64_t unchangedsince, struct store_flag_result *r, bool *renamed,
+        bool *may_rescan)
 {
 	long at = store_index_find(&mb->idx, uid);
 	char name[STORE_FILENAME_MAX + 1];
@@ -67,9 +64,10 @@ store_flags_one(struct store_mailbox *mb, uint32_t uid, enum store_flag_op op, u
 	}
 	struct store_index_entry *e = &mb->idx.entries[at];
 	uint32_t nf = (e->flags & ~STORE_FLAGS_SYSTEM) |
-		store_flags_apply(op, e->flags & STORE_FLAGS_SYSTEM, flags);
-	uint64_t nk = op == STORE_FLAGS_ADD ? e->keywords | kwmask :
-		op == STORE_FLAGS_REMOVE ? e->keywords & ~kwmask : kwmask;
+	        store_flags_apply(op, e->flags & STORE_FLAGS_SYSTEM, flags);
+	uint64_t nk = op == STORE_FLAGS_ADD ? e->keywords | kwmask
+	        : op == STORE_FLAGS_REMOVE  ? e->keywords & ~kwmask
+	                                    : kwmask;
 
 	r->flags = e->flags & ~(uint32_t)STORE_FLAG_IN_NEW;
 	r->keywords = e->keywords;
@@ -87,8 +85,8 @@ store_flags_one(struct store_mailbox *mb, uint32_t uid, enum store_flag_op op, u
 		*may_rescan = false;
 		if (store_maildir_scan(mb, NULL, true) < 0)
 			return -1;
-		return store_flags_one(mb, uid, op, flags, kwmask, unchangedsince, r, renamed,
-			may_rescan);
+		return store_flags_one(
+		        mb, uid, op, flags, kwmask, unchangedsince, r, renamed, may_rescan);
 	}
 	*renamed = *renamed || strcmp(name, e->name) != 0;
 	if (store_index_update(&mb->idx, (size_t)at, nf, nk, name, true) < 0)
@@ -102,7 +100,7 @@ store_flags_one(struct store_mailbox *mb, uint32_t uid, enum store_flag_op op, u
 
 static void
 store_flags_emit(struct store_mailbox *mb, struct store_changes *ch,
-	const struct store_flag_result *res, size_t n)
+        const struct store_flag_result *res, size_t n)
 {
 	struct bus_msg *v = malloc((n + 1) * sizeof(*v));
 	size_t k = 0;
@@ -122,8 +120,8 @@ store_flags_emit(struct store_mailbox *mb, struct store_changes *ch,
 }
 
 static int
-store_flags_keywords(struct store_mailbox *mb, enum store_flag_op op,
-	const char *const *keywords, size_t n, uint64_t *mask_r)
+store_flags_keywords(struct store_mailbox *mb, enum store_flag_op op, const char *const *keywords,
+        size_t n, uint64_t *mask_r)
 {
 	*mask_r = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -139,8 +137,8 @@ store_flags_keywords(struct store_mailbox *mb, enum store_flag_op op,
 
 int
 store_mailbox_store_flags(struct store_mailbox *mb, const uint32_t *uids, size_t n,
-	enum store_flag_op op, uint32_t flags, const char *const *keywords, size_t keyword_count,
-	uint64_t unchangedsince, struct store_changes *ch, struct store_flag_result *results)
+        enum store_flag_op op, uint32_t flags, const char *const *keywords, size_t keyword_count,
+        uint64_t unchangedsince, struct store_changes *ch, struct store_flag_result *results)
 {
 	bool renamed = false, may_rescan = true;
 	uint64_t mask;
@@ -149,12 +147,12 @@ store_mailbox_store_flags(struct store_mailbox *mb, const uint32_t *uids, size_t
 
 	flags &= STORE_FLAGS_SYSTEM;
 	pthread_mutex_lock(&mb->lock);
-	if (store_mbox_load(mb, ch) < 0 || store_flags_keywords(mb, op, keywords, keyword_count,
-			&mask) < 0)
+	if (store_mbox_load(mb, ch) < 0 ||
+	        store_flags_keywords(mb, op, keywords, keyword_count, &mask) < 0)
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = store_flags_one(mb, uids[i], op, flags, mask, unchangedsince, &results[i],
-			&renamed, &may_rescan);
+		        &renamed, &may_rescan);
 	snprintf(cur, sizeof(cur), "%s/cur", mb->dir);
 	/* STORE-4: the renames are durable before the index says so. */
 	if (rc == 0 && renamed && mb->st->do_fsync && fs_fsync_dir(cur) < 0)
@@ -171,8 +169,8 @@ store_mailbox_store_flags(struct store_mailbox *mb, const uint32_t *uids, size_t
 
 /* store_expunge_pick - positions to expunge, ascending. */
 static size_t *
-store_expunge_pick(struct store_mailbox *mb, const uint32_t *uids, size_t n, bool only_deleted,
-	size_t *k_r)
+store_expunge_pick(
+        struct store_mailbox *mb, const uint32_t *uids, size_t n, bool only_deleted, size_t *k_r)
 {
 	size_t cnt = uids != NULL ? n : mb->idx.count, k = 0;
 	size_t *pos = malloc((cnt + 1) * sizeof(*pos));
@@ -236,14 +234,14 @@ store_expunge_unlink(struct store_mailbox *mb, const size_t *pos, size_t k)
 
 static int
 store_expunge_locked(struct store_mailbox *mb, const uint32_t *uids, size_t n, bool only_deleted,
-	struct store_changes *ch, uint32_t **expunged_r, size_t *count_r)
+        struct store_changes *ch, uint32_t **expunged_r, size_t *count_r)
 {
 	size_t k = 0, *pos;
 	struct bus_msg *v;
 	int64_t freed = 0;
 
-	if (store_mbox_load(mb, ch) < 0 || (pos = store_expunge_pick(mb, uids, n, only_deleted,
-			&k)) == NULL)
+	if (store_mbox_load(mb, ch) < 0 ||
+	        (pos = store_expunge_pick(mb, uids, n, only_deleted, &k)) == NULL)
 		return -1;
 	v = calloc(k + 1, sizeof(*v));
 	if (v == NULL || store_expunge_unlink(mb, pos, k) < 0) {
@@ -281,8 +279,8 @@ store_expunge_locked(struct store_mailbox *mb, const uint32_t *uids, size_t n, b
 }
 
 int
-store_mailbox_expunge(struct store_mailbox *mb, const uint32_t *uids, size_t n,
-	bool only_deleted, struct store_changes *ch, uint32_t **expunged_r, size_t *count_r)
+store_mailbox_expunge(struct store_mailbox *mb, const uint32_t *uids, size_t n, bool only_deleted,
+        struct store_changes *ch, uint32_t **expunged_r, size_t *count_r)
 {
 	int rc;
 

@@ -80,7 +80,7 @@ store_forget_mailboxes(struct store *st, const char *account, const char *name)
 		for (; mb != NULL; mb = next) {
 			next = mb->hnext;
 			if (strcmp(mb->account, account) != 0 ||
-				(name != NULL && strcmp(mb->name, name) != 0))
+			        (name != NULL && strcmp(mb->name, name) != 0))
 				continue;
 			store_mailbox_forget(mb);
 		}
@@ -124,8 +124,9 @@ store_mailbox_create(struct store *st, const char *account, const char *name)
 {
 	char dir[STORE_PATH_MAX], part[STORE_MAILBOX_NAME_MAX + 1];
 
-	if (strcasecmp(name, "INBOX") == 0 || (store_mailbox_dir(st, account, name, dir,
-			sizeof(dir)) == 0 && store_dir_exists(dir))) {
+	if (strcasecmp(name, "INBOX") == 0 ||
+	        (store_mailbox_dir(st, account, name, dir, sizeof(dir)) == 0 &&
+	                store_dir_exists(dir))) {
 		errno = EEXIST;
 		return -1;
 	}
@@ -141,15 +142,15 @@ store_mailbox_create(struct store *st, const char *account, const char *name)
 		if (store_mailbox_dir(st, account, part, dir, sizeof(dir)) < 0)
 			return -1;
 		if (strcasecmp(part, "INBOX") != 0 && !store_dir_exists(dir) &&
-			store_folder_init(st, account, part) < 0)
+		        store_folder_init(st, account, part) < 0)
 			return -1;
 	}
 	return store_folder_init(st, account, name);
 }
 
 int
-store_mailbox_delete(struct store *st, const char *account, const char *name,
-	struct store_changes *ch)
+store_mailbox_delete(
+        struct store *st, const char *account, const char *name, struct store_changes *ch)
 {
 	char dir[STORE_PATH_MAX], parent[STORE_PATH_MAX];
 	struct store_mailbox *mb;
@@ -161,8 +162,8 @@ store_mailbox_delete(struct store *st, const char *account, const char *name,
 		return -1;
 	}
 	if (store_mailbox_dir(st, account, name, dir, sizeof(dir)) < 0 ||
-		store_account_dir(st, account, parent, sizeof(parent)) < 0 ||
-		store_mailbox_get(st, account, name, true, &mb) < 0)
+	        store_account_dir(st, account, parent, sizeof(parent)) < 0 ||
+	        store_mailbox_get(st, account, name, true, &mb) < 0)
 		return -1;
 	pthread_mutex_lock(&mb->lock);
 	if (store_mbox_load(mb, NULL) == 0)
@@ -174,8 +175,8 @@ store_mailbox_delete(struct store *st, const char *account, const char *name,
 		store_quota_add(st, account, -freed);
 		store_index_reset(&mb->idx);
 		mb->is_loaded = false;
-		store_changes_emit_account(st, ch, account, mb->name, NULL,
-			BUS_EVENT_MAILBOX_DELETED);
+		store_changes_emit_account(
+		        st, ch, account, mb->name, NULL, BUS_EVENT_MAILBOX_DELETED);
 	}
 	pthread_mutex_unlock(&mb->lock);
 	store_mailbox_close(&mb);
@@ -229,7 +230,7 @@ store_mailbox_list(struct store *st, const char *account, char ***names_r, size_
 		const char *name = de->d_name + 1;
 
 		if (de->d_name[0] != '.' || !store_mailbox_valid_name(name) ||
-			strcasecmp(name, "INBOX") == 0)
+		        strcasecmp(name, "INBOX") == 0)
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
 		if (store_dir_exists(sub))
@@ -248,19 +249,18 @@ store_mailbox_list(struct store *st, const char *account, char ***names_r, size_
 
 /* store_rename_inbox - IMAP-26 / RFC 3501: move every INBOX message into a new mailbox. */
 static int
-store_rename_inbox(struct store *st, const char *account, const char *to,
-	struct store_changes *ch)
+store_rename_inbox(struct store *st, const char *account, const char *to, struct store_changes *ch)
 {
 	struct store_mailbox *src = NULL, *dst = NULL;
-	struct store_snapshot snap = { 0 };
+	struct store_snapshot snap = {0};
 	uint32_t *uids = NULL, *a = NULL, *b = NULL;
 	size_t copied;
 	int rc = -1;
 
 	if (store_mailbox_create(st, account, to) < 0 ||
-		store_mailbox_open(st, account, "INBOX", &src) < 0 ||
-		store_mailbox_open(st, account, to, &dst) < 0 ||
-		store_mailbox_snapshot(src, ch, &snap) < 0)
+	        store_mailbox_open(st, account, "INBOX", &src) < 0 ||
+	        store_mailbox_open(st, account, to, &dst) < 0 ||
+	        store_mailbox_snapshot(src, ch, &snap) < 0)
 		goto out;
 	uids = calloc(snap.count + 1, sizeof(*uids));
 	a = calloc(snap.count + 1, sizeof(*a));
@@ -293,7 +293,7 @@ store_forget_prefix(struct store *st, const char *account, const char *from)
 		for (; mb != NULL; mb = next) {
 			next = mb->hnext;
 			if (strcmp(mb->account, account) != 0 || strncmp(mb->name, from, fl) != 0 ||
-				(mb->name[fl] != '\0' && mb->name[fl] != '.'))
+			        (mb->name[fl] != '\0' && mb->name[fl] != '.'))
 				continue;
 			/* Sessions holding it get ENOENT and reopen under the new name. */
 			store_mailbox_forget(mb);
@@ -321,7 +321,7 @@ store_rename_parents(struct store *st, const char *account, const char *to)
 
 int
 store_mailbox_rename(struct store *st, const char *account, const char *from, const char *to,
-	struct store_changes *ch)
+        struct store_changes *ch)
 {
 	char fdir[STORE_PATH_MAX], tdir[STORE_PATH_MAX], nn[STORE_MAILBOX_NAME_MAX + 2];
 	char **names = NULL;
@@ -329,36 +329,40 @@ store_mailbox_rename(struct store *st, const char *account, const char *from, co
 	int rc = 0;
 
 	if (store_mailbox_dir(st, account, to, tdir, sizeof(tdir)) < 0 ||
-		strcasecmp(to, "INBOX") == 0 || store_dir_exists(tdir)) {
+	        strcasecmp(to, "INBOX") == 0 || store_dir_exists(tdir)) {
 		if (errno != EINVAL)
 			errno = EEXIST;
 		return -1;
 	}
-	if (store_mailbox_dir(st, account, from, fdir, sizeof(fdir)) < 0 || !store_dir_exists(fdir)) {
+	if (store_mailbox_dir(st, account, from, fdir, sizeof(fdir)) < 0 ||
+	        !store_dir_exists(fdir)) {
 		errno = ENOENT;
 		return -1;
 	}
 	if (strcasecmp(from, "INBOX") == 0)
 		return store_rename_inbox(st, account, to, ch);
 	if (store_mailbox_list(st, account, &names, &n) < 0 ||
-		store_rename_parents(st, account, to) < 0) {
+	        store_rename_parents(st, account, to) < 0) {
 		store_names_free(names, n);
 		return -1;
 	}
 	store_forget_prefix(st, account, from);
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (strncmp(names[i], from, fl) != 0 || (names[i][fl] != '\0' && names[i][fl] != '.'))
+		if (strncmp(names[i], from, fl) != 0 ||
+		        (names[i][fl] != '\0' && names[i][fl] != '.'))
 			continue;
-		if ((size_t)snprintf(nn, sizeof(nn), "%s%s", to, names[i] + fl) > STORE_MAILBOX_NAME_MAX ||
-			store_mailbox_dir(st, account, names[i], fdir, sizeof(fdir)) < 0 ||
-			store_mailbox_dir(st, account, nn, tdir, sizeof(tdir)) < 0 ||
-			rename(fdir, tdir) < 0) {
+		if ((size_t)snprintf(nn, sizeof(nn), "%s%s", to, names[i] + fl) >
+		                STORE_MAILBOX_NAME_MAX ||
+		        store_mailbox_dir(st, account, names[i], fdir, sizeof(fdir)) < 0 ||
+		        store_mailbox_dir(st, account, nn, tdir, sizeof(tdir)) < 0 ||
+		        rename(fdir, tdir) < 0) {
 			if (errno == 0)
 				errno = EINVAL;
 			rc = -1;
 			break;
 		}
-		store_changes_emit_account(st, ch, account, names[i], nn, BUS_EVENT_MAILBOX_RENAMED);
+		store_changes_emit_account(
+		        st, ch, account, names[i], nn, BUS_EVENT_MAILBOX_RENAMED);
 	}
 	if (rc == 0 && st->do_fsync && store_account_dir(st, account, fdir, sizeof(fdir)) == 0)
 		rc = fs_fsync_dir(fdir);

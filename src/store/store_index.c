@@ -243,7 +243,7 @@ store_index_grow(struct store_index *idx)
 
 int
 store_index_add(struct store_index *idx, uint32_t flags, uint64_t keywords, uint64_t size,
-	int64_t internaldate, const char *name, uint32_t *uid_r)
+        int64_t internaldate, const char *name, uint32_t *uid_r)
 {
 	struct store_index_entry *e;
 
@@ -271,7 +271,7 @@ store_index_add(struct store_index *idx, uint32_t flags, uint64_t keywords, uint
 
 int
 store_index_update(struct store_index *idx, size_t i, uint32_t flags, uint64_t keywords,
-	const char *name, bool bump)
+        const char *name, bool bump)
 {
 	struct store_index_entry *e = &idx->entries[i];
 
@@ -298,7 +298,7 @@ store_index_remove(struct store_index *idx, size_t i)
 
 	free(idx->entries[i].name);
 	memmove(&idx->entries[i], &idx->entries[i + 1],
-		(idx->count - i - 1) * sizeof(idx->entries[0]));
+	        (idx->count - i - 1) * sizeof(idx->entries[0]));
 	idx->count--;
 	idx->highestmodseq++; /* an expunge is a change (IMAP-47) */
 	p = store_index_rec(idx, 'X', 4);
@@ -315,7 +315,7 @@ store_index_keyword(struct store_index *idx, const char *name, bool add)
 		if (strcasecmp(idx->keywords[i], name) == 0)
 			return (int)i;
 	if (!add || idx->keyword_count >= STORE_KEYWORDS_MAX ||
-		strlen(name) > STORE_KEYWORD_LEN_MAX) {
+	        strlen(name) > STORE_KEYWORD_LEN_MAX) {
 		errno = add ? EINVAL : ENOENT;
 		return -1;
 	}
@@ -348,7 +348,7 @@ store_index_insert(struct store_index *idx, const struct store_index_entry *in)
 	while (pos > 0 && idx->entries[pos - 1].uid > in->uid)
 		pos--;
 	memmove(&idx->entries[pos + 1], &idx->entries[pos],
-		(idx->count - pos) * sizeof(idx->entries[0]));
+	        (idx->count - pos) * sizeof(idx->entries[0]));
 	idx->entries[pos] = *in;
 	idx->count++;
 	return 0;
@@ -370,8 +370,8 @@ store_index_apply_msg(struct store_index *idx, const unsigned char *p, size_t le
 {
 	struct store_index_entry e;
 
-	if (len <= STORE_REC_M_FIXED || !store_index_name_ok(p + STORE_REC_M_FIXED,
-			len - STORE_REC_M_FIXED))
+	if (len <= STORE_REC_M_FIXED ||
+	        !store_index_name_ok(p + STORE_REC_M_FIXED, len - STORE_REC_M_FIXED))
 		return -1;
 	e.uid = store_get32(p);
 	e.flags = store_get32(p + 4);
@@ -443,11 +443,10 @@ store_index_apply(struct store_index *idx, const unsigned char *p, size_t len, u
 				return -1;
 			free(idx->entries[at].name);
 			memmove(&idx->entries[at], &idx->entries[at + 1],
-				(idx->count - (size_t)at - 1) * sizeof(idx->entries[0]));
+			        (idx->count - (size_t)at - 1) * sizeof(idx->entries[0]));
 			idx->count--;
 			break;
-		default:
-			return -1;
+		default: return -1;
 		}
 		p += 3 + rl;
 		len -= 3 + rl;
@@ -474,7 +473,7 @@ store_index_validate(const struct store_index *idx)
 		const struct store_index_entry *e = &idx->entries[i];
 
 		if (e->uid >= idx->uidnext || e->modseq > idx->highestmodseq ||
-			(idx->keyword_count < 64 && (e->keywords >> idx->keyword_count) != 0))
+		        (idx->keyword_count < 64 && (e->keywords >> idx->keyword_count) != 0))
 			return -1;
 	}
 	return 0;
@@ -486,7 +485,8 @@ store_index_parse(struct store_index *idx, const unsigned char *buf, size_t size
 {
 	size_t pos = STORE_INDEX_MAGIC_LEN;
 
-	if (size < STORE_INDEX_MAGIC_LEN || memcmp(buf, STORE_INDEX_MAGIC, STORE_INDEX_MAGIC_LEN) != 0)
+	if (size < STORE_INDEX_MAGIC_LEN ||
+	        memcmp(buf, STORE_INDEX_MAGIC, STORE_INDEX_MAGIC_LEN) != 0)
 		return -1;
 	while (pos < size) {
 		size_t remain = size - pos, total;
@@ -509,7 +509,8 @@ store_index_parse(struct store_index *idx, const unsigned char *buf, size_t size
 		no = store_get64(t + 8);
 		if (no <= idx->txn_no && idx->txn_no != 0)
 			return -1;
-		if (store_index_apply(idx, t + STORE_TXN_HEAD, total - STORE_TXN_HEAD - 4, seen) < 0)
+		if (store_index_apply(idx, t + STORE_TXN_HEAD, total - STORE_TXN_HEAD - 4, seen) <
+		        0)
 			return -1;
 		idx->txn_no = no;
 		if (pos == STORE_INDEX_MAGIC_LEN)
@@ -609,7 +610,7 @@ store_index_frame(struct store_index *idx, size_t prefix, size_t *len_r)
 	store_put64(t + 8, idx->txn_no + 1);
 	memcpy(t + STORE_TXN_HEAD, idx->txn, idx->txn_len);
 	store_put32(t + STORE_TXN_HEAD + idx->txn_len,
-		(uint32_t)crc32(0, t, (uInt)(STORE_TXN_HEAD + idx->txn_len)));
+	        (uint32_t)crc32(0, t, (uInt)(STORE_TXN_HEAD + idx->txn_len)));
 	*len_r = total;
 	return b;
 }
@@ -647,8 +648,8 @@ store_index_checkpoint(struct store_index *idx, const char *path, const char *di
 	for (size_t i = 0; i < idx->count; i++)
 		if (store_index_rec_msg(idx, &idx->entries[i]) < 0)
 			return -1;
-	if (store_index_rec_state(idx) < 0 || (b = store_index_frame(idx, STORE_INDEX_MAGIC_LEN,
-			&len)) == NULL)
+	if (store_index_rec_state(idx) < 0 ||
+	        (b = store_index_frame(idx, STORE_INDEX_MAGIC_LEN, &len)) == NULL)
 		return -1;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -19,12 +19,12 @@
 
 struct store_index_entry {
 	uint32_t uid;
-	uint32_t flags;       /* STORE_FLAG_* incl. RECENT and IN_NEW */
+	uint32_t flags; /* STORE_FLAG_* incl. RECENT and IN_NEW */
 	uint64_t keywords;
 	uint64_t modseq;
 	uint64_t size;
 	int64_t internaldate;
-	char *name;           /* owned: current file name in new/ or cur/ */
+	char *name; /* owned: current file name in new/ or cur/ */
 };
 
 struct store_index {
@@ -35,13 +35,13 @@ struct store_index {
 	size_t count, cap;
 	char *keywords[STORE_KEYWORDS_MAX]; /* owned */
 	size_t keyword_count;
-	unsigned char *txn;  /* owned: records of the transaction being built */
+	unsigned char *txn; /* owned: records of the transaction being built */
 	size_t txn_len, txn_cap;
-	uint64_t txn_no;     /* last transaction number written */
-	uint64_t file_size;  /* bytes of the file as loaded/written */
+	uint64_t txn_no;          /* last transaction number written */
+	uint64_t file_size;       /* bytes of the file as loaded/written */
 	uint64_t checkpoint_size; /* bytes of its first (checkpoint) transaction */
-	bool needs_checkpoint; /* rewrite the whole file at the next commit */
-	bool is_broken;        /* a commit failed: memory is ahead of disk, reload */
+	bool needs_checkpoint;    /* rewrite the whole file at the next commit */
+	bool is_broken;           /* a commit failed: memory is ahead of disk, reload */
 };
 
 void store_index_init(struct store_index *idx);
@@ -64,8 +64,7 @@ int store_index_load(struct store_index *idx, const char *path, uint64_t *salvag
  * checkpoint is due). do_fsync false skips the flushes (benchmarks).
  * On failure the index is marked broken and must be reloaded.
  */
-int store_index_commit(struct store_index *idx, const char *path, const char *dir,
-	bool do_fsync);
+int store_index_commit(struct store_index *idx, const char *path, const char *dir, bool do_fsync);
 
 /* store_index_has_pending - whether a transaction is waiting to be committed. */
 bool store_index_has_pending(const struct store_index *idx);
@@ -75,11 +74,11 @@ long store_index_find(const struct store_index *idx, uint32_t uid);
 
 /* store_index_add - append a message with the next UID and a new modseq. -1 ENOMEM/EOVERFLOW. */
 int store_index_add(struct store_index *idx, uint32_t flags, uint64_t keywords, uint64_t size,
-	int64_t internaldate, const char *name, uint32_t *uid_r);
+        int64_t internaldate, const char *name, uint32_t *uid_r);
 
 /* store_index_update - set flags/keywords/name of entry i; bump gives it a new modseq. */
 int store_index_update(struct store_index *idx, size_t i, uint32_t flags, uint64_t keywords,
-	const char *name, bool bump);
+        const char *name, bool bump);
 
 /* store_index_remove - expunge entry i (new modseq for the mailbox). */
 int store_index_remove(struct store_index *idx, size_t i);

@@ -25,18 +25,18 @@ static const struct {
 	char letter;
 	uint32_t flag;
 } store_letters[] = {
-	{ 'D', STORE_FLAG_DRAFT },
-	{ 'F', STORE_FLAG_FLAGGED },
-	{ 'R', STORE_FLAG_ANSWERED },
-	{ 'S', STORE_FLAG_SEEN },
-	{ 'T', STORE_FLAG_DELETED },
+        {'D', STORE_FLAG_DRAFT},
+        {'F', STORE_FLAG_FLAGGED},
+        {'R', STORE_FLAG_ANSWERED},
+        {'S', STORE_FLAG_SEEN},
+        {'T', STORE_FLAG_DELETED},
 };
 
 int
 store_maildir_make(const char *dir, bool is_folder, bool do_fsync)
 {
 	/* cur/ last: its presence is what marks a complete maildir (store_maildir_exists). */
-	static const char *const subs[] = { "tmp", "new", "cur" };
+	static const char *const subs[] = {"tmp", "new", "cur"};
 	char p[STORE_PATH_MAX];
 
 	if (fs_mkdir_p(dir, 0700) < 0)
@@ -80,8 +80,8 @@ store_maildir_newname(struct store *st, uint64_t size, char *buf, size_t len)
 	q = ++st->counter;
 	pthread_mutex_unlock(&st->lock);
 	if ((size_t)snprintf(buf, len, "%lld.M%06ldP%ldQ%lu.%s,S=%llu,W=%llu", (long long)tv.tv_sec,
-			(long)tv.tv_usec, (long)st->pid, q, st->host, (unsigned long long)size,
-			(unsigned long long)size) >= len) {
+	            (long)tv.tv_usec, (long)st->pid, q, st->host, (unsigned long long)size,
+	            (unsigned long long)size) >= len) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -131,8 +131,8 @@ store_maildir_flagged_name(const char *name, uint32_t flags, char *buf, size_t l
 }
 
 int
-store_maildir_path(const struct store_mailbox *mb, const struct store_index_entry *e, char *buf,
-	size_t len)
+store_maildir_path(
+        const struct store_mailbox *mb, const struct store_index_entry *e, char *buf, size_t len)
 {
 	const char *sub = (e->flags & STORE_FLAG_IN_NEW) ? "new" : "cur";
 
@@ -178,7 +178,7 @@ store_maildir_copy(int in_fd, int out_fd, uint64_t size, uint64_t *written_r)
 
 int
 store_maildir_write(int in_fd, uint64_t size, const char *path, time_t mtime, bool do_fsync,
-	uint64_t *written_r)
+        uint64_t *written_r)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	struct timespec ts[2];
@@ -189,7 +189,7 @@ store_maildir_write(int in_fd, uint64_t size, const char *path, time_t mtime, bo
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	/* The file modification time is the INTERNALDATE (STORE-2); fsync covers it too. */
 	if (store_maildir_copy(in_fd, fd, size, written_r) < 0 || futimens(fd, ts) < 0 ||
-		(do_fsync && fsync(fd) < 0)) {
+	        (do_fsync && fsync(fd) < 0)) {
 		int saved = errno;
 
 		close(fd);

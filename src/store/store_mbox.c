@@ -218,7 +218,7 @@ store_mbox_commit_batch(struct store_mailbox *mb, struct store_pending *batch)
 		return -1;
 	for (struct store_pending *p = batch; p != NULL; p = p->next)
 		if (store_index_add(&mb->idx, p->flags, p->keywords, p->size, p->internaldate,
-				p->name, &p->uid) < 0)
+		            p->name, &p->uid) < 0)
 			return -1;
 	if (store_mbox_commit(mb) < 0)
 		return -1;

@@ -100,8 +100,8 @@ store_quota_usage(struct store *st, const char *account)
 }
 
 bool
-store_quota_would_exceed(struct store *st, const char *account, uint64_t size, bool size_known,
-	uint64_t limit)
+store_quota_would_exceed(
+        struct store *st, const char *account, uint64_t size, bool size_known, uint64_t limit)
 {
 	uint64_t u;
 
@@ -122,8 +122,9 @@ store_quota_check_trim(struct store *st, const char *account, struct store_chang
 {
 	uint64_t limit = store_limit_of(st, account);
 
-	if (limit != 0 && store_quota_usage(st, account) * 100 >
-			limit * (uint64_t)st->conf->quota_trim_threshold)
+	if (limit != 0 &&
+	        store_quota_usage(st, account) * 100 >
+	                limit * (uint64_t)st->conf->quota_trim_threshold)
 		store_changes_request_trim(ch, account);
 }
 
@@ -194,7 +195,7 @@ store_trim_cmp(const void *a, const void *b)
 /* store_trim_collect - messages older than quota_trim_keep, over all mailboxes. */
 static int
 store_trim_collect(struct store *st, const char *account, char **names, size_t n,
-	struct store_trim_item **v_r, size_t *k_r)
+        struct store_trim_item **v_r, size_t *k_r)
 {
 	time_t keep_from = store_now(st) - st->conf->quota_trim_keep;
 	struct store_trim_item *v = NULL;
@@ -213,8 +214,9 @@ store_trim_collect(struct store *st, const char *account, char **names, size_t n
 				v = nv;
 				for (size_t j = 0; j < snap.count; j++)
 					if (snap.msgs[j].internaldate < keep_from)
-						v[k++] = (struct store_trim_item){ snap.msgs[j].internaldate,
-							snap.msgs[j].size, snap.msgs[j].uid, i };
+						v[k++] = (struct store_trim_item){
+						        snap.msgs[j].internaldate,
+						        snap.msgs[j].size, snap.msgs[j].uid, i};
 			}
 			store_snapshot_free(&snap);
 		}
@@ -230,7 +232,7 @@ store_trim_collect(struct store *st, const char *account, char **names, size_t n
 /* store_trim_remove - expunge the chosen items of mailbox i. */
 static long
 store_trim_remove(struct store *st, const char *account, const char *name,
-	const struct store_trim_item *v, size_t k, size_t i, struct store_changes *ch)
+        const struct store_trim_item *v, size_t k, size_t i, struct store_changes *ch)
 {
 	uint32_t *uids = malloc((k + 1) * sizeof(*uids));
 	struct store_mailbox *mb;
@@ -261,7 +263,7 @@ store_quota_trim(struct store *st, const char *account, uint64_t limit, struct s
 	if (limit == 0 || usage * 100 <= limit * (uint64_t)st->conf->quota_trim_threshold)
 		return 0;
 	target = limit / 100 * (uint64_t)st->conf->quota_trim_target +
-		limit % 100 * (uint64_t)st->conf->quota_trim_target / 100;
+	        limit % 100 * (uint64_t)st->conf->quota_trim_target / 100;
 	if (store_mailbox_list(st, account, &names, &n) < 0)
 		return 0;
 	store_trim_collect(st, account, names, n, &v, &k);

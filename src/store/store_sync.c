@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 
 struct store_file {
-	char *name;      /* owned */
+	char *name; /* owned */
 	size_t keylen;
 	bool in_new;
 	bool is_used;
@@ -110,8 +110,9 @@ store_files_find(struct store_files *fs, const char *name)
 		int c = store_key_cmp(fs->v[mid].name, fs->v[mid].keylen, name, kl);
 
 		if (c == 0) {
-			while (mid > 0 && store_key_cmp(fs->v[mid - 1].name, fs->v[mid - 1].keylen,
-					name, kl) == 0)
+			while (mid > 0 &&
+			        store_key_cmp(
+			                fs->v[mid - 1].name, fs->v[mid - 1].keylen, name, kl) == 0)
 				mid--;
 			return &fs->v[mid];
 		}
@@ -139,8 +140,8 @@ store_sync_unchanged(struct store_mailbox *mb, struct timespec *nm, struct times
 		return false;
 	*cm = sb.st_mtim;
 	if (!mb->has_scan || nm->tv_sec != mb->new_mtime.tv_sec ||
-		nm->tv_nsec != mb->new_mtime.tv_nsec || cm->tv_sec != mb->cur_mtime.tv_sec ||
-		cm->tv_nsec != mb->cur_mtime.tv_nsec)
+	        nm->tv_nsec != mb->new_mtime.tv_nsec || cm->tv_sec != mb->cur_mtime.tv_sec ||
+	        cm->tv_nsec != mb->cur_mtime.tv_nsec)
 		return false;
 	/* A change in the same clock tick as the last scan leaves the mtime equal. */
 	return mb->scanned_at > nm->tv_sec + 1 && mb->scanned_at > cm->tv_sec + 1;
@@ -230,8 +231,11 @@ store_sync_found(struct store_mailbox *mb, struct store_files *fs, struct store_
 		char p[STORE_PATH_MAX];
 
 		/* Duplicate key (listed in both dirs): only the first (cur/) counts. */
-		if (f->is_used || (i > 0 && store_key_cmp(f->name, f->keylen, fs->v[i - 1].name,
-				fs->v[i - 1].keylen) == 0) || store_mbox_is_queued(mb, f->name))
+		if (f->is_used ||
+		        (i > 0 &&
+		                store_key_cmp(f->name, f->keylen, fs->v[i - 1].name,
+		                        fs->v[i - 1].keylen) == 0) ||
+		        store_mbox_is_queued(mb, f->name))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s/%s", mb->dir, f->in_new ? "new" : "cur", f->name);
 		if (stat(p, &nf[n].sb) < 0 || !S_ISREG(nf[n].sb.st_mode))
@@ -242,11 +246,11 @@ store_sync_found(struct store_mailbox *mb, struct store_files *fs, struct store_
 		qsort(nf, n, sizeof(*nf), store_newfile_cmp);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct store_file *f = nf[i].f;
-		uint32_t flags = f->in_new ? STORE_FLAG_IN_NEW | STORE_FLAG_RECENT :
-			store_maildir_parse_flags(f->name);
+		uint32_t flags = f->in_new ? STORE_FLAG_IN_NEW | STORE_FLAG_RECENT
+		                           : store_maildir_parse_flags(f->name);
 
 		rc = store_index_add(&mb->idx, flags, 0, (uint64_t)nf[i].sb.st_size,
-			(int64_t)nf[i].sb.st_mtime, f->name, NULL);
+		        (int64_t)nf[i].sb.st_mtime, f->name, NULL);
 		if (rc == 0) {
 			se->quota += nf[i].sb.st_size;
 			rc = store_sync_push(se, 0, &mb->idx.entries[mb->idx.count - 1]);
@@ -259,8 +263,8 @@ store_sync_found(struct store_mailbox *mb, struct store_files *fs, struct store_
 static void
 store_sync_emit(struct store_mailbox *mb, struct store_changes *ch, struct store_sync_events *se)
 {
-	static const enum bus_event_kind kinds[3] = { BUS_EVENT_NEW, BUS_EVENT_FLAGS,
-		BUS_EVENT_EXPUNGE };
+	static const enum bus_event_kind kinds[3] = {
+	        BUS_EVENT_NEW, BUS_EVENT_FLAGS, BUS_EVENT_EXPUNGE};
 
 	/* FLAGS and EXPUNGE were collected from the highest UID down: ascending for sessions. */
 	for (int k = 1; k <= 2; k++)
@@ -281,20 +285,20 @@ store_sync_emit(struct store_mailbox *mb, struct store_changes *ch, struct store
 int
 store_maildir_scan(struct store_mailbox *mb, struct store_changes *ch, bool force)
 {
-	struct store_files fs = { 0 };
-	struct store_sync_events se = { 0 };
+	struct store_files fs = {0};
+	struct store_sync_events se = {0};
 	struct timespec nm, cm;
 	int rc = -1;
 
 	if (store_sync_unchanged(mb, &nm, &cm) && !force)
 		return 0;
 	if (store_files_list(&fs, mb->dir, "cur", false) < 0 ||
-		store_files_list(&fs, mb->dir, "new", true) < 0)
+	        store_files_list(&fs, mb->dir, "new", true) < 0)
 		goto out;
 	if (fs.n > 1)
 		qsort(fs.v, fs.n, sizeof(fs.v[0]), store_file_cmp);
 	if (store_sync_existing(mb, &fs, &se) < 0 || store_sync_found(mb, &fs, &se) < 0 ||
-		store_mbox_commit(mb) < 0)
+	        store_mbox_commit(mb) < 0)
 		goto out;
 	store_sync_emit(mb, ch, &se);
 	mb->has_scan = true;

@@ -60,7 +60,7 @@ store_view_copy(struct store_mailbox *mb, struct store_snapshot *snap)
 		return -1;
 	for (; snap->keyword_count < idx->keyword_count; snap->keyword_count++)
 		if ((snap->keywords[snap->keyword_count] =
-				strdup(idx->keywords[snap->keyword_count])) == NULL)
+		                    strdup(idx->keywords[snap->keyword_count])) == NULL)
 			return -1;
 	for (; snap->count < idx->count; snap->count++) {
 		const struct store_index_entry *e = &idx->entries[snap->count];
@@ -80,8 +80,8 @@ store_view_copy(struct store_mailbox *mb, struct store_snapshot *snap)
 }
 
 int
-store_mailbox_snapshot(struct store_mailbox *mb, struct store_changes *ch,
-	struct store_snapshot *snap_r)
+store_mailbox_snapshot(
+        struct store_mailbox *mb, struct store_changes *ch, struct store_snapshot *snap_r)
 {
 	int rc;
 
@@ -97,8 +97,8 @@ store_mailbox_snapshot(struct store_mailbox *mb, struct store_changes *ch,
 }
 
 int
-store_mailbox_status(struct store_mailbox *mb, struct store_changes *ch,
-	struct store_status *status_r)
+store_mailbox_status(
+        struct store_mailbox *mb, struct store_changes *ch, struct store_status *status_r)
 {
 	int rc;
 
@@ -134,7 +134,7 @@ store_view_claim_one(struct store_mailbox *mb, size_t i)
 
 	if (e->flags & STORE_FLAG_IN_NEW) {
 		if (store_maildir_flagged_name(e->name, flags, name, sizeof(name)) < 0 ||
-			store_maildir_path(mb, e, from, sizeof(from)) < 0)
+		        store_maildir_path(mb, e, from, sizeof(from)) < 0)
 			return -1;
 		snprintf(to, sizeof(to), "%s/cur/%s", mb->dir, name);
 		/* Not flushed: if the rename is lost, the next scan finds the file in new/. */

@@ -28,8 +28,7 @@
 #include "core/core_log.h"
 #include "store/store.h"
 
-static const char *const crash_accounts[3] = { "a@example.org", "b@example.org",
-	"c@example.org" };
+static const char *const crash_accounts[3] = {"a@example.org", "b@example.org", "c@example.org"};
 static pthread_mutex_t crash_lock = PTHREAD_MUTEX_INITIALIZER;
 static long crash_next_seq;
 static struct store *crash_store;
@@ -40,8 +39,8 @@ crash_conf(struct conf *c, const char *dir)
 	char ini[1024], err[512];
 
 	snprintf(ini, sizeof(ini), "[params]\nmail_domain = example.org\ndata_dir = %s\n", dir);
-	if (conf_init(c) < 0 || conf_parse(c, ini, strlen(ini), "crash.ini", "/", err,
-			sizeof(err)) < 0) {
+	if (conf_init(c) < 0 ||
+	        conf_parse(c, ini, strlen(ini), "crash.ini", "/", err, sizeof(err)) < 0) {
 		fprintf(stderr, "conf: %s\n", err);
 		return -1;
 	}
@@ -54,7 +53,8 @@ crash_spool(long seq, uint64_t *size_r)
 	char path[] = "/tmp/chatrelay-crash-XXXXXX", text[512];
 	int fd = mkstemp(path);
 	int n = snprintf(text, sizeof(text),
-		"From: x@example.org\r\nX-Seq: %ld\r\nSubject: crash test\r\n\r\nbody %ld\r\n", seq, seq);
+	        "From: x@example.org\r\nX-Seq: %ld\r\nSubject: crash test\r\n\r\nbody %ld\r\n", seq,
+	        seq);
 
 	if (fd < 0)
 		return -1;
@@ -72,8 +72,8 @@ crash_writer(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		struct store_rcpt r[2] = { { .account = crash_accounts[0] },
-			{ .account = crash_accounts[1] } };
+		struct store_rcpt r[2] = {
+		        {.account = crash_accounts[0]}, {.account = crash_accounts[1]}};
 		uint64_t size;
 		long seq;
 		int fd;
@@ -99,7 +99,7 @@ crash_writer(void *arg)
 static int
 crash_churn_once(struct store_mailbox *mb, long seq)
 {
-	struct store_rcpt r = { .account = crash_accounts[2] };
+	struct store_rcpt r = {.account = crash_accounts[2]};
 	struct store_flag_result res;
 	uint32_t *gone = NULL;
 	uint64_t size;
@@ -109,8 +109,9 @@ crash_churn_once(struct store_mailbox *mb, long seq)
 	if (fd < 0 || store_deliver(crash_store, fd, size, time(NULL), &r, 1, NULL) < 0)
 		return -1;
 	close(fd);
-	if (store_mailbox_store_flags(mb, &r.uid, 1, seq % 2 ? STORE_FLAGS_ADD : STORE_FLAGS_REPLACE,
-			STORE_FLAG_SEEN | STORE_FLAG_FLAGGED, NULL, 0, 0, NULL, &res) < 0)
+	if (store_mailbox_store_flags(mb, &r.uid, 1,
+	            seq % 2 ? STORE_FLAGS_ADD : STORE_FLAGS_REPLACE,
+	            STORE_FLAG_SEEN | STORE_FLAG_FLAGGED, NULL, 0, 0, NULL, &res) < 0)
 		return -1;
 	pthread_mutex_lock(&crash_lock);
 	printf("MOD %llu\n", (unsigned long long)res.modseq);
@@ -138,7 +139,7 @@ crash_churn(void *arg)
 
 	(void)arg;
 	if (store_account_create(crash_store, crash_accounts[2]) < 0 ||
-		store_mailbox_open(crash_store, crash_accounts[2], "INBOX", &mb) < 0) {
+	        store_mailbox_open(crash_store, crash_accounts[2], "INBOX", &mb) < 0) {
 		fprintf(stderr, "churn: %s\n", strerror(errno));
 		exit(1);
 	}
@@ -188,9 +189,9 @@ crash_verify(void)
 			return 1;
 		for (size_t i = 0; i < snap.count; i++)
 			printf("MSG %s %u %ld\n", crash_accounts[a], snap.msgs[i].uid,
-				crash_read_seq(mb, snap.msgs[i].uid));
+			        crash_read_seq(mb, snap.msgs[i].uid));
 		printf("STATE %s %u %u %llu\n", crash_accounts[a], snap.uidvalidity, snap.uidnext,
-			(unsigned long long)snap.highestmodseq);
+		        (unsigned long long)snap.highestmodseq);
 		store_snapshot_free(&snap);
 		store_mailbox_close(&mb);
 	}
@@ -204,7 +205,8 @@ main(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 3 || (strcmp(argv[1], "deliver") == 0 && argc < 4)) {
-		fprintf(stderr, "usage: %s deliver DIR FIRST-SEQ [THREADS] | verify DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s deliver DIR FIRST-SEQ [THREADS] | verify DIR\n",
+		        argv[0]);
 		return 2;
 	}
 	log_init(LOG_LEVEL_WARN, LOG_TARGET_STDERR, true);

@@ -31,10 +31,12 @@ store_test_env_init(struct store_test_env *env, const char *extra)
 	if (mkdtemp(env->dir) == NULL)
 		return -1;
 	snprintf(ini, sizeof(ini),
-		"[params]\nmail_domain = example.org\nhostname = mx.example.org\n"
-		"data_dir = %s\n%s", env->dir, extra != NULL ? extra : "");
+	        "[params]\nmail_domain = example.org\nhostname = mx.example.org\n"
+	        "data_dir = %s\n%s",
+	        env->dir, extra != NULL ? extra : "");
 	if (conf_init(&env->conf) < 0 ||
-		conf_parse(&env->conf, ini, strlen(ini), "test.ini", "/tmp", err, sizeof(err)) < 0) {
+	        conf_parse(&env->conf, ini, strlen(ini), "test.ini", "/tmp", err, sizeof(err)) <
+	                0) {
 		fprintf(stderr, "conf: %s\n", err);
 		return -1;
 	}
@@ -76,7 +78,7 @@ store_test_spool(const char *text, uint64_t *size_r)
 static inline uint32_t
 store_test_deliver(struct store *st, const char *account, const char *text, time_t when)
 {
-	struct store_rcpt r = { .account = account };
+	struct store_rcpt r = {.account = account};
 	uint64_t size;
 	int fd = store_test_spool(text, &size);
 

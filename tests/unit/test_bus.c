@@ -36,12 +36,12 @@ static void
 test_matching(void **state)
 {
 	struct bus *b = bus_new();
-	struct counter all = { 0 }, inbox = { 0 }, sent = { 0 }, bob = { 0 };
+	struct counter all = {0}, inbox = {0}, sent = {0}, bob = {0};
 	struct bus_sub *s1 = bus_subscribe(b, "a@x", NULL, counter_cb, &all);
 	struct bus_sub *s2 = bus_subscribe(b, "a@x", "INBOX", counter_cb, &inbox);
 	struct bus_sub *s3 = bus_subscribe(b, "a@x", "Sent", counter_cb, &sent);
 	struct bus_sub *s4 = bus_subscribe(b, "b@x", NULL, counter_cb, &bob);
-	struct bus_event ev = { .kind = BUS_EVENT_NEW, .account = "a@x", .mailbox = "INBOX" };
+	struct bus_event ev = {.kind = BUS_EVENT_NEW, .account = "a@x", .mailbox = "INBOX"};
 
 	(void)state;
 	bus_publish(b, &ev);
@@ -75,9 +75,9 @@ static void
 test_unsubscribe_inside_callback(void **state)
 {
 	struct bus *b = bus_new();
-	struct counter c1 = { 0 }, c2 = { 0 };
+	struct counter c1 = {0}, c2 = {0};
 	struct bus_sub *s1, *s2;
-	struct bus_event ev = { .kind = BUS_EVENT_FLAGS, .account = "a@x", .mailbox = "INBOX" };
+	struct bus_event ev = {.kind = BUS_EVENT_FLAGS, .account = "a@x", .mailbox = "INBOX"};
 
 	(void)state;
 	s1 = bus_subscribe(b, "a@x", NULL, counter_cb, &c1);
@@ -101,8 +101,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matching),
-		cmocka_unit_test(test_unsubscribe_inside_callback),
+	        cmocka_unit_test(test_matching),
+	        cmocka_unit_test(test_unsubscribe_inside_callback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,7 +84,8 @@ test_expiry_rules(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(store_test_env_init(&env, "delete_mails_after = 20\ndelete_large_after = 7\n"), 0);
+	assert_int_equal(
+	        store_test_env_init(&env, "delete_mails_after = 20\ndelete_large_after = 7\n"), 0);
 	st = store_new(&env.conf, NULL, bus);
 	store_set_clock(st, test_clock, NULL);
 	sub = bus_subscribe(bus, A, NULL, count_cb, NULL);
@@ -102,7 +103,7 @@ test_expiry_rules(void **state)
 	/* A tmp/ leftover 37 h old (EXP-4) and a fresh one. */
 	snprintf(tmpf, sizeof(tmpf), "%s/%s/tmp/old", env.root, A);
 	close(open(tmpf, O_CREAT | O_WRONLY, 0600));
-	struct timeval tv[2] = { { NOW - 37 * 3600, 0 }, { NOW - 37 * 3600, 0 } };
+	struct timeval tv[2] = {{NOW - 37 * 3600, 0}, {NOW - 37 * 3600, 0}};
 
 	assert_int_equal(utimes(tmpf, tv), 0);
 	snprintf(tmpf, sizeof(tmpf), "%s/%s/tmp/new", env.root, A);
@@ -140,13 +141,16 @@ test_quota_trim_keeps_last_day(void **state)
 	char *msg = body_of(10000);
 
 	(void)state;
-	assert_int_equal(store_test_env_init(&env, "max_mailbox_size = 100K\n"
-		"delete_mails_after = 0\ndelete_large_after = 0\n"), 0);
+	assert_int_equal(store_test_env_init(&env,
+	                         "max_mailbox_size = 100K\n"
+	                         "delete_mails_after = 0\ndelete_large_after = 0\n"),
+	        0);
 	st = store_new(&env.conf, NULL, NULL);
 	store_set_clock(st, test_clock, NULL);
 	test_limit_value = 100000;
 	store_set_limit(st, test_limit, NULL);
-	/* 6 messages from 10..5 days ago in INBOX, 2 older ones in Archive, 2 from the last hours. */
+	/* 6 messages from 10..5 days ago in INBOX, 2 older ones in Archive, 2 from the last hours.
+	 */
 	for (int i = 0; i < 6; i++)
 		assert_true(store_test_deliver(st, A, msg, NOW - (10 - i) * DAY) > 0);
 	assert_int_equal(store_mailbox_create(st, A, "Archive"), 0);
@@ -156,8 +160,9 @@ test_quota_trim_keeps_last_day(void **state)
 		uint32_t uid;
 		int fd = store_test_spool(msg, &size);
 
-		assert_int_equal(store_mailbox_append(mb, fd, size, NOW - (20 + i) * DAY, 0, NULL, 0,
-			0, NULL, &uid), 0);
+		assert_int_equal(store_mailbox_append(mb, fd, size, NOW - (20 + i) * DAY, 0, NULL,
+		                         0, 0, NULL, &uid),
+		        0);
 		close(fd);
 	}
 	store_mailbox_close(&mb);
@@ -213,7 +218,7 @@ static void
 deliver_work(struct store *st, void *arg, struct store_changes *ch)
 {
 	struct deliver_arg *d = arg;
-	struct store_rcpt r = { .account = A };
+	struct store_rcpt r = {.account = A};
 	uint64_t size;
 	int fd = store_test_spool(d->text, &size);
 
@@ -234,7 +239,7 @@ test_delivery_triggers_trim(void **state)
 	st = store_new(&env.conf, NULL, bus);
 	store_set_clock(st, test_clock, NULL);
 	for (int i = 0; i < 4; i++) {
-		struct deliver_arg d = { msg, NOW - (5 - i) * DAY };
+		struct deliver_arg d = {msg, NOW - (5 - i) * DAY};
 
 		assert_int_equal(store_submit(st, 1, deliver_work, NULL, &d), 0);
 	}
@@ -250,9 +255,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_expiry_rules),
-		cmocka_unit_test(test_quota_trim_keeps_last_day),
-		cmocka_unit_test(test_delivery_triggers_trim),
+	        cmocka_unit_test(test_expiry_rules),
+	        cmocka_unit_test(test_quota_trim_keeps_last_day),
+	        cmocka_unit_test(test_delivery_triggers_trim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,11 +27,15 @@ fill(struct store_index *idx, int from, int to)
 		char name[64];
 		uint32_t uid;
 
-		snprintf(name, sizeof(name), "%d.M1P1Q%d.host,S=%d,W=%d:2,S", 1700000000 + i, i, i, i);
-		uint64_t kw = idx->keyword_count > 0 ? (uint64_t)i & ((1ull << idx->keyword_count) - 1) : 0;
+		snprintf(name, sizeof(name), "%d.M1P1Q%d.host,S=%d,W=%d:2,S", 1700000000 + i, i, i,
+		        i);
+		uint64_t kw = idx->keyword_count > 0
+		        ? (uint64_t)i & ((1ull << idx->keyword_count) - 1)
+		        : 0;
 
 		assert_int_equal(store_index_add(idx, (uint32_t)i & 0x1f, kw, (uint64_t)i,
-			1700000000 + i, name, &uid), 0);
+		                         1700000000 + i, name, &uid),
+		        0);
 	}
 }
 
@@ -139,7 +143,7 @@ test_torn_tail_at_every_cut(void **state)
 	}
 	/* Zero-filled tail (delayed allocation after a crash): also torn, not corrupt. */
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && truncate -s %lld '%s'", copy, path,
-		(long long)full + 100, path);
+	        (long long)full + 100, path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_index_load(&b, path, NULL), 0);
 	assert_same(&a, &b);
@@ -250,8 +254,9 @@ test_rebuild_from_maildir(void **state)
 	st = store_new(&env.conf, NULL, NULL);
 	assert_non_null(st);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(store_test_deliver(st, "a@example.org", "Subject: x\r\n\r\nbody\r\n",
-			1700000000 + i), (uint32_t)i + 1);
+		assert_int_equal(store_test_deliver(st, "a@example.org",
+		                         "Subject: x\r\n\r\nbody\r\n", 1700000000 + i),
+		        (uint32_t)i + 1);
 	assert_int_equal(store_mailbox_open(st, "a@example.org", "INBOX", &mb), 0);
 	assert_int_equal(store_mailbox_snapshot(mb, NULL, &snap), 0);
 	old_validity = snap.uidvalidity;
@@ -325,12 +330,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_torn_tail_at_every_cut),
-		cmocka_unit_test(test_corruption_detected),
-		cmocka_unit_test(test_checkpoint_compacts_log),
-		cmocka_unit_test(test_rebuild_from_maildir),
-		cmocka_unit_test(test_uidnext_never_backwards),
+	        cmocka_unit_test(test_round_trip),
+	        cmocka_unit_test(test_torn_tail_at_every_cut),
+	        cmocka_unit_test(test_corruption_detected),
+	        cmocka_unit_test(test_checkpoint_compacts_log),
+	        cmocka_unit_test(test_rebuild_from_maildir),
+	        cmocka_unit_test(test_uidnext_never_backwards),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

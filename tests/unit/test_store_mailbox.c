@@ -37,7 +37,8 @@ fixture_event_cb(const struct bus_event *ev, void *ctx)
 	struct fixture *f = ctx;
 
 	f->events[ev->kind]++;
-	if (ev->mailbox != NULL && ev->highestmodseq < f->last_hms && ev->kind != BUS_EVENT_MAILBOX_RENAMED)
+	if (ev->mailbox != NULL && ev->highestmodseq < f->last_hms &&
+	        ev->kind != BUS_EVENT_MAILBOX_RENAMED)
 		f->is_ordered = false;
 	if (ev->mailbox != NULL && strcmp(ev->mailbox, "INBOX") == 0)
 		f->last_hms = ev->highestmodseq;
@@ -105,7 +106,7 @@ static void
 test_deliver_two_accounts(void **state)
 {
 	struct fixture *f = *state;
-	struct deliver_job j = { .n = 2 };
+	struct deliver_job j = {.n = 2};
 	struct store_mailbox *mb;
 	struct store_snapshot snap;
 	char path[1024];
@@ -130,11 +131,12 @@ test_deliver_two_accounts(void **state)
 	assert_int_equal(stat(snap.msgs[0].path, &sa), 0);
 	assert_non_null(strstr(snap.msgs[0].path, "/new/"));
 	snprintf(path, sizeof(path), ".mx.example.org,S=%llu,W=%llu", (unsigned long long)j.size,
-		(unsigned long long)j.size);
+	        (unsigned long long)j.size);
 	assert_non_null(strstr(snap.msgs[0].path, path));
 	assert_int_equal(sa.st_mtime, 1700000000);
 	assert_int_equal(sa.st_size, j.size);
-	snprintf(path, sizeof(path), "%s/%s/new/%s", f->env.root, B, strrchr(snap.msgs[0].path, '/') + 1);
+	snprintf(path, sizeof(path), "%s/%s/new/%s", f->env.root, B,
+	        strrchr(snap.msgs[0].path, '/') + 1);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sa.st_ino, sb.st_ino);
 	store_snapshot_free(&snap);
@@ -149,8 +151,8 @@ test_flags_keywords_unchangedsince(void **state)
 	struct store_mailbox *mb;
 	struct store_snapshot snap;
 	struct store_flag_result r[3];
-	uint32_t uids[3] = { 1, 2, 99 }, *recent;
-	const char *kw[] = { "$Forwarded" };
+	uint32_t uids[3] = {1, 2, 99}, *recent;
+	const char *kw[] = {"$Forwarded"};
 	size_t nrecent;
 	char cur[600];
 
@@ -171,18 +173,21 @@ test_flags_keywords_unchangedsince(void **state)
 
 	store_snapshot_free(&snap);
 	assert_int_equal(store_mailbox_store_flags(mb, uids, 3, STORE_FLAGS_ADD,
-		STORE_FLAG_SEEN | STORE_FLAG_FLAGGED, kw, 1, 0, NULL, r), 0);
+	                         STORE_FLAG_SEEN | STORE_FLAG_FLAGGED, kw, 1, 0, NULL, r),
+	        0);
 	assert_true(r[0].is_changed && r[1].is_changed && r[2].is_missing);
 	assert_true(r[0].modseq > before && r[1].modseq > r[0].modseq);
 	assert_int_equal(r[0].flags, STORE_FLAG_SEEN | STORE_FLAG_FLAGGED);
 	assert_int_equal(r[0].keywords, 1);
 	/* No change: no new modseq (IMAP-41). */
 	assert_int_equal(store_mailbox_store_flags(mb, uids, 1, STORE_FLAGS_ADD, STORE_FLAG_SEEN,
-		NULL, 0, 0, NULL, r), 0);
+	                         NULL, 0, 0, NULL, r),
+	        0);
 	assert_false(r[0].is_changed);
 	/* UNCHANGEDSINCE below the current modseq: refused, listed as modified. */
 	assert_int_equal(store_mailbox_store_flags(mb, uids, 1, STORE_FLAGS_REMOVE, STORE_FLAG_SEEN,
-		NULL, 0, m1, NULL, r), 0);
+	                         NULL, 0, m1, NULL, r),
+	        0);
 	assert_true(r[0].is_modified);
 	assert_false(r[0].is_changed);
 	/* The flags are in the file name (STORE-2): F and S in ASCII order. */
@@ -210,21 +215,22 @@ test_copy_move_expunge(void **state)
 	struct store_mailbox *in, *arch;
 	struct store_status s;
 	struct store_flag_result r[3];
-	uint32_t uids[3] = { 1, 2, 3 }, su[3], du[3], *gone;
+	uint32_t uids[3] = {1, 2, 3}, su[3], du[3], *gone;
 	size_t n, ng;
 	uint64_t size;
 	int fd = store_test_spool(MSG, &size);
 
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(store_test_deliver(f->st, A, MSG, 1700000000 + i), (uint32_t)i + 1);
+		assert_int_equal(
+		        store_test_deliver(f->st, A, MSG, 1700000000 + i), (uint32_t)i + 1);
 	assert_int_equal(store_mailbox_create(f->st, A, "Archive.2024"), 0);
 	assert_int_equal(store_mailbox_create(f->st, A, "Archive"), -1);
 	assert_int_equal(errno, EEXIST);
 	assert_int_equal(store_mailbox_open(f->st, A, "INBOX", &in), 0);
 	assert_int_equal(store_mailbox_open(f->st, A, "Archive.2024", &arch), 0);
 	/* Quota refusal: nothing copied (QUOTA-2, IMAP-42). */
-	assert_int_equal(store_mailbox_copy(in, arch, uids, 2, false, 3 * size + 1, NULL, su, du, &n),
-		-1);
+	assert_int_equal(
+	        store_mailbox_copy(in, arch, uids, 2, false, 3 * size + 1, NULL, su, du, &n), -1);
 	assert_int_equal(errno, EDQUOT);
 	assert_int_equal(store_mailbox_copy(in, arch, uids, 2, false, 0, NULL, su, du, &n), 0);
 	assert_int_equal(n, 2);
@@ -241,7 +247,8 @@ test_copy_move_expunge(void **state)
 	assert_int_equal(s.uidnext, 4);
 	/* Expunge only \Deleted ones (IMAP-34). */
 	assert_int_equal(store_mailbox_store_flags(in, uids, 1, STORE_FLAGS_ADD, STORE_FLAG_DELETED,
-		NULL, 0, 0, NULL, r), 0);
+	                         NULL, 0, 0, NULL, r),
+	        0);
 	assert_int_equal(store_mailbox_expunge(in, NULL, 0, true, NULL, &gone, &ng), 0);
 	assert_int_equal(ng, 1);
 	assert_int_equal(gone[0], 1);
@@ -249,13 +256,15 @@ test_copy_move_expunge(void **state)
 	assert_int_equal(store_quota_usage(f->st, A), 4 * size);
 	/* Append with a given date and flags. */
 	uint32_t uid;
-	const char *kw[] = { "Label" };
+	const char *kw[] = {"Label"};
 
-	assert_int_equal(store_mailbox_append(arch, fd, size, 1600000000, STORE_FLAG_SEEN, kw, 1, 0,
-		NULL, &uid), 0);
+	assert_int_equal(store_mailbox_append(
+	                         arch, fd, size, 1600000000, STORE_FLAG_SEEN, kw, 1, 0, NULL, &uid),
+	        0);
 	assert_int_equal(uid, 4);
-	assert_int_equal(store_mailbox_append(arch, fd, size, 1600000000, 0, NULL, 0, 5 * size, NULL,
-		&uid), -1);
+	assert_int_equal(
+	        store_mailbox_append(arch, fd, size, 1600000000, 0, NULL, 0, 5 * size, NULL, &uid),
+	        -1);
 	assert_int_equal(errno, EDQUOT);
 	store_mailbox_close(&in);
 	store_mailbox_close(&arch);
@@ -347,7 +356,8 @@ test_store_after_external_rename(void **state)
 	assert_int_equal(rename(snap.msgs[0].path, to), 0);
 	store_snapshot_free(&snap);
 	assert_int_equal(store_mailbox_store_flags(mb, &uid, 1, STORE_FLAGS_ADD, STORE_FLAG_SEEN,
-		NULL, 0, 0, NULL, &r), 0);
+	                         NULL, 0, 0, NULL, &r),
+	        0);
 	assert_false(r.is_missing);
 	assert_true(r.is_changed);
 	assert_int_equal(r.flags, STORE_FLAG_SEEN | STORE_FLAG_ANSWERED);
@@ -429,12 +439,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_deliver_two_accounts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flags_keywords_unchangedsince, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_move_expunge, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_external_changes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_after_external_rename, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mailbox_tree_and_subscriptions, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deliver_two_accounts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_flags_keywords_unchangedsince, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_copy_move_expunge, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_external_changes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_store_after_external_rename, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_mailbox_tree_and_subscriptions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,7 @@
 
 struct state {
 	struct event_base *base;
-	uint32_t next_uid;     /* next UID the bus must announce */
+	uint32_t next_uid; /* next UID the bus must announce */
 	bool is_seen[JOBS + 2];
 	int done;
 	int errors;
@@ -81,7 +81,7 @@ static void
 test_concurrent_deliveries_in_order(void **state_)
 {
 	struct store_test_env env;
-	struct state s = { .next_uid = 1 };
+	struct state s = {.next_uid = 1};
 	struct worker_pool *pool;
 	struct bus *bus = bus_new();
 	struct bus_sub *sub;
@@ -122,7 +122,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_concurrent_deliveries_in_order),
+	        cmocka_unit_test(test_concurrent_deliveries_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
