@@ -156,7 +156,9 @@ void store_changes_set_origin(struct store_changes *ch, uint64_t origin_id);
  * recipients get hard links), flushed, renamed into new/, directory
  * flushed, UID assigned and the index flushed. rcpts[i].error is 0 only
  * when that copy is durable. Returns 0 if every recipient succeeded, -1 if
- * any failed. The account's maildir is created when missing.
+ * any failed. The account's maildir is created when missing: the caller has
+ * checked that the account exists (SUB-7: no orphan maildirs). An account
+ * listed twice gets one copy (both entries report it).
  */
 int store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
         struct store_rcpt *rcpts, size_t n, struct store_changes *ch);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct store_target {
 	char tmp[STORE_PATH_MAX];
 	char final[STORE_PATH_MAX];
 	bool has_tmp, is_queued;
+	size_t dup_of; /* SIZE_MAX, or the earlier recipient with the same account */
 };
 
 /* store_deliver_prepare - the INBOX of one recipient, created if missing. */
@@ -106,6 +108,13 @@ store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
 	}
 	for (size_t i = 0; i < n; i++) {
 		rcpts[i].error = 0;
+		t[i].dup_of = SIZE_MAX;
+		/* One copy per account, however often it is listed. */
+		for (size_t j = 0; j < i && t[i].dup_of == SIZE_MAX; j++)
+			if (strcmp(rcpts[j].account, rcpts[i].account) == 0)
+				t[i].dup_of = j;
+		if (t[i].dup_of != SIZE_MAX)
+			continue;
 		if (store_deliver_prepare(st, rcpts[i].account, &t[i]) < 0 ||
 		        store_deliver_file(st, fd, size, internaldate, first, &t[i], name) < 0 ||
 		        store_deliver_place(&t[i], name, size, internaldate, ch) < 0)
@@ -114,6 +123,13 @@ store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
 			first = t[i].final; /* later recipients link the renamed file */
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (t[i].dup_of != SIZE_MAX) {
+			rcpts[i].error = rcpts[t[i].dup_of].error;
+			rcpts[i].uid = rcpts[t[i].dup_of].uid;
+			rcpts[i].uidvalidity = rcpts[t[i].dup_of].uidvalidity;
+			rc = rcpts[i].error != 0 ? -1 : rc;
+			continue;
+		}
 		if (rcpts[i].error == 0) {
 			int r = store_mbox_commit_pending(t[i].mb, &t[i].p);
 

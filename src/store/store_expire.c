@@ -97,6 +97,31 @@ store_expire_tmp(struct store *st, const char *dir, time_t now)
 	return n;
 }
 
+/*
+ * store_expire_leftovers - directories a crash left behind while being
+ * removed (store_folder.c renames them away first, then deletes them).
+ */
+static void
+store_expire_leftovers(const char *dir, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char p[STORE_PATH_MAX];
+
+		if (strncmp(de->d_name, prefix, pl) != 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (store_rmtree(p) < 0)
+			log_warn("expiry: cannot remove a deleted maildir: %s", strerror(errno));
+	}
+	closedir(d);
+}
+
 /* store_expire_pick - EXP-2 and EXP-3 over one snapshot. */
 static size_t
 store_expire_pick(struct store *st, const struct store_snapshot *snap, time_t now, uint32_t *uids,
@@ -156,10 +181,14 @@ store_expire_account(struct store *st, const char *account, struct store_changes
 	size_t n;
 	long trimmed;
 
+	char dir[STORE_PATH_MAX];
+
 	if (store_mailbox_list(st, account, &names, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		store_expire_mailbox(st, account, names[i], now, ch, stats);
+	if (store_account_dir(st, account, dir, sizeof(dir)) == 0)
+		store_expire_leftovers(dir, "chatrelay-deleted-");
 	store_names_free(names, n);
 	/* EXP-6: the trim runs after the other rules. */
 	trimmed = store_quota_trim(st, account, store_limit_of(st, account), ch);
@@ -176,6 +205,7 @@ store_expire_run(struct store *st, struct store_changes *ch, struct store_expire
 	size_t n;
 
 	memset(stats, 0, sizeof(*stats));
+	store_expire_leftovers(st->root, ".chatrelay-deleted-");
 	if (store_accounts_list(st, &accounts, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -215,6 +245,7 @@ store_expire_list_work(struct store *st, void *arg, struct store_changes *ch)
 
 	(void)arg;
 	(void)ch;
+	store_expire_leftovers(st->root, ".chatrelay-deleted-");
 	if (store_accounts_list(st, &e->accounts, &e->count) < 0) {
 		e->accounts = NULL;
 		e->count = 0;

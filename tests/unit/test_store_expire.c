@@ -111,7 +111,14 @@ test_expiry_rules(void **state)
 	tv[0].tv_sec = tv[1].tv_sec = NOW - 3600;
 	assert_int_equal(utimes(tmpf, tv), 0);
 
+	/* Leftovers of a removal interrupted by a crash. */
+	snprintf(tmpf, sizeof(tmpf), "%s/.chatrelay-deleted-x", env.root);
+	assert_int_equal(mkdir(tmpf, 0700), 0);
+	snprintf(tmpf, sizeof(tmpf), "%s/.chatrelay-deleted-x/file", env.root);
+	close(open(tmpf, O_CREAT | O_WRONLY, 0600));
+	snprintf(tmpf, sizeof(tmpf), "%s/.chatrelay-deleted-x", env.root);
 	assert_int_equal(store_submit(st, 0, expire_work, NULL, &stats), 0);
+	assert_int_equal(access(tmpf, F_OK), -1);
 	assert_int_equal(stats.old, 1);
 	assert_int_equal(stats.large, 1);
 	assert_int_equal(stats.tmp, 1);

@@ -118,6 +118,13 @@ test_deliver_two_accounts(void **state)
 	assert_int_equal(store_submit(f->st, 42, deliver_work, deliver_done, &j), 0);
 	assert_true(j.is_done);
 	assert_int_equal(j.rc, 0);
+	/* The same account twice in one delivery: one copy. */
+	struct store_rcpt dup[2] = {{.account = "dup@example.org"}, {.account = "dup@example.org"}};
+
+	assert_int_equal(store_deliver(f->st, j.fd, j.size, 1700000000, dup, 2, NULL), 0);
+	assert_int_equal(dup[0].uid, 1);
+	assert_int_equal(dup[1].uid, 1);
+	assert_int_equal(store_quota_usage(f->st, "dup@example.org"), j.size);
 	assert_int_equal(j.rcpts[0].uid, 1);
 	assert_int_equal(j.rcpts[1].uid, 1);
 	assert_int_equal(f->events[BUS_EVENT_NEW], 1); /* only alice is subscribed */
