@@ -135,6 +135,8 @@ store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
 
 			rcpts[i].error = r < 0 ? errno : 0;
 			t[i].is_queued = false; /* committed or failed, it left the queue */
+			if (r < 0)
+				unlink(t[i].final); /* reported as failed: no late copy either */
 		}
 		if (rcpts[i].error == 0) {
 			rcpts[i].uid = t[i].p.uid;
@@ -214,8 +216,13 @@ store_mailbox_append(struct store_mailbox *mb, int fd, uint64_t size, time_t int
 		errno = saved;
 		return -1;
 	}
-	if (store_mbox_commit_pending(mb, &p) < 0)
+	if (store_mbox_commit_pending(mb, &p) < 0) {
+		int saved = errno;
+
+		unlink(final); /* not committed: the next scan must not adopt it */
+		errno = saved;
 		return -1;
+	}
 	*uid_r = p.uid;
 	store_quota_check_trim(st, mb->account, ch);
 	return 0;
@@ -402,14 +409,19 @@ store_mailbox_copy(struct store_mailbox *src, struct store_mailbox *dst, const u
 		errno = saved;
 		goto out;
 	}
-	/* One commit for all: the first call commits every ready item (all or nothing). */
+	/* One commit for all: every item is ready, so the first call commits them together. */
+	for (size_t i = 0; i < k; i++)
+		store_mbox_ready(dst, &items[i].p);
 	for (size_t i = 0; i < k; i++) {
 		items[i].is_queued = false;
 		if (store_mbox_commit_pending(dst, &items[i].p) < 0) {
 			int saved = errno;
 
-			for (size_t j = i + 1; j < k; j++)
+			/* Nothing was committed: take the links back (IMAP-42 all or nothing). */
+			for (size_t j = 0; j < k; j++) {
 				store_mbox_unqueue(dst, &items[j].p);
+				unlink(items[j].final);
+			}
 			errno = saved;
 			goto out;
 		}

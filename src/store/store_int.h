@@ -141,6 +141,7 @@ int store_mbox_load(struct store_mailbox *mb, struct store_changes *ch);
 int store_mbox_commit(struct store_mailbox *mb);
 void store_mbox_queue(struct store_mailbox *mb, struct store_pending *p);
 void store_mbox_unqueue(struct store_mailbox *mb, struct store_pending *p);
+void store_mbox_ready(struct store_mailbox *mb, struct store_pending *p);
 int store_mbox_commit_pending(struct store_mailbox *mb, struct store_pending *p);
 bool store_mbox_is_queued(struct store_mailbox *mb, const char *name);
 int store_mbox_reload(struct store_mailbox *mb);

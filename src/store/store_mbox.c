@@ -234,6 +234,14 @@ store_mbox_commit_batch(struct store_mailbox *mb, struct store_pending *batch)
 	return 0;
 }
 
+void
+store_mbox_ready(struct store_mailbox *mb, struct store_pending *p)
+{
+	pthread_mutex_lock(&mb->qlock);
+	p->is_ready = true;
+	pthread_mutex_unlock(&mb->qlock);
+}
+
 int
 store_mbox_commit_pending(struct store_mailbox *mb, struct store_pending *p)
 {
