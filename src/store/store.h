@@ -18,7 +18,28 @@
  * collected by store_submit(): after the work function returns, the
  * completion on the loop thread publishes the collected events on the bus
  * in per-mailbox commit order, then calls the caller's done callback. A
- * store created without a bus takes ch = NULL everywhere.
+ * store created without a bus takes ch = NULL everywhere; with a bus, events
+ * collected under ch = NULL (tools, start-up) are published with the next
+ * job's completion.
+ *
+ * Start-up (cli_serve.c, GEN-5): st = store_new(conf, srv->workers, bus);
+ * store_set_limit(st, <account quota callback>, ctx); store_quota_rebuild(st)
+ * before the listeners open (QUOTA-4); store_expire_schedule(st, base, 600)
+ * (EXP-1); EXP-5 stays with the owner of the account list, which calls
+ * store_account_delete() for each inactive account.
+ *
+ * IMAP usage: every command that touches a mailbox submits one job with
+ * store_submit(st, session_id, work, done, arg); the work function calls
+ * the blocking functions below with the ch it receives, the done callback
+ * (loop) looks the session up by id. Typical jobs: SELECT = open +
+ * claim_recent + snapshot (subscribe on the bus before submitting and drop
+ * events whose highestmodseq <= the snapshot's); NOOP/IDLE wake-up = sync;
+ * FETCH body = open_msg (ENOENT: EXPUNGEISSUED, IMAP-40); STORE =
+ * store_flags; EXPUNGE/CLOSE = expunge(only_deleted); COPY/MOVE = copy;
+ * APPEND = append. Events carry origin_id = the session id that caused
+ * them, so a session recognises its own changes (.SILENT, IMAP-41).
+ * SMTP/mxdeliv: store_quota_would_exceed() at RCPT (loop-safe), then one
+ * store_deliver() job per message after DATA.
  *
  * Errors: -1 with errno. ENOENT: no such mailbox/message; EEXIST: mailbox
  * exists; EINVAL: bad name/argument; EPERM: INBOX cannot be deleted;
@@ -145,7 +166,7 @@ int store_account_dir(const struct store *st, const char *account, char *buf, si
 int store_submit(struct store *st, uint64_t requester_id, store_work_fn *work, worker_done_fn *done,
         void *arg);
 
-/* store_changes_origin - tag events collected in ch with the session id (own-change detection). */
+/* store_changes_set_origin - tag events collected in ch with a session id (default: the requester id). */
 void store_changes_set_origin(struct store_changes *ch, uint64_t origin_id);
 
 /* ---- delivery (STORE-3) ------------------------------------------------------- blocks */
