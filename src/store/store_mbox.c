@@ -11,12 +11,14 @@
  */
 #include "store/store_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/core_fs.h"
@@ -62,6 +64,31 @@ store_mbox_rebuild(struct store_mailbox *mb, struct store_changes *ch, uint64_t 
 	return store_maildir_scan(mb, ch, true);
 }
 
+/* store_mbox_has_files - whether new/ or cur/ holds a message not being delivered now (a lost
+ * index). */
+static bool
+store_mbox_has_files(struct store_mailbox *mb)
+{
+	static const char *const subs[] = {"cur", "new"};
+	bool found = false;
+	int saved = errno;
+
+	for (size_t i = 0; i < 2 && !found; i++) {
+		char p[STORE_PATH_MAX];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(p, sizeof(p), "%s/%s", mb->dir, subs[i]);
+		if ((d = opendir(p)) == NULL)
+			continue;
+		while (!found && (de = readdir(d)) != NULL)
+			found = de->d_name[0] != '.' && !store_mbox_is_queued(mb, de->d_name);
+		closedir(d);
+	}
+	errno = saved;
+	return found;
+}
+
 int
 store_mbox_load(struct store_mailbox *mb, struct store_changes *ch)
 {
@@ -94,13 +121,22 @@ store_mbox_load(struct store_mailbox *mb, struct store_changes *ch)
 		return -1;
 	if (mb->is_loaded && old_usage != 0)
 		store_quota_add(mb->st, mb->account, -old_usage);
-	if (errno == EBADMSG) {
-		uint64_t now = (uint64_t)time(NULL);
+	if (errno == EBADMSG || store_mbox_has_files(mb)) {
+		/*
+		 * The old modseqs are unknown: continue above the salvaged maximum and
+		 * above the clock in microseconds, which no earlier counter of this
+		 * mailbox can have passed (that would take a million changes a second).
+		 */
+		struct timespec ts;
+		uint64_t now;
 
-		log_warn("store: corrupt mailbox index, rebuilding from the maildir");
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+		if (errno == EBADMSG)
+			log_warn("store: corrupt mailbox index, rebuilding from the maildir");
 		return store_mbox_rebuild(mb, ch, (salvage > now ? salvage : now) + 1);
 	}
-	return store_mbox_rebuild(mb, ch, 0);
+	return store_mbox_rebuild(mb, ch, 0); /* a new mailbox: modseqs from 1 */
 }
 
 int

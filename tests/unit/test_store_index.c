@@ -287,6 +287,14 @@ test_rebuild_from_maildir(void **state)
 	assert_int_equal(store_mailbox_open(st, "a@example.org", "INBOX", &mb), 0);
 	assert_int_equal(store_mailbox_snapshot(mb, NULL, &snap), 0);
 	assert_int_equal(snap.count, 5);
+	assert_true(snap.highestmodseq > old_hms + 1000000); /* STORE-6: above earlier values */
+	store_snapshot_free(&snap);
+	store_mailbox_close(&mb);
+	/* A brand-new mailbox starts its modseqs low. */
+	assert_int_equal(store_test_deliver(st, "new@example.org", "x\r\n", 1700000000), 1);
+	assert_int_equal(store_mailbox_open(st, "new@example.org", "INBOX", &mb), 0);
+	assert_int_equal(store_mailbox_snapshot(mb, NULL, &snap), 0);
+	assert_int_equal(snap.highestmodseq, 1);
 	store_snapshot_free(&snap);
 	store_mailbox_close(&mb);
 	store_free(&st);
