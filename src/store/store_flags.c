@@ -28,17 +28,18 @@ store_flags_apply(enum store_flag_op op, uint32_t old, uint32_t set)
 	}
 }
 
-/* store_flags_rename - give the file in cur/ the suffix of the new flags. */
+/*
+ * store_flags_rename - give the file the suffix of the new flags in cur/.
+ * A file still in new/ moves to cur/ too: its flags must be in its name, or
+ * a mail reader moving it new/ -> cur/ would erase them (\Recent stays in
+ * the index, unaffected).
+ */
 static int
 store_flags_rename(struct store_mailbox *mb, const struct store_index_entry *e, uint32_t flags,
         char *name, size_t len)
 {
 	char from[STORE_PATH_MAX], to[STORE_PATH_MAX];
 
-	if (e->flags & STORE_FLAG_IN_NEW) {
-		snprintf(name, len, "%s", e->name);
-		return 0;
-	}
 	if (store_maildir_flagged_name(e->name, flags, name, len) < 0 ||
 	        store_maildir_path(mb, e, from, sizeof(from)) < 0)
 		return -1;
@@ -89,6 +90,7 @@ store_flags_one(struct store_mailbox *mb, uint32_t uid, enum store_flag_op op, u
 		        mb, uid, op, flags, kwmask, unchangedsince, r, renamed, may_rescan);
 	}
 	*renamed = *renamed || strcmp(name, e->name) != 0;
+	nf &= ~(uint32_t)STORE_FLAG_IN_NEW; /* it is in cur/ now */
 	if (store_index_update(&mb->idx, (size_t)at, nf, nk, name, true) < 0)
 		return -1;
 	r->is_changed = true;

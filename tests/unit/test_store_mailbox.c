@@ -368,6 +368,21 @@ test_store_after_external_rename(void **state)
 	assert_false(r.is_missing);
 	assert_true(r.is_changed);
 	assert_int_equal(r.flags, STORE_FLAG_SEEN | STORE_FLAG_ANSWERED);
+	/* Flags on a message still in new/: it moves to cur/ with them, still recent. */
+	assert_int_equal(store_test_deliver(f->st, A, MSG, 1700000000), 2);
+	uid = 2;
+	assert_int_equal(store_mailbox_store_flags(mb, &uid, 1, STORE_FLAGS_ADD, STORE_FLAG_FLAGGED,
+	                         NULL, 0, 0, NULL, &r),
+	        0);
+	assert_int_equal(store_mailbox_snapshot(mb, NULL, &snap), 0);
+	assert_non_null(strstr(snap.msgs[1].path, "/cur/"));
+	assert_non_null(strstr(snap.msgs[1].path, ":2,F"));
+	assert_true(snap.msgs[1].flags & STORE_FLAG_RECENT);
+	store_snapshot_free(&snap);
+	assert_int_equal(store_mailbox_claim_recent(mb, &recent, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(recent[0], 2);
+	free(recent);
 	store_mailbox_close(&mb);
 	/* Operations on a deleted account's open handle fail cleanly. */
 	assert_int_equal(store_mailbox_open(f->st, A, "INBOX", &mb), 0);
