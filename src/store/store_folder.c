@@ -341,6 +341,10 @@ store_mailbox_rename(struct store *st, const char *account, const char *from, co
 	}
 	if (strcasecmp(from, "INBOX") == 0)
 		return store_rename_inbox(st, account, to, ch);
+	if (strncmp(to, from, fl) == 0 && to[fl] == '.') {
+		errno = EINVAL; /* under itself */
+		return -1;
+	}
 	if (store_mailbox_list(st, account, &names, &n) < 0 ||
 	        store_rename_parents(st, account, to) < 0) {
 		store_names_free(names, n);

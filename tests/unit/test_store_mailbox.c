@@ -418,6 +418,11 @@ test_mailbox_tree_and_subscriptions(void **state)
 
 	snprintf(p, sizeof(p), "%s/%s/.a.b.c/maildirfolder", f->env.root, A);
 	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(store_mailbox_rename(f->st, A, "a", "a.b.d", NULL), -1);
+	assert_int_equal(store_mailbox_rename(f->st, A, "a", "Sent", NULL), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(store_mailbox_rename(f->st, A, "nope", "x", NULL), -1);
+	assert_int_equal(errno, ENOENT);
 	assert_int_equal(store_mailbox_rename(f->st, A, "a", "z.y", NULL), 0);
 	assert_int_equal(store_mailbox_list(f->st, A, &names, &n), 0);
 	assert_int_equal(n, 6);
