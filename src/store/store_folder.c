@@ -328,10 +328,10 @@ store_mailbox_rename(struct store *st, const char *account, const char *from, co
 	size_t n = 0, fl = strlen(from);
 	int rc = 0;
 
-	if (store_mailbox_dir(st, account, to, tdir, sizeof(tdir)) < 0 ||
-	        strcasecmp(to, "INBOX") == 0 || store_dir_exists(tdir)) {
-		if (errno != EINVAL)
-			errno = EEXIST;
+	if (store_mailbox_dir(st, account, to, tdir, sizeof(tdir)) < 0)
+		return -1;
+	if (strcasecmp(to, "INBOX") == 0 || store_dir_exists(tdir)) {
+		errno = EEXIST;
 		return -1;
 	}
 	if (store_mailbox_dir(st, account, from, fdir, sizeof(fdir)) < 0 ||
