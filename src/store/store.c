@@ -331,7 +331,7 @@ static void store_mailbox_destroy(struct store_mailbox *mb);
 void
 store_mailbox_forget(struct store_mailbox *mb)
 {
-	mb->is_deleted = true; /* read under mb->lock elsewhere: a stale false only delays ENOENT */
+	mb->is_deleted = true; /* a stale false elsewhere only delays ENOENT */
 	store_mailbox_unlist(mb);
 	if (mb->refs == 0)
 		store_mailbox_destroy(mb);

@@ -9,6 +9,7 @@
 #define CHATRELAY_STORE_STORE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -49,8 +50,8 @@ struct store_mailbox {
 	struct store_pending *queue; /* protected by qlock */
 	struct store_index idx;
 	bool is_loaded;
-	bool is_deleted;
-	bool has_scan; /* the mtimes below describe the last full scan */
+	atomic_bool is_deleted; /* set under st->lock, read under lock: atomic */
+	bool has_scan;          /* the mtimes below describe the last full scan */
 	struct timespec new_mtime, cur_mtime;
 	time_t scanned_at;
 	uint64_t commit_seq;    /* last event sequence taken (under lock) */
