@@ -49,6 +49,7 @@ struct auth_job {
 	enum auth_result result;
 	bool is_created;
 	struct event *timer;         /* owned */
+	struct auth_job *prev, *next; /* auth->waiting list while the timer is armed */
 };
 
 static int64_t
@@ -142,6 +143,8 @@ auth_new(const struct conf *conf, struct server *srv, struct db *db)
 	return a;
 }
 
+static void auth_job_free(struct auth_job *j);
+
 void
 auth_free(struct auth **ap)
 {
@@ -149,6 +152,13 @@ auth_free(struct auth **ap)
 
 	if (a == NULL)
 		return;
+	/* Replies still waiting for their delay are dropped (shutdown). */
+	while (a->waiting != NULL) {
+		struct auth_job *j = a->waiting;
+
+		a->waiting = j->next;
+		auth_job_free(j);
+	}
 	if (a->sweep_timer != NULL)
 		event_free(a->sweep_timer);
 	auth_cache_free(&a->cache);
@@ -189,6 +199,12 @@ auth_job_deliver_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		j->a->waiting = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
 	if (c != NULL)
 		j->cb(c, j->result, j->result == AUTH_RESULT_OK ? j->address : NULL);
 	auth_job_free(j);
@@ -234,7 +250,12 @@ auth_job_finish(struct auth_job *j)
 	if (j->timer == NULL || evtimer_add(j->timer, &tv) < 0) {
 		log_error("auth: cannot schedule a reply");
 		auth_job_free(j);
+		return;
 	}
+	j->next = a->waiting;
+	if (a->waiting != NULL)
+		a->waiting->prev = j;
+	a->waiting = j;
 }
 
 /* auth_job_verify - worker: verify against the stored account; sets result and hash_id. */

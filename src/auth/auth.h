@@ -95,6 +95,12 @@ typedef void auth_register_done_fn(struct conn *c, int status, const char *addre
 	const char *password);
 int auth_register(struct auth *a, struct conn *c, auth_register_done_fn *cb);
 
+/*
+ * auth_generate_password - REG-3: max(24, password_min_length) characters of
+ * [A-Za-z0-9] from the CSPRNG into out. 0 or -1.
+ */
+int auth_generate_password(const struct conf *conf, char *out, size_t outlen);
+
 /* auth_register_admit - REG-1 rate limit per client key (GCRA, new_account_rate/burst). */
 bool auth_register_admit(struct auth *a, const char *ip_key);
 

@@ -8,6 +8,7 @@
 #include "auth/auth.h"
 
 struct event;
+struct auth_job;
 struct auth_cache;
 struct auth_map;
 struct auth_throttle;
@@ -23,6 +24,7 @@ struct auth {
 	struct auth_map *reg_tat;       /* owned: ip_key -> int64_t TAT (REG-1) */
 	struct auth_map *touched;       /* owned: address -> char[11] last-login day written */
 	struct event *sweep_timer;      /* owned */
+	struct auth_job *waiting;       /* owned: jobs whose reply timer is armed */
 	auth_clock_fn *clock;
 	struct auth_stats stats;
 };

@@ -90,8 +90,6 @@ auth_register_work(void *arg)
 {
 	struct auth_reg_job *j = arg;
 	const struct conf *conf = j->a->conf;
-	size_t pwlen = conf->password_min_length > AUTH_REGISTER_PASSWORD_MIN ?
-		(size_t)conf->password_min_length : AUTH_REGISTER_PASSWORD_MIN;
 	char hash[AUTH_HASH_MAX], day[11];
 	const char *why;
 
@@ -101,8 +99,7 @@ auth_register_work(void *arg)
 		j->status = 503;
 		return;
 	}
-	if (pwlen > AUTH_PASSWORD_MAX || auth_random_string(j->password, pwlen,
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") < 0 ||
+	if (auth_generate_password(conf, j->password, sizeof(j->password)) < 0 ||
 		auth_hash_make(j->password, hash, sizeof(hash)) < 0)
 		return;
 	db_today(day);
@@ -117,6 +114,18 @@ auth_register_work(void *arg)
 			return;
 	}
 	log_warn("register: no free name found");
+}
+
+int
+auth_generate_password(const struct conf *conf, char *out, size_t outlen)
+{
+	size_t n = conf->password_min_length > AUTH_REGISTER_PASSWORD_MIN ?
+		(size_t)conf->password_min_length : AUTH_REGISTER_PASSWORD_MIN;
+
+	if (n >= outlen)
+		return -1;
+	return auth_random_string(out, n,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
 }
 
 static void

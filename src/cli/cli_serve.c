@@ -2,8 +2,9 @@
  * cli_serve.c - `chatrelay serve`: the start-up order of GEN-5.
  *
  * configuration (done by cli_main) -> root check (GEN-3) -> data_dir lock
- * -> directories (0700, umask 077) -> TLS certificate -> listeners ->
- * privilege drop -> serve. Exit 2 for configuration problems, 1 for
+ * -> directories (0700, umask 077) -> database (migrated) -> TLS
+ * certificate -> listeners -> privilege drop -> control socket (CLI-3) ->
+ * serve. Exit 2 for configuration problems, 1 for
  * runtime ones (lock held, bind failure).
  */
 #include <errno.h>
@@ -13,11 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "cli/cli.h"
+#include "cli/cli_control.h"
 #include "core/core_conf.h"
 #include "core/core_fs.h"
 #include "core/core_log.h"
 #include "core/core_priv.h"
+#include "db/db.h"
 #include "http/http_session.h"
 #include "imap/imap_session.h"
 #include "net/net_server.h"
@@ -71,6 +75,10 @@ cli_serve(struct conf *conf)
 {
 	struct server *srv = NULL;
 	struct tls *tls = NULL;
+	struct db *db = NULL;
+	struct auth *auth = NULL;
+	struct cli_control *control = NULL;
+	const char *error = NULL;
 	struct priv priv;
 	bool is_generated;
 	char err[1024];
@@ -102,6 +110,12 @@ cli_serve(struct conf *conf)
 		log_error("%s", err);
 		goto out;
 	}
+	snprintf(err, sizeof(err), "%s/chatrelay.db", conf->data_dir);
+	db = db_open(err, &error);
+	if (db == NULL) {
+		log_error("database: %s", error);
+		goto out;
+	}
 	if (tls_prepare(conf, &is_generated, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
@@ -125,6 +139,12 @@ cli_serve(struct conf *conf)
 	}
 	server_set_tls(srv, tls,
 		is_generated || conf->mail_domain_is_ip || conf->mail_domain_bare[0] == '_');
+	auth = auth_new(conf, srv, db);
+	if (auth == NULL) {
+		log_error("cannot set up authentication");
+		goto out;
+	}
+	srv->auth = auth;
 	cli_serve_register_protocols(srv);
 	if (server_listen(srv, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -134,12 +154,23 @@ cli_serve(struct conf *conf)
 		log_error("%s", err);
 		goto out;
 	}
+	control = cli_control_new(srv, auth, err, sizeof(err));
+	if (control == NULL) {
+		log_error("%s", err);
+		goto out;
+	}
 	server_log_listeners(srv);
 	cli_serve_login_hint(conf);
 	log_info("chatrelay %s ready", CHATRELAY_VERSION);
 	rc = server_run(srv);
 out:
+	/* server_run has let the workers finish; timers die before the loop they sit on. */
+	cli_control_free(&control);
+	if (srv != NULL)
+		srv->auth = NULL;
+	auth_free(&auth);
 	server_free(&srv);
+	db_free(&db);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	return rc;

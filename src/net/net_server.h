@@ -16,6 +16,7 @@
 #include "net/net_conn.h"
 #include "net/net_tls.h"
 
+struct auth;
 struct conf;
 struct event_base;
 struct worker_pool;
@@ -57,6 +58,7 @@ struct server {
 	struct worker_pool *workers;  /* owned */
 	const struct proto_ops *protos[LISTENER_KIND_COUNT]; /* borrowed, static */
 	struct listener *listeners;   /* owned */
+	struct auth *auth;            /* borrowed: accounts (auth/), set by cli_serve; net/ never uses it */
 
 	struct conn *conns;           /* all live connections (list head) */
 	struct conn **conn_hash;      /* owned: id -> conn */
