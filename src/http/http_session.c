@@ -131,8 +131,9 @@ http_dispatch(struct conn *c, const struct http_request *req)
 			if (r->max_body > 0 && req->content_length > r->max_body) {
 				struct http_session *s = c->session;
 
-				s->close_after = true; /* REG-1: the body is not read */
-				http_respond_text(c, 413, "Content Too Large\n");
+				s->close_after = true; /* REG-1: JSON, and the body is not read */
+				http_respond(c, 413, "application/json",
+					"{\"reason\":\"Request too large\"}", 30, NULL);
 				conn_close(c);
 				return;
 			}
