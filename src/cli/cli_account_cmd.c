@@ -152,6 +152,8 @@ cli_admin(struct conf *conf, int argc, char **argv)
 		lock_fd = fs_lock_dir(conf->data_dir);
 		if (lock_fd >= 0) {
 			rc = cli_direct(conf, lock_fd, argc, argv);
+			/* Back to the real ids: exit-time tooling (LeakSanitizer) reads /proc/self. */
+			(void)priv_regain(&priv);
 			return rc;
 		}
 		(void)priv_regain(&priv);
