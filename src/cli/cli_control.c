@@ -291,8 +291,13 @@ cli_control_free(struct cli_control **cp)
 		evconnlistener_free(ctl->evl);
 		(void)unlink(ctl->path);
 	}
-	while (ctl->conns != NULL)
-		cli_control_conn_free(ctl->conns);
+	while (ctl->conns != NULL) {
+		struct cli_control_conn *cc = ctl->conns;
+
+		ctl->conns = cc->next;
+		bufferevent_free(cc->bev);
+		free(cc);
+	}
 	free(ctl);
 	*cp = NULL;
 }
