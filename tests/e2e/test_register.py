@@ -1,8 +1,10 @@
 """POST /new and the other HTTP endpoints of the accounts issue (REG-*, HTTP-4..6)."""
 import http.client
 import json
+import os
 import re
 import socket
+import subprocess
 
 from accounts_helpers import Imap, Smtp, cli
 
@@ -108,3 +110,39 @@ def test_autoconfig_and_metrics(server_factory):
     assert "chatrelay_imap_sessions 1" in text
     assert "example.org" not in text and "127.0.0.1" not in text
     m.close()
+
+
+def test_resource_checks_refuse_creation_only(server_factory):
+    srv = server_factory(params=dict(FAST, min_free_disk_space="1000000G")).start()
+    r, data = request(srv, "POST", "/new")
+    assert r.status == 503
+    assert data == b'{"reason":"Account creation is temporarily unavailable"}'
+    m = Imap(srv)
+    assert m.login("resource1@example.org", "password123").startswith("NO [UNAVAILABLE]")
+    m.close()
+    s = Smtp(srv)
+    assert s.auth_plain("resource1@example.org", "password123") == \
+        "454 4.7.0 Temporary authentication failure, try again later"
+    s.close()
+    # Existing accounts keep working (AUTH-3 only guards creation).
+    cli(srv, "account", "add", "existing1@example.org", "--password", "password123", check=0)
+    m = Imap(srv)
+    assert m.login("existing1@example.org", "password123").startswith("OK")
+    m.close()
+
+
+def test_get_new_redirects_with_a_real_certificate(server_factory, tmpdir_srv):
+    cert = os.path.join(tmpdir_srv, "cert.pem")
+    key = os.path.join(tmpdir_srv, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=example.org",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    os.chmod(key, 0o644)
+    srv = server_factory(params=dict(FAST, tls_cert=cert, tls_key=key)).start()
+    r, data = request(srv, "GET", "/new")
+    assert r.status == 301
+    assert r.getheader("Location") == "dcaccount:https://example.org/new"
+    assert r.getheader("Content-Type") == "application/json" and data == b"{}"
+    r, data = request(srv, "POST", "/new")
+    doc = json.loads(data)
+    assert r.status == 200 and not doc["dclogin_url"].endswith("&ic=3")
