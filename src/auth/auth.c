@@ -205,8 +205,16 @@ auth_job_deliver_cb(evutil_socket_t fd, short what, void *arg)
 		j->a->waiting = j->next;
 	if (j->next != NULL)
 		j->next->prev = j->prev;
-	if (c != NULL)
+	if (c != NULL) {
+		struct log_personal lp;
+
+		/* LOG-2: the address and IP go only into the personal fragment. */
+		log_write(LOG_LEVEL_INFO, c->id, log_personal(&lp, "user=%s ip=%s",
+			j->address[0] != '\0' ? j->address : "-", c->peer_ip),
+			"auth result=%s created=%s", auth_result_name(j->result),
+			j->is_created ? "yes" : "no");
 		j->cb(c, j->result, j->result == AUTH_RESULT_OK ? j->address : NULL);
+	}
 	auth_job_free(j);
 }
 

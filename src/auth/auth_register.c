@@ -72,6 +72,8 @@ auth_register_try(struct auth_reg_job *j, const char *hash, const char *day)
 		auth_list_matches_address(&conf->sender_blocklist, j->address))
 		return 1;
 	r = db_block_has(j->a->db, j->address);
+	if (r == 0)
+		r = db_block_has(j->a->db, conf->mail_domain);
 	if (r != 0)
 		return r < 0 ? -1 : 1;
 	r = db_account_create(j->a->db, j->address, hash, day);
