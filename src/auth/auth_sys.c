@@ -19,6 +19,7 @@
 
 #include "core/core_conf.h"
 #include "core/core_fs.h"
+#include "db/db.h"
 
 /* auth_mem_available - MemAvailable of /proc/meminfo in bytes, or -1 if unknown. */
 static long long
@@ -182,4 +183,17 @@ auth_maildir_usage(const struct conf *conf, const char *address)
 	}
 	closedir(d);
 	return sum;
+}
+
+int
+auth_account_remove(const struct conf *conf, struct db *db, const char *address)
+{
+	int r = db_account_delete(db, address);
+
+	if (r < 0)
+		return -1;
+	/* The row goes first: a crash in between leaves files but no login. */
+	if (auth_maildir_remove(conf, address) < 0)
+		return -1;
+	return r;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct conf;
+struct db;
 
 /*
  * auth_resources_ok - max_load_1m, min_available_memory and
@@ -33,6 +34,14 @@ int auth_maildir_create(const struct conf *conf, const char *address);
 
 /* auth_maildir_remove - remove the account's maildir tree (ACC-7). 0 or -1 (errno). */
 int auth_maildir_remove(const struct conf *conf, const char *address);
+
+/*
+ * auth_account_remove - the blocking half of ACC-7 (CLI-5, EXP-5): delete
+ * the account row, then its maildir tree. The loop half is
+ * auth_account_gone(). Returns 0, 1 when there was no such account (the
+ * maildir is still removed), or -1 (errno).
+ */
+int auth_account_remove(const struct conf *conf, struct db *db, const char *address);
 
 /* auth_maildir_usage - bytes of message files in every mailbox (QUOTA-1, for CLI-5). */
 uint64_t auth_maildir_usage(const struct conf *conf, const char *address);

@@ -145,18 +145,18 @@ cli_account_del(const struct conf *conf, struct db *db, int argc, char **argv, F
 		fprintf(err, "chatrelay: database error\n");
 		return CLI_EXIT_RUNTIME;
 	}
-	r = db_account_delete(db, addr);
-	if (r < 0 || (r > 0 && !is_block)) {
-		fprintf(err, r < 0 ? "chatrelay: database error\n" : "chatrelay: no such account\n");
+	r = auth_account_remove(conf, db, addr);
+	if (r < 0) {
+		fprintf(err, "chatrelay: cannot delete the account: %s\n", strerror(errno));
 		return CLI_EXIT_RUNTIME;
 	}
-	snprintf(fx->gone, sizeof(fx->gone), "%s", addr);
+	snprintf(fx->gone, sizeof(fx->gone), "%s", addr); /* --block also closes sessions */
+	if (r > 0 && !is_block) {
+		fprintf(err, "chatrelay: no such account\n");
+		return CLI_EXIT_RUNTIME;
+	}
 	if (r == 0)
 		fx->accounts_delta = -1;
-	if (auth_maildir_remove(conf, addr) < 0) {
-		fprintf(err, "chatrelay: cannot remove the maildir: %s\n", strerror(errno));
-		return CLI_EXIT_RUNTIME;
-	}
 	return CLI_EXIT_OK;
 }
 

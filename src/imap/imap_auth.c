@@ -113,7 +113,7 @@ imap_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 }
 
 /* imap_auth_start - hand (user, password) to auth; false: the session pauses. */
-static bool
+bool
 imap_auth_start(struct conn *c, struct imap_auth *ia, const char *user, const char *pw,
 	size_t pwlen)
 {
@@ -128,7 +128,7 @@ imap_auth_start(struct conn *c, struct imap_auth *ia, const char *user, const ch
 }
 
 /* imap_auth_precheck - state, NET-3 and the tag; false when already answered. */
-static bool
+bool
 imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag)
 {
 	if (ia->is_authenticated) {

@@ -29,6 +29,21 @@ struct imap_auth {
 /* imap_auth_login - LOGIN <astring> <astring>. Returns false when reading must pause. */
 bool imap_auth_login(struct conn *c, struct imap_auth *ia, const char *tag, const char *args);
 
+/*
+ * imap_auth_start - run AUTH-2 for already parsed credentials (for a
+ * command parser that handles literals); the tagged reply comes from the
+ * completion. The caller checked imap_auth_precheck() and wipes pw.
+ * Returns false when reading must pause.
+ */
+bool imap_auth_start(struct conn *c, struct imap_auth *ia, const char *user, const char *pw,
+	size_t pwlen);
+
+/*
+ * imap_auth_precheck - state, NET-3/IMAP-5 and tag checks before LOGIN or
+ * AUTHENTICATE; answers and returns false when the command must not go on.
+ */
+bool imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag);
+
 /* imap_auth_authenticate - AUTHENTICATE <mech> [<initial response>]. false: pause. */
 bool imap_auth_authenticate(struct conn *c, struct imap_auth *ia, const char *tag,
 	const char *args);

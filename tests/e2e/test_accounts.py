@@ -376,3 +376,35 @@ def test_imported_dovecot_hash(server_factory):
     s.close()
     db = os.path.join(srv.params["data_dir"], "chatrelay.db")
     assert b"{PLAIN}" not in open(db, "rb").read()
+
+
+def test_imap_connections_per_account(server_factory):
+    srv = fast_server(server_factory, max_imap_connections_per_account="2")
+    sessions = [Imap(srv) for _ in range(3)]
+    assert sessions[0].login("limited01@example.org", "limited-pw").startswith("OK")
+    assert sessions[1].login("limited01@example.org", "limited-pw").startswith("OK")
+    assert sessions[2].login("limited01@example.org", "limited-pw") == \
+        "NO [LIMIT] Too many connections for this account."
+    sessions[0].cmd("LOGOUT")
+    sessions[0].close()
+    time.sleep(0.2)
+    assert sessions[2].login("limited01@example.org", "limited-pw").startswith("OK")
+    for m in sessions[1:]:
+        m.close()
+
+
+def test_last_login_day(server_factory):
+    import sqlite3
+    srv = fast_server(server_factory)
+    cli(srv, "account", "add", "lastlogin@example.org", "--password", "lastlogin1", check=0)
+    db = sqlite3.connect(os.path.join(srv.params["data_dir"], "chatrelay.db"), timeout=10)
+    db.execute("UPDATE accounts SET last_login_day = '2020-01-01' WHERE address = ?",
+               ("lastlogin@example.org",))
+    db.commit()
+    db.close()
+    assert cli(srv, "account", "list", check=0).stdout.split()[3] == "2020-01-01"
+    m = Imap(srv)
+    assert m.login("lastlogin@example.org", "lastlogin1").startswith("OK")
+    m.close()
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert cli(srv, "account", "list", check=0).stdout.split()[3] == today
