@@ -68,18 +68,17 @@ int
 cli_control_call(const char *data_dir, int argc, char **argv)
 {
 	struct sockaddr_un sun;
-	int fd, n;
+	int fd, dir_fd, rc;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/control.sock", data_dir);
-	if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
+	if (cli_control_address(data_dir, &sun, &dir_fd) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(fd);
+	rc = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (dir_fd >= 0)
+		close(dir_fd);
+	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	if (cli_control_send(fd, argc, argv) < 0) {

@@ -7,6 +7,7 @@
 #include "cli/cli_control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -42,7 +43,7 @@ struct cli_control {
 	struct server *srv;                /* borrowed */
 	struct auth *auth;                 /* borrowed */
 	struct evconnlistener *evl;        /* owned */
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[4096];                   /* the real path, for chmod and unlink */
 	struct cli_control_conn *conns;    /* owned */
 	uint64_t next_id;
 };
@@ -244,12 +245,30 @@ cli_control_accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
 	bufferevent_enable(cc->bev, EV_READ);
 }
 
+int
+cli_control_address(const char *data_dir, struct sockaddr_un *sun, int *dir_fd_r)
+{
+	int n;
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	*dir_fd_r = -1;
+	n = snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/control.sock", data_dir);
+	if (n >= 0 && (size_t)n < sizeof(sun->sun_path))
+		return 0;
+	*dir_fd_r = open(data_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dir_fd_r < 0)
+		return -1;
+	snprintf(sun->sun_path, sizeof(sun->sun_path), "/proc/self/fd/%d/control.sock", *dir_fd_r);
+	return 0;
+}
+
 struct cli_control *
 cli_control_new(struct server *srv, struct auth *auth, char *err, size_t errlen)
 {
 	struct cli_control *ctl = calloc(1, sizeof(*ctl));
 	struct sockaddr_un sun;
-	int n;
+	int n, dir_fd = -1;
 
 	if (ctl == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -257,20 +276,20 @@ cli_control_new(struct server *srv, struct auth *auth, char *err, size_t errlen)
 	}
 	ctl->srv = srv;
 	ctl->auth = auth;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/control.sock", srv->conf->data_dir);
-	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "control socket path too long: use a shorter data_dir");
+	n = snprintf(ctl->path, sizeof(ctl->path), "%s/control.sock", srv->conf->data_dir);
+	if (n < 0 || (size_t)n >= sizeof(ctl->path) ||
+		cli_control_address(srv->conf->data_dir, &sun, &dir_fd) < 0) {
+		snprintf(err, errlen, "control socket path too long");
 		free(ctl);
 		return NULL;
 	}
-	snprintf(ctl->path, sizeof(ctl->path), "%s", sun.sun_path);
 	/* We hold the data_dir lock: a socket file left behind is stale. */
 	(void)unlink(ctl->path);
 	ctl->evl = evconnlistener_new_bind(srv->base, cli_control_accept_cb, ctl,
 		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, (struct sockaddr *)&sun,
 		(int)sizeof(sun));
+	if (dir_fd >= 0)
+		close(dir_fd);
 	if (ctl->evl == NULL || chmod(ctl->path, 0600) < 0) {
 		snprintf(err, errlen, "cannot create the control socket %s: %s", ctl->path,
 			strerror(errno));

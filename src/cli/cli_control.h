@@ -12,6 +12,7 @@
 #define CHATRELAY_CLI_CONTROL_H
 
 #include <stddef.h>
+#include <sys/un.h>
 
 struct auth;
 struct server;
@@ -19,6 +20,16 @@ struct cli_control;
 
 /* Longest request line. */
 #define CLI_CONTROL_LINE_MAX 8192
+
+struct sockaddr_un;
+
+/*
+ * cli_control_address - the socket address of <data_dir>/control.sock. A
+ * path longer than sun_path is reached through an O_PATH descriptor of
+ * data_dir (/proc/self/fd/<fd>/control.sock), returned in *dir_fd_r for
+ * the caller to close after bind/connect (-1 when not used). 0 or -1.
+ */
+int cli_control_address(const char *data_dir, struct sockaddr_un *sun, int *dir_fd_r);
 
 /* cli_control_new - bind the socket (mode 0600) on srv's loop. NULL with err. Loop thread. */
 struct cli_control *cli_control_new(struct server *srv, struct auth *auth, char *err,

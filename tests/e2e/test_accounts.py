@@ -408,3 +408,13 @@ def test_last_login_day(server_factory):
     m.close()
     today = time.strftime("%Y-%m-%d", time.gmtime())
     assert cli(srv, "account", "list", check=0).stdout.split()[3] == today
+
+
+def test_control_socket_with_a_long_data_dir(server_factory, tmpdir_srv):
+    data_dir = os.path.join(tmpdir_srv, "d" * 120)  # longer than sun_path
+    srv = server_factory(params=dict(FAST, data_dir=data_dir)).start()
+    m = Imap(srv)
+    assert m.login("longpath1@example.org", "longpath-pw").startswith("OK")
+    cli(srv, "account", "del", "longpath1@example.org", check=0)
+    assert recv_line(m.sock, 2) == "* BYE Account deleted."
+    m.close()
