@@ -12,8 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth_address.h"
 #include "core/core_log.h"
 #include "core/core_str.h"
+
+_Static_assert(AUTH_PASSWORD_MAX < CRYPT_MAX_PASSPHRASE_SIZE,
+	"libxcrypt must accept every password we accept");
 
 /* A yescrypt hash of a password nobody uses: verified when no account will match (AUTH-7). */
 static const char auth_hash_dummy_str[] =

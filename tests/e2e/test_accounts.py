@@ -418,3 +418,18 @@ def test_control_socket_with_a_long_data_dir(server_factory, tmpdir_srv):
     cli(srv, "account", "del", "longpath1@example.org", check=0)
     assert recv_line(m.sock, 2) == "* BYE Account deleted."
     m.close()
+
+
+def test_overlong_password_fails(server_factory):
+    # ACC-4 allows 1024 octets, libxcrypt only 511 (see AUTH_PASSWORD_MAX).
+    srv = fast_server(server_factory)
+    long_pw = "x" * 512
+    m = Imap(srv)
+    assert m.login("overlong1@example.org", long_pw) == \
+        "NO [AUTHENTICATIONFAILED] Authentication failed."
+    assert m.login("overlong1@example.org", "x" * 511).startswith("OK")
+    m.close()
+    s = Smtp(srv)
+    assert s.auth_plain("overlong1@example.org", long_pw) == \
+        "535 5.7.8 Authentication credentials invalid"
+    s.close()

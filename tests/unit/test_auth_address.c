@@ -143,7 +143,8 @@ test_lengths(void **state)
 	assert_false(auth_local_part_fits("abcdefghij", 9, 9));
 	assert_true(auth_local_part_fits("abc", 1, 64));
 	memset(pw, 'x', sizeof(pw));
-	assert_true(auth_password_is_acceptable(pw, 1024));
+	assert_true(auth_password_is_acceptable(pw, AUTH_PASSWORD_MAX));
+	assert_false(auth_password_is_acceptable(pw, AUTH_PASSWORD_MAX + 1));
 	assert_false(auth_password_is_acceptable(pw, 1025));
 	assert_false(auth_password_is_acceptable("ab\0cd", 5));
 	assert_true(auth_password_is_acceptable("", 0));
