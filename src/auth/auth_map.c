@@ -39,7 +39,7 @@ auth_map_new(auth_map_free_fn *free_value)
 	if (m == NULL)
 		return NULL;
 	m->size = 64;
-	m->buckets = calloc(m->size, sizeof(*m->buckets));
+	m->buckets = calloc(m->size, sizeof(struct auth_map_entry *));
 	if (m->buckets == NULL) {
 		free(m);
 		return NULL;
@@ -93,7 +93,7 @@ static void
 auth_map_grow(struct auth_map *m)
 {
 	size_t size = m->size * 2;
-	struct auth_map_entry **b = calloc(size, sizeof(*b));
+	struct auth_map_entry **b = calloc(size, sizeof(struct auth_map_entry *));
 
 	if (b == NULL)
 		return;
