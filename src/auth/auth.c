@@ -36,19 +36,19 @@
 #define AUTH_SWEEP_SECS 60
 
 struct auth_job {
-	struct auth *a;              /* borrowed */
+	struct auth *a; /* borrowed */
 	uint64_t conn_id;
 	auth_done_fn *cb;
 	char ip_key[64];
 	char address[AUTH_ADDRESS_MAX]; /* normalised; empty when the name was invalid */
-	char *password;              /* owned, wiped */
+	char *password;                 /* owned, wiped */
 	size_t pwlen;
 	unsigned char mac[AUTH_CACHE_MAC_LEN];
 	unsigned char hash_id[AUTH_CACHE_MAC_LEN];
 	int64_t started_ms;
 	enum auth_result result;
 	bool is_created;
-	struct event *timer;         /* owned */
+	struct event *timer;          /* owned */
 	struct auth_job *prev, *next; /* auth->waiting list while the timer is armed */
 };
 
@@ -118,7 +118,7 @@ struct auth *
 auth_new(const struct conf *conf, struct server *srv, struct db *db)
 {
 	struct auth *a = calloc(1, sizeof(*a));
-	struct timeval tv = { AUTH_SWEEP_SECS, 0 };
+	struct timeval tv = {AUTH_SWEEP_SECS, 0};
 	int64_t window = (int64_t)conf->auth_fail_window * 1000;
 
 	if (a == NULL)
@@ -135,7 +135,8 @@ auth_new(const struct conf *conf, struct server *srv, struct db *db)
 	a->touched = auth_map_new(free);
 	a->sweep_timer = event_new(srv->base, -1, EV_PERSIST, auth_sweep_cb, a);
 	if (a->cache == NULL || a->by_ip == NULL || a->by_account == NULL || a->sessions == NULL ||
-		a->reg_tat == NULL || a->touched == NULL || a->sweep_timer == NULL || event_add(a->sweep_timer, &tv) < 0) {
+	        a->reg_tat == NULL || a->touched == NULL || a->sweep_timer == NULL ||
+	        event_add(a->sweep_timer, &tv) < 0) {
 		auth_free(&a);
 		return NULL;
 	}
@@ -209,10 +210,11 @@ auth_job_deliver_cb(evutil_socket_t fd, short what, void *arg)
 		struct log_personal lp;
 
 		/* LOG-2: the address and IP go only into the personal fragment. */
-		log_write(LOG_LEVEL_INFO, c->id, log_personal(&lp, "user=%s ip=%s",
-			j->address[0] != '\0' ? j->address : "-", c->peer_ip),
-			"auth result=%s created=%s", auth_result_name(j->result),
-			j->is_created ? "yes" : "no");
+		log_write(LOG_LEVEL_INFO, c->id,
+		        log_personal(&lp, "user=%s ip=%s", j->address[0] != '\0' ? j->address : "-",
+		                c->peer_ip),
+		        "auth result=%s created=%s", auth_result_name(j->result),
+		        j->is_created ? "yes" : "no");
 		j->cb(c, j->result, j->result == AUTH_RESULT_OK ? j->address : NULL);
 	}
 	auth_job_free(j);
@@ -231,21 +233,15 @@ auth_job_finish(struct auth_job *j)
 	struct timeval tv;
 
 	switch (j->result) {
-	case AUTH_RESULT_OK:
-		a->stats.ok++;
-		break;
+	case AUTH_RESULT_OK: a->stats.ok++; break;
 	case AUTH_RESULT_FAIL:
 		a->stats.fail++;
 		auth_throttle_fail(a->by_ip, j->ip_key, now);
 		if (j->address[0] != '\0')
 			auth_throttle_fail(a->by_account, j->address, now);
 		break;
-	case AUTH_RESULT_THROTTLED:
-		a->stats.throttled++;
-		break;
-	case AUTH_RESULT_UNAVAILABLE:
-		a->stats.unavailable++;
-		break;
+	case AUTH_RESULT_THROTTLED: a->stats.throttled++; break;
+	case AUTH_RESULT_UNAVAILABLE: a->stats.unavailable++; break;
 	}
 	if (j->result == AUTH_RESULT_FAIL || j->result == AUTH_RESULT_THROTTLED) {
 		delay_ms = (int64_t)a->conf->auth_failure_delay * 1000 - (now - j->started_ms);
@@ -283,7 +279,8 @@ auth_job_verify(struct auth_job *j, const struct db_account *acc)
 	auth_cache_hash_id(acc->hash, j->hash_id);
 	db_today(day);
 	/* ACC-6: written only when the day changes. */
-	if (strcmp(acc->last_login_day, day) != 0 && db_account_touch(j->a->db, j->address, day) < 0)
+	if (strcmp(acc->last_login_day, day) != 0 &&
+	        db_account_touch(j->a->db, j->address, day) < 0)
 		log_warn("auth: cannot update the last-login day");
 	if (!j->is_created) {
 		char box[4096];
@@ -291,7 +288,8 @@ auth_job_verify(struct auth_job *j, const struct db_account *acc)
 
 		/* An INBOX lost to a crash between commit and mkdir is made again. */
 		if (auth_maildir_path(conf, j->address, box, sizeof(box)) == 0 &&
-			stat(box, &st) < 0 && errno == ENOENT && auth_maildir_create(conf, j->address) < 0)
+		        stat(box, &st) < 0 && errno == ENOENT &&
+		        auth_maildir_create(conf, j->address) < 0)
 			log_error("auth: cannot create a maildir: %s", strerror(errno));
 	}
 	j->result = AUTH_RESULT_OK;
@@ -305,10 +303,10 @@ auth_job_may_create(const struct auth_job *j)
 	char local[AUTH_ADDRESS_MAX];
 
 	return conf->jit_accounts &&
-		auth_address_local_part(j->address, local, sizeof(local)) == 0 &&
-		auth_local_part_is_valid(local) &&
-		auth_local_part_fits(local, conf->username_min_length, conf->username_max_length) &&
-		(long)j->pwlen >= conf->password_min_length;
+	        auth_address_local_part(j->address, local, sizeof(local)) == 0 &&
+	        auth_local_part_is_valid(local) &&
+	        auth_local_part_fits(local, conf->username_min_length, conf->username_max_length) &&
+	        (long)j->pwlen >= conf->password_min_length;
 }
 
 /* auth_job_create - worker: JIT creation (AUTH-3), atomic under concurrency (AUTH-4). */
@@ -401,8 +399,9 @@ auth_precheck(struct auth *a, struct auth_job *j, const char *name)
 		j->result = AUTH_RESULT_THROTTLED;
 		return true;
 	}
-	if (auth_address_normalise_local(name, conf->mail_domain, j->address,
-		sizeof(j->address)) < 0 || !auth_password_is_acceptable(j->password, j->pwlen)) {
+	if (auth_address_normalise_local(name, conf->mail_domain, j->address, sizeof(j->address)) <
+	                0 ||
+	        !auth_password_is_acceptable(j->password, j->pwlen)) {
 		j->address[0] = '\0';
 		j->result = AUTH_RESULT_FAIL;
 		return true;
@@ -422,8 +421,8 @@ auth_precheck(struct auth *a, struct auth_job *j, const char *name)
 		return true;
 	}
 	if (auth_address_local_part(j->address, local, sizeof(local)) < 0 ||
-		auth_local_part_is_reserved(local, &conf->reserved_local_parts) ||
-		auth_list_matches_address(&conf->sender_blocklist, j->address)) {
+	        auth_local_part_is_reserved(local, &conf->reserved_local_parts) ||
+	        auth_list_matches_address(&conf->sender_blocklist, j->address)) {
 		j->result = AUTH_RESULT_FAIL;
 		return true;
 	}
@@ -431,8 +430,8 @@ auth_precheck(struct auth *a, struct auth_job *j, const char *name)
 }
 
 int
-auth_request(struct auth *a, struct conn *c, const char *name, const char *password,
-	size_t len, auth_done_fn *cb)
+auth_request(struct auth *a, struct conn *c, const char *name, const char *password, size_t len,
+        auth_done_fn *cb)
 {
 	struct auth_job *j = calloc(1, sizeof(*j));
 

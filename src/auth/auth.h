@@ -65,8 +65,8 @@ void auth_set_clock(struct auth *a, auth_clock_fn *clock);
  * (cb runs later, or never if c goes away), or -1 on ENOMEM (nothing will
  * run; answer with a temporary error).
  */
-int auth_request(struct auth *a, struct conn *c, const char *name, const char *password,
-	size_t len, auth_done_fn *cb);
+int auth_request(struct auth *a, struct conn *c, const char *name, const char *password, size_t len,
+        auth_done_fn *cb);
 
 /*
  * Session registry: authenticated sessions register so that deleting or
@@ -91,8 +91,8 @@ void auth_account_count_add(struct auth *a, long delta);
  * status is 200 (address and password set, borrowed for the call), 500 or
  * 503. Runs cb only when the connection is still alive. 0 or -1 (ENOMEM).
  */
-typedef void auth_register_done_fn(struct conn *c, int status, const char *address,
-	const char *password);
+typedef void auth_register_done_fn(
+        struct conn *c, int status, const char *address, const char *password);
 int auth_register(struct auth *a, struct conn *c, auth_register_done_fn *cb);
 
 /*

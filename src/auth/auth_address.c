@@ -15,7 +15,13 @@
 
 /* ACC-3: the fixed reserved local parts. */
 static const char *const auth_reserved[] = {
-	"admin", "root", "postmaster", "mailer-daemon", "abuse", "hostmaster", "webmaster",
+        "admin",
+        "root",
+        "postmaster",
+        "mailer-daemon",
+        "abuse",
+        "hostmaster",
+        "webmaster",
 };
 
 static char
@@ -29,7 +35,7 @@ static bool
 auth_is_bad_char(unsigned char ch)
 {
 	return ch <= ' ' || ch >= 0x7f || ch == '%' || ch == '"' || ch == '\\' || ch == '<' ||
-		ch == '>' || ch == ',' || ch == ';' || ch == '(' || ch == ')';
+	        ch == '>' || ch == ',' || ch == ';' || ch == '(' || ch == ')';
 }
 
 /* auth_parse_ipv4 - strict dotted quad (no leading zeros, 0..255) into a[4]. */
@@ -90,7 +96,7 @@ auth_address_normalise(const char *name, char *out, size_t outlen)
 	size_t len = strlen(name), llen;
 
 	if (at == NULL || strchr(at + 1, '@') != NULL || at == name || len >= AUTH_ADDRESS_MAX ||
-		outlen < AUTH_ADDRESS_MAX)
+	        outlen < AUTH_ADDRESS_MAX)
 		return -1;
 	for (size_t i = 0; i < len; i++)
 		if (auth_is_bad_char((unsigned char)name[i]))
@@ -103,8 +109,7 @@ auth_address_normalise(const char *name, char *out, size_t outlen)
 }
 
 int
-auth_address_normalise_local(const char *name, const char *mail_domain, char *out,
-	size_t outlen)
+auth_address_normalise_local(const char *name, const char *mail_domain, char *out, size_t outlen)
 {
 	if (auth_address_normalise(name, out, outlen) < 0)
 		return -1;
@@ -144,7 +149,7 @@ auth_local_part_is_valid(const char *local)
 		char ch = local[i];
 
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-			ch == '_' || ch == '-'))
+		            ch == '_' || ch == '-'))
 			return false;
 	}
 	return true;

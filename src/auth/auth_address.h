@@ -33,8 +33,8 @@ int auth_address_normalise(const char *name, char *out, size_t outlen);
  * auth_address_normalise_local - ACC-1 for logins: as above, and the domain
  * must equal mail_domain (as struct conf stores it). 0 or -1.
  */
-int auth_address_normalise_local(const char *name, const char *mail_domain, char *out,
-	size_t outlen);
+int auth_address_normalise_local(
+        const char *name, const char *mail_domain, char *out, size_t outlen);
 
 /* auth_address_local_part - the local part of a normalised address into out. 0 or -1. */
 int auth_address_local_part(const char *address, char *out, size_t outlen);

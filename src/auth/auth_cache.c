@@ -67,12 +67,13 @@ auth_cache_free(struct auth_cache **cp)
 
 int
 auth_cache_mac(const struct auth_cache *c, const char *password, size_t len,
-	unsigned char mac[AUTH_CACHE_MAC_LEN])
+        unsigned char mac[AUTH_CACHE_MAC_LEN])
 {
 	unsigned int n = 0;
 
 	if (HMAC(EVP_sha256(), c->key, (int)sizeof(c->key), (const unsigned char *)password, len,
-		mac, &n) == NULL || n != AUTH_CACHE_MAC_LEN)
+	            mac, &n) == NULL ||
+	        n != AUTH_CACHE_MAC_LEN)
 		return -1;
 	return 0;
 }
@@ -85,7 +86,7 @@ auth_cache_hash_id(const char *stored, unsigned char id[AUTH_CACHE_MAC_LEN])
 
 bool
 auth_cache_check(struct auth_cache *c, const char *address,
-	const unsigned char mac[AUTH_CACHE_MAC_LEN], const unsigned char *hash_id, int64_t now_ms)
+        const unsigned char mac[AUTH_CACHE_MAC_LEN], const unsigned char *hash_id, int64_t now_ms)
 {
 	struct auth_cache_entry *e = auth_map_get(c->entries, address);
 
@@ -102,8 +103,8 @@ auth_cache_check(struct auth_cache *c, const char *address,
 
 void
 auth_cache_put(struct auth_cache *c, const char *address,
-	const unsigned char mac[AUTH_CACHE_MAC_LEN], const unsigned char hash_id[AUTH_CACHE_MAC_LEN],
-	int64_t now_ms)
+        const unsigned char mac[AUTH_CACHE_MAC_LEN],
+        const unsigned char hash_id[AUTH_CACHE_MAC_LEN], int64_t now_ms)
 {
 	struct auth_cache_entry *e;
 

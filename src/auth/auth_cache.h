@@ -23,7 +23,7 @@ struct auth_cache *auth_cache_new(int64_t ttl_ms);
 void auth_cache_free(struct auth_cache **cp);
 /* auth_cache_mac - HMAC-SHA256(key, password) into mac. 0 or -1. */
 int auth_cache_mac(const struct auth_cache *c, const char *password, size_t len,
-	unsigned char mac[AUTH_CACHE_MAC_LEN]);
+        unsigned char mac[AUTH_CACHE_MAC_LEN]);
 /* auth_hash_identity - SHA-256 of a stored hash string into id. */
 void auth_cache_hash_id(const char *stored, unsigned char id[AUTH_CACHE_MAC_LEN]);
 /*
@@ -32,11 +32,11 @@ void auth_cache_hash_id(const char *stored, unsigned char id[AUTH_CACHE_MAC_LEN]
  * matches too. An expired entry is removed.
  */
 bool auth_cache_check(struct auth_cache *c, const char *address,
-	const unsigned char mac[AUTH_CACHE_MAC_LEN], const unsigned char *hash_id, int64_t now_ms);
+        const unsigned char mac[AUTH_CACHE_MAC_LEN], const unsigned char *hash_id, int64_t now_ms);
 /* auth_cache_put - remember a successful verification. */
 void auth_cache_put(struct auth_cache *c, const char *address,
-	const unsigned char mac[AUTH_CACHE_MAC_LEN], const unsigned char hash_id[AUTH_CACHE_MAC_LEN],
-	int64_t now_ms);
+        const unsigned char mac[AUTH_CACHE_MAC_LEN],
+        const unsigned char hash_id[AUTH_CACHE_MAC_LEN], int64_t now_ms);
 /* auth_cache_remove - forget an account (password change, delete, block). */
 void auth_cache_remove(struct auth_cache *c, const char *address);
 /* auth_cache_clear - forget everything (a domain was blocked). */

@@ -17,15 +17,18 @@
 #include "core/core_str.h"
 
 _Static_assert(AUTH_PASSWORD_MAX < CRYPT_MAX_PASSPHRASE_SIZE,
-	"libxcrypt must accept every password we accept");
+        "libxcrypt must accept every password we accept");
 
 /* A yescrypt hash of a password nobody uses: verified when no account will match (AUTH-7). */
 static const char auth_hash_dummy_str[] =
-	"$y$j9T$sw0fXMSigR1aGxwV8mOTW1$MIBMBxvDsAi4lIErzjvFaj/C7ltZ8KqACNHMnIMqa5.";
+        "$y$j9T$sw0fXMSigR1aGxwV8mOTW1$MIBMBxvDsAi4lIErzjvFaj/C7ltZ8KqACNHMnIMqa5.";
 
 /* Dovecot passdb scheme tags whose payload is a crypt(3) string (AUTH-6). */
 static const char *const auth_hash_tags[] = {
-	"{SHA512-CRYPT}", "{SHA256-CRYPT}", "{BLF-CRYPT}", "{CRYPT}",
+        "{SHA512-CRYPT}",
+        "{SHA256-CRYPT}",
+        "{BLF-CRYPT}",
+        "{CRYPT}",
 };
 
 const char *

@@ -14,17 +14,17 @@ struct auth_map;
 struct auth_throttle;
 
 struct auth {
-	const struct conf *conf;        /* borrowed */
-	struct server *srv;             /* borrowed */
-	struct db *db;                  /* borrowed */
-	struct auth_cache *cache;       /* owned (AUTH-8) */
-	struct auth_throttle *by_ip;    /* owned (AUTH-9) */
+	const struct conf *conf;          /* borrowed */
+	struct server *srv;               /* borrowed */
+	struct db *db;                    /* borrowed */
+	struct auth_cache *cache;         /* owned (AUTH-8) */
+	struct auth_throttle *by_ip;      /* owned (AUTH-9) */
 	struct auth_throttle *by_account; /* owned (AUTH-10) */
-	struct auth_map *sessions;      /* owned: address -> struct auth_sessions */
-	struct auth_map *reg_tat;       /* owned: ip_key -> int64_t TAT (REG-1) */
-	struct auth_map *touched;       /* owned: address -> char[11] last-login day written */
-	struct event *sweep_timer;      /* owned */
-	struct auth_job *waiting;       /* owned: jobs whose reply timer is armed */
+	struct auth_map *sessions;        /* owned: address -> struct auth_sessions */
+	struct auth_map *reg_tat;         /* owned: ip_key -> int64_t TAT (REG-1) */
+	struct auth_map *touched;         /* owned: address -> char[11] last-login day written */
+	struct event *sweep_timer;        /* owned */
+	struct auth_job *waiting;         /* owned: jobs whose reply timer is armed */
 	auth_clock_fn *clock;
 	struct auth_stats stats;
 };

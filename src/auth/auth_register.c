@@ -63,13 +63,13 @@ auth_register_try(struct auth_reg_job *j, const char *hash, const char *day)
 	size_t n = (size_t)conf->username_max_length;
 	int r;
 
-	if (n >= sizeof(local) || auth_random_string(local, n,
-		"abcdefghijklmnopqrstuvwxyz0123456789") < 0)
+	if (n >= sizeof(local) ||
+	        auth_random_string(local, n, "abcdefghijklmnopqrstuvwxyz0123456789") < 0)
 		return -1;
 	snprintf(j->address, sizeof(j->address), "%s@%s", local, conf->mail_domain);
 	if (auth_local_part_is_reserved(local, &conf->reserved_local_parts) ||
-		!auth_local_part_is_valid(local) ||
-		auth_list_matches_address(&conf->sender_blocklist, j->address))
+	        !auth_local_part_is_valid(local) ||
+	        auth_list_matches_address(&conf->sender_blocklist, j->address))
 		return 1;
 	r = db_block_has(j->a->db, j->address);
 	if (r == 0)
@@ -102,7 +102,7 @@ auth_register_work(void *arg)
 		return;
 	}
 	if (auth_generate_password(conf, j->password, sizeof(j->password)) < 0 ||
-		auth_hash_make(j->password, hash, sizeof(hash)) < 0)
+	        auth_hash_make(j->password, hash, sizeof(hash)) < 0)
 		return;
 	db_today(day);
 	for (int i = 0; i < AUTH_REGISTER_TRIES; i++) {
@@ -121,13 +121,14 @@ auth_register_work(void *arg)
 int
 auth_generate_password(const struct conf *conf, char *out, size_t outlen)
 {
-	size_t n = conf->password_min_length > AUTH_REGISTER_PASSWORD_MIN ?
-		(size_t)conf->password_min_length : AUTH_REGISTER_PASSWORD_MIN;
+	size_t n = conf->password_min_length > AUTH_REGISTER_PASSWORD_MIN
+	        ? (size_t)conf->password_min_length
+	        : AUTH_REGISTER_PASSWORD_MIN;
 
 	if (n >= outlen)
 		return -1;
-	return auth_random_string(out, n,
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+	return auth_random_string(
+	        out, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
 }
 
 static void
@@ -142,7 +143,7 @@ auth_register_done(void *arg, uint64_t requester_id)
 	}
 	if (c != NULL)
 		j->cb(c, j->status, j->status == 200 ? j->address : NULL,
-			j->status == 200 ? j->password : NULL);
+		        j->status == 200 ? j->password : NULL);
 	str_wipe(j->password, sizeof(j->password));
 	free(j);
 }

@@ -60,7 +60,7 @@ int
 auth_base64_encode(const unsigned char *in, size_t len, char *out, size_t outlen)
 {
 	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t o = 0;
 
 	if ((len + 2) / 3 * 4 >= outlen)
@@ -83,7 +83,7 @@ auth_base64_encode(const unsigned char *in, size_t len, char *out, size_t outlen
 
 int
 auth_sasl_plain_split(char *msg, size_t len, const char **authz_r, const char **authc_r,
-	const char **password_r, size_t *password_len_r)
+        const char **password_r, size_t *password_len_r)
 {
 	char *nul1 = memchr(msg, '\0', len), *nul2;
 
@@ -91,7 +91,7 @@ auth_sasl_plain_split(char *msg, size_t len, const char **authz_r, const char **
 		return -1;
 	nul2 = memchr(nul1 + 1, '\0', len - (size_t)(nul1 + 1 - msg));
 	if (nul2 == NULL || memchr(nul2 + 1, '\0', len - (size_t)(nul2 + 1 - msg)) != NULL ||
-		nul2 == nul1 + 1)
+	        nul2 == nul1 + 1)
 		return -1;
 	msg[len] = '\0';
 	*authz_r = msg;
@@ -109,7 +109,7 @@ auth_sasl_authz_ok(const char *authz, const char *authc)
 	if (authz[0] == '\0')
 		return 1;
 	if (auth_address_normalise(authz, a, sizeof(a)) < 0 ||
-		auth_address_normalise(authc, b, sizeof(b)) < 0)
+	        auth_address_normalise(authc, b, sizeof(b)) < 0)
 		return 0;
 	return strcmp(a, b) == 0;
 }

@@ -24,7 +24,7 @@ int auth_base64_encode(const unsigned char *in, size_t len, char *out, size_t ou
  * msg[len]). Pointers go into msg. 0 or -1 (not exactly two NULs, empty authcid).
  */
 int auth_sasl_plain_split(char *msg, size_t len, const char **authz_r, const char **authc_r,
-	const char **password_r, size_t *password_len_r);
+        const char **password_r, size_t *password_len_r);
 
 /*
  * auth_sasl_authz_ok - AUTH-1: the authorization identity is empty or

@@ -154,7 +154,7 @@ auth_block_collect_cb(const char *key, void *value, void *ctx)
 void
 auth_block_added(struct auth *a, const char *entry)
 {
-	struct auth_block_ctx x = { a, entry, NULL, 0, 0 };
+	struct auth_block_ctx x = {a, entry, NULL, 0, 0};
 
 	if (strchr(entry, '@') != NULL) {
 		auth_account_gone(a, entry);

@@ -51,12 +51,12 @@ auth_resources_ok(const struct conf *conf, const char **why_r)
 	}
 	mem = auth_mem_available();
 	if (conf->min_available_memory > 0 && mem >= 0 &&
-		(unsigned long long)mem < conf->min_available_memory) {
+	        (unsigned long long)mem < conf->min_available_memory) {
 		*why_r = "available memory too low";
 		return -1;
 	}
 	if (conf->min_free_disk_space > 0 && statvfs(conf->data_dir, &vfs) == 0 &&
-		(unsigned long long)vfs.f_bavail * vfs.f_frsize < conf->min_free_disk_space) {
+	        (unsigned long long)vfs.f_bavail * vfs.f_frsize < conf->min_free_disk_space) {
 		*why_r = "free disk space too low";
 		return -1;
 	}
@@ -92,7 +92,7 @@ auth_mkdir_durable(const char *path, const char *parent)
 int
 auth_maildir_create(const struct conf *conf, const char *address)
 {
-	static const char *const subs[] = { "cur", "new", "tmp" };
+	static const char *const subs[] = {"cur", "new", "tmp"};
 	char mail[4096], domain[4096], box[4096], sub[4200];
 
 	snprintf(mail, sizeof(mail), "%s/mail", conf->data_dir);
@@ -100,7 +100,7 @@ auth_maildir_create(const struct conf *conf, const char *address)
 	if (auth_maildir_path(conf, address, box, sizeof(box)) < 0)
 		return -1;
 	if (auth_mkdir_durable(mail, conf->data_dir) < 0 || auth_mkdir_durable(domain, mail) < 0 ||
-		auth_mkdir_durable(box, domain) < 0)
+	        auth_mkdir_durable(box, domain) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", box, subs[i]);
@@ -148,7 +148,8 @@ auth_dir_bytes(const char *path)
 
 		if (e->d_name[0] == '.' || strncmp(e->d_name, "chatrelay-", 10) == 0)
 			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		        S_ISREG(st.st_mode))
 			sum += (uint64_t)st.st_size;
 	}
 	closedir(d);
@@ -174,7 +175,8 @@ auth_maildir_usage(const struct conf *conf, const char *address)
 		return sum;
 	/* Maildir++ subfolders: .<name>/cur and .<name>/new (STORE-1). */
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] != '.' || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+		if (e->d_name[0] != '.' || strcmp(e->d_name, ".") == 0 ||
+		        strcmp(e->d_name, "..") == 0)
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s/cur", box, e->d_name);
 		sum += auth_dir_bytes(sub);

@@ -14,8 +14,8 @@
 #include "auth/auth_map.h"
 
 struct auth_throttle_key {
-	unsigned count; /* failures recorded, at most limit */
-	unsigned head;  /* next ring slot to write */
+	unsigned count;  /* failures recorded, at most limit */
+	unsigned head;   /* next ring slot to write */
 	int64_t times[]; /* ring of limit failure times */
 };
 
@@ -111,7 +111,7 @@ auth_throttle_sweep_cb(const char *key, void *value, void *ctx)
 void
 auth_throttle_sweep(struct auth_throttle *t, int64_t now_ms)
 {
-	struct auth_throttle_sweep_ctx x = { t, now_ms };
+	struct auth_throttle_sweep_ctx x = {t, now_ms};
 
 	auth_map_each(t->keys, auth_throttle_sweep_cb, &x);
 }

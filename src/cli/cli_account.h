@@ -30,7 +30,7 @@ struct cli_effects {
  * to out, messages to err. Returns the CLI-1 exit status.
  */
 int cli_account_run(const struct conf *conf, struct db *db, int argc, char **argv, FILE *out,
-	FILE *err, struct cli_effects *fx);
+        FILE *err, struct cli_effects *fx);
 
 /* cli_account_cmd / cli_block_cmd - the command-table entries (control socket or direct). */
 int cli_account_cmd(struct conf *conf, int argc, char **argv);

@@ -34,7 +34,7 @@ cli_control_send(int fd, int argc, char **argv)
 		if (strpbrk(argv[i], "\t\r\n") != NULL || argv[i][0] == '\0')
 			return -1;
 		if ((i > 0 && write(fd, "\t", 1) != 1) ||
-			write(fd, argv[i], strlen(argv[i])) != (ssize_t)strlen(argv[i]))
+		        write(fd, argv[i], strlen(argv[i])) != (ssize_t)strlen(argv[i]))
 			return -1;
 	}
 	return write(fd, "\n", 1) == 1 ? 0 : -1;
@@ -83,7 +83,8 @@ cli_control_call(const char *data_dir, int argc, char **argv)
 	}
 	if (cli_control_send(fd, argc, argv) < 0) {
 		close(fd);
-		fprintf(stderr, "chatrelay: arguments must not be empty or contain TAB, CR or LF\n");
+		fprintf(stderr,
+		        "chatrelay: arguments must not be empty or contain TAB, CR or LF\n");
 		return CLI_EXIT_USAGE;
 	}
 	shutdown(fd, SHUT_WR);
@@ -116,7 +117,7 @@ cli_direct(struct conf *conf, int lock_fd, int argc, char **argv)
 static void
 cli_sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -133,7 +134,7 @@ cli_admin(struct conf *conf, int argc, char **argv)
 	memset(&priv, 0, sizeof(priv));
 	/* Root without `user` administers as root (only serving as root is refused, GEN-3). */
 	if (conf->user != NULL && conf->user[0] != '\0' &&
-		priv_init(&priv, conf->user, err, sizeof(err)) < 0) {
+	        priv_init(&priv, conf->user, err, sizeof(err)) < 0) {
 		fprintf(stderr, "chatrelay: %s\n", err);
 		return CLI_EXIT_USAGE;
 	}
@@ -142,23 +143,24 @@ cli_admin(struct conf *conf, int argc, char **argv)
 		if (rc >= 0)
 			return rc;
 		/* Files made directly must belong to the server's user (GEN-3). */
-		if (fs_mkdir_p(conf->data_dir, 0700) < 0 || priv_give_dir(&priv, conf->data_dir) < 0 ||
-			priv_assume(&priv) < 0) {
+		if (fs_mkdir_p(conf->data_dir, 0700) < 0 ||
+		        priv_give_dir(&priv, conf->data_dir) < 0 || priv_assume(&priv) < 0) {
 			fprintf(stderr, "chatrelay: cannot use data_dir %s: %s\n", conf->data_dir,
-				strerror(errno));
+			        strerror(errno));
 			return CLI_EXIT_RUNTIME;
 		}
 		lock_fd = fs_lock_dir(conf->data_dir);
 		if (lock_fd >= 0) {
 			rc = cli_direct(conf, lock_fd, argc, argv);
-			/* Back to the real ids: exit-time tooling (LeakSanitizer) reads /proc/self. */
+			/* Back to the real ids: exit-time tooling (LeakSanitizer) reads /proc/self.
+			 */
 			(void)priv_regain(&priv);
 			return rc;
 		}
 		(void)priv_regain(&priv);
 		if (errno != EWOULDBLOCK || waited >= CLI_CONTROL_WAIT_MS) {
 			fprintf(stderr, "chatrelay: data_dir %s is locked but no server answers\n",
-				conf->data_dir);
+			        conf->data_dir);
 			return CLI_EXIT_RUNTIME;
 		}
 		cli_sleep_ms(100); /* a server is starting: its control socket comes soon */
@@ -187,7 +189,8 @@ cli_block_cmd(struct conf *conf, int argc, char **argv)
 	char *args[32];
 
 	if (argc < 1 || argc > 30) {
-		fprintf(stderr, "usage: chatrelay block add|del <address-or-domain> | block list\n");
+		fprintf(stderr,
+		        "usage: chatrelay block add|del <address-or-domain> | block list\n");
 		return CLI_EXIT_USAGE;
 	}
 	args[0] = word;

@@ -33,25 +33,25 @@
 
 struct cli_control_conn {
 	uint64_t id;
-	struct cli_control *ctl;           /* borrowed */
-	struct bufferevent *bev;           /* owned */
+	struct cli_control *ctl; /* borrowed */
+	struct bufferevent *bev; /* owned */
 	bool is_busy;
-	struct cli_control_conn *next;     /* owned list of the control */
+	struct cli_control_conn *next; /* owned list of the control */
 };
 
 struct cli_control {
-	struct server *srv;                /* borrowed */
-	struct auth *auth;                 /* borrowed */
-	struct evconnlistener *evl;        /* owned */
-	char path[4096];                   /* the real path, for chmod and unlink */
-	struct cli_control_conn *conns;    /* owned */
+	struct server *srv;             /* borrowed */
+	struct auth *auth;              /* borrowed */
+	struct evconnlistener *evl;     /* owned */
+	char path[4096];                /* the real path, for chmod and unlink */
+	struct cli_control_conn *conns; /* owned */
 	uint64_t next_id;
 };
 
 struct cli_control_job {
-	struct cli_control *ctl;           /* borrowed */
-	char *line;                        /* owned, wiped (may hold a password) */
-	char *out;                         /* owned: the response text */
+	struct cli_control *ctl; /* borrowed */
+	char *line;              /* owned, wiped (may hold a password) */
+	char *out;               /* owned: the response text */
 	size_t out_len;
 	int status;
 	struct cli_effects fx;
@@ -106,7 +106,7 @@ cli_control_work(void *arg)
 	int argc = 0;
 
 	for (char *save = NULL, *w = strtok_r(j->line, "\t", &save);
-		w != NULL && argc < CLI_CONTROL_ARGS_MAX; w = strtok_r(NULL, "\t", &save))
+	        w != NULL && argc < CLI_CONTROL_ARGS_MAX; w = strtok_r(NULL, "\t", &save))
 		argv[argc++] = w;
 	if (out == NULL || err == NULL || resp == NULL) {
 		j->status = CLI_EXIT_RUNTIME;
@@ -114,8 +114,8 @@ cli_control_work(void *arg)
 		fprintf(err, "chatrelay: unknown control command\n");
 		j->status = CLI_EXIT_USAGE;
 	} else {
-		j->status = cli_account_run(auth_conf(j->ctl->auth), auth_db(j->ctl->auth), argc, argv,
-			out, err, &j->fx);
+		j->status = cli_account_run(auth_conf(j->ctl->auth), auth_db(j->ctl->auth), argc,
+		        argv, out, err, &j->fx);
 	}
 	if (out != NULL)
 		fclose(out);
@@ -209,7 +209,8 @@ cli_control_read_cb(struct bufferevent *bev, void *arg)
 	j->ctl = cc->ctl;
 	j->line = line;
 	cc->is_busy = true;
-	if (worker_submit(cc->ctl->srv->workers, cc->id, cli_control_work, cli_control_done, j) < 0) {
+	if (worker_submit(cc->ctl->srv->workers, cc->id, cli_control_work, cli_control_done, j) <
+	        0) {
 		cc->is_busy = false;
 		free(line);
 		free(j);
@@ -218,8 +219,8 @@ cli_control_read_cb(struct bufferevent *bev, void *arg)
 }
 
 static void
-cli_control_accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
-	int salen, void *arg)
+cli_control_accept_cb(
+        struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct cli_control *ctl = arg;
 	struct cli_control_conn *cc = calloc(1, sizeof(*cc));
@@ -241,7 +242,8 @@ cli_control_accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct soc
 	cc->ctl = ctl;
 	cc->next = ctl->conns;
 	ctl->conns = cc;
-	bufferevent_setcb(cc->bev, cli_control_read_cb, cli_control_write_cb, cli_control_event_cb, cc);
+	bufferevent_setcb(
+	        cc->bev, cli_control_read_cb, cli_control_write_cb, cli_control_event_cb, cc);
 	bufferevent_enable(cc->bev, EV_READ);
 }
 
@@ -278,7 +280,7 @@ cli_control_new(struct server *srv, struct auth *auth, char *err, size_t errlen)
 	ctl->auth = auth;
 	n = snprintf(ctl->path, sizeof(ctl->path), "%s/control.sock", srv->conf->data_dir);
 	if (n < 0 || (size_t)n >= sizeof(ctl->path) ||
-		cli_control_address(srv->conf->data_dir, &sun, &dir_fd) < 0) {
+	        cli_control_address(srv->conf->data_dir, &sun, &dir_fd) < 0) {
 		snprintf(err, errlen, "control socket path too long");
 		free(ctl);
 		return NULL;
@@ -286,13 +288,13 @@ cli_control_new(struct server *srv, struct auth *auth, char *err, size_t errlen)
 	/* We hold the data_dir lock: a socket file left behind is stale. */
 	(void)unlink(ctl->path);
 	ctl->evl = evconnlistener_new_bind(srv->base, cli_control_accept_cb, ctl,
-		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, (struct sockaddr *)&sun,
-		(int)sizeof(sun));
+	        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, (struct sockaddr *)&sun,
+	        (int)sizeof(sun));
 	if (dir_fd >= 0)
 		close(dir_fd);
 	if (ctl->evl == NULL || chmod(ctl->path, 0600) < 0) {
 		snprintf(err, errlen, "cannot create the control socket %s: %s", ctl->path,
-			strerror(errno));
+		        strerror(errno));
 		cli_control_free(&ctl);
 		return NULL;
 	}

@@ -32,8 +32,8 @@ struct sockaddr_un;
 int cli_control_address(const char *data_dir, struct sockaddr_un *sun, int *dir_fd_r);
 
 /* cli_control_new - bind the socket (mode 0600) on srv's loop. NULL with err. Loop thread. */
-struct cli_control *cli_control_new(struct server *srv, struct auth *auth, char *err,
-	size_t errlen);
+struct cli_control *cli_control_new(
+        struct server *srv, struct auth *auth, char *err, size_t errlen);
 
 /* cli_control_free - close the socket and every control connection; unlink it. */
 void cli_control_free(struct cli_control **cp);

@@ -43,7 +43,7 @@ db_account_get(struct db *db, const char *address, struct db_account *a)
 	if (h == NULL)
 		return -1;
 	if (sqlite3_prepare_v2(h, "SELECT " DB_ACCOUNT_COLUMNS " FROM accounts WHERE address = ?",
-		-1, &st, NULL) != SQLITE_OK) {
+	            -1, &st, NULL) != SQLITE_OK) {
 		db_log_error(h, "prepare");
 		goto out;
 	}
@@ -66,9 +66,11 @@ out:
 int
 db_account_create(struct db *db, const char *address, const char *hash, const char *day)
 {
-	const char *p[] = { address, hash, day, day };
-	int n = db_exec_text(db, "INSERT INTO accounts (address, hash, created_day, last_login_day)"
-		" VALUES (?, ?, ?, ?) ON CONFLICT (address) DO NOTHING", p, 4);
+	const char *p[] = {address, hash, day, day};
+	int n = db_exec_text(db,
+	        "INSERT INTO accounts (address, hash, created_day, last_login_day)"
+	        " VALUES (?, ?, ?, ?) ON CONFLICT (address) DO NOTHING",
+	        p, 4);
 
 	return n < 0 ? -1 : n == 0 ? 1 : 0;
 }
@@ -76,7 +78,7 @@ db_account_create(struct db *db, const char *address, const char *hash, const ch
 int
 db_account_delete(struct db *db, const char *address)
 {
-	const char *p[] = { address };
+	const char *p[] = {address};
 	int n = db_exec_text(db, "DELETE FROM accounts WHERE address = ?", p, 1);
 
 	return n < 0 ? -1 : n == 0 ? 1 : 0;
@@ -85,7 +87,7 @@ db_account_delete(struct db *db, const char *address)
 int
 db_account_set_hash(struct db *db, const char *address, const char *hash)
 {
-	const char *p[] = { hash, address };
+	const char *p[] = {hash, address};
 	int n = db_exec_text(db, "UPDATE accounts SET hash = ? WHERE address = ?", p, 2);
 
 	return n < 0 ? -1 : n == 0 ? 1 : 0;
@@ -95,22 +97,24 @@ int
 db_account_set_quota(struct db *db, const char *address, bool has_quota, uint64_t quota)
 {
 	char q[32];
-	const char *p[] = { has_quota ? q : NULL, address };
+	const char *p[] = {has_quota ? q : NULL, address};
 	int n;
 
 	snprintf(q, sizeof(q), "%llu", (unsigned long long)quota);
 	/* CAST keeps the column an INTEGER although it is bound as text. */
-	n = db_exec_text(db, "UPDATE accounts SET quota = CAST(? AS INTEGER) WHERE address = ?",
-		p, 2);
+	n = db_exec_text(
+	        db, "UPDATE accounts SET quota = CAST(? AS INTEGER) WHERE address = ?", p, 2);
 	return n < 0 ? -1 : n == 0 ? 1 : 0;
 }
 
 int
 db_account_touch(struct db *db, const char *address, const char *day)
 {
-	const char *p[] = { day, address, day };
-	int n = db_exec_text(db, "UPDATE accounts SET last_login_day = ? WHERE address = ?"
-		" AND last_login_day <> ?", p, 3);
+	const char *p[] = {day, address, day};
+	int n = db_exec_text(db,
+	        "UPDATE accounts SET last_login_day = ? WHERE address = ?"
+	        " AND last_login_day <> ?",
+	        p, 3);
 
 	return n < 0 ? -1 : 0;
 }
@@ -126,7 +130,7 @@ db_account_list(struct db *db, db_account_each_fn *fn, void *ctx)
 	if (h == NULL)
 		return -1;
 	if (sqlite3_prepare_v2(h, "SELECT " DB_ACCOUNT_COLUMNS " FROM accounts ORDER BY address",
-		-1, &st, NULL) != SQLITE_OK) {
+	            -1, &st, NULL) != SQLITE_OK) {
 		db_log_error(h, "prepare");
 		goto out;
 	}
@@ -155,7 +159,7 @@ db_account_count(struct db *db)
 	if (h == NULL)
 		return -1;
 	if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM accounts", -1, &st, NULL) == SQLITE_OK &&
-		sqlite3_step(st) == SQLITE_ROW)
+	        sqlite3_step(st) == SQLITE_ROW)
 		n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	db_release(db, h);

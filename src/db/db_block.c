@@ -8,9 +8,11 @@
 int
 db_block_add(struct db *db, const char *entry)
 {
-	const char *p[] = { entry };
-	int n = db_exec_text(db, "INSERT INTO blocklist (entry) VALUES (?)"
-		" ON CONFLICT (entry) DO NOTHING", p, 1);
+	const char *p[] = {entry};
+	int n = db_exec_text(db,
+	        "INSERT INTO blocklist (entry) VALUES (?)"
+	        " ON CONFLICT (entry) DO NOTHING",
+	        p, 1);
 
 	return n < 0 ? -1 : n == 0 ? 1 : 0;
 }
@@ -18,7 +20,7 @@ db_block_add(struct db *db, const char *entry)
 int
 db_block_del(struct db *db, const char *entry)
 {
-	const char *p[] = { entry };
+	const char *p[] = {entry};
 	int n = db_exec_text(db, "DELETE FROM blocklist WHERE entry = ?", p, 1);
 
 	return n < 0 ? -1 : n == 0 ? 1 : 0;
@@ -34,7 +36,7 @@ db_block_has(struct db *db, const char *entry)
 	if (h == NULL)
 		return -1;
 	if (sqlite3_prepare_v2(h, "SELECT 1 FROM blocklist WHERE entry = ?", -1, &st, NULL) ==
-		SQLITE_OK) {
+	        SQLITE_OK) {
 		sqlite3_bind_text(st, 1, entry, -1, SQLITE_STATIC);
 		step = sqlite3_step(st);
 		rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
@@ -56,7 +58,7 @@ db_block_list(struct db *db, db_block_each_fn *fn, void *ctx)
 	if (h == NULL)
 		return -1;
 	if (sqlite3_prepare_v2(h, "SELECT entry FROM blocklist ORDER BY entry", -1, &st, NULL) ==
-		SQLITE_OK) {
+	        SQLITE_OK) {
 		while ((step = sqlite3_step(st)) == SQLITE_ROW)
 			if (fn((const char *)sqlite3_column_text(st, 0), ctx) != 0)
 				break;

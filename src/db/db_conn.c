@@ -25,23 +25,23 @@
 #define DB_POOL_MAX 16
 
 struct db {
-	char *path;                   /* owned */
+	char *path; /* owned */
 	pthread_mutex_t lock;
-	sqlite3 *idle[DB_POOL_MAX];   /* owned: connections not in use */
+	sqlite3 *idle[DB_POOL_MAX]; /* owned: connections not in use */
 	int idle_count;
 };
 
 /* Schema migrations: db_migrations[i] brings user_version from i to i + 1. */
 static const char *const db_migrations[] = {
-	/* 1: accounts (ACC-5) and blocklist (CLI-6). Days are UTC dates. */
-	"CREATE TABLE accounts ("
-	" address TEXT PRIMARY KEY NOT NULL,"
-	" hash TEXT NOT NULL,"
-	" quota INTEGER,"
-	" created_day TEXT NOT NULL,"
-	" last_login_day TEXT NOT NULL"
-	") WITHOUT ROWID;"
-	"CREATE TABLE blocklist (entry TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;",
+        /* 1: accounts (ACC-5) and blocklist (CLI-6). Days are UTC dates. */
+        "CREATE TABLE accounts ("
+        " address TEXT PRIMARY KEY NOT NULL,"
+        " hash TEXT NOT NULL,"
+        " quota INTEGER,"
+        " created_day TEXT NOT NULL,"
+        " last_login_day TEXT NOT NULL"
+        ") WITHOUT ROWID;"
+        "CREATE TABLE blocklist (entry TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;",
 };
 
 int
@@ -53,8 +53,8 @@ db_schema_version(void)
 void
 db_log_error(sqlite3 *h, const char *what)
 {
-	log_error("database: %s failed: %s", what, h != NULL ? sqlite3_errstr(sqlite3_errcode(h)) :
-		"no connection");
+	log_error("database: %s failed: %s", what,
+	        h != NULL ? sqlite3_errstr(sqlite3_errcode(h)) : "no connection");
 }
 
 void
@@ -80,8 +80,10 @@ db_connect(const char *path)
 		return NULL;
 	}
 	sqlite3_busy_timeout(h, DB_BUSY_TIMEOUT_MS);
-	if (sqlite3_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		"PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(h,
+	            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	            "PRAGMA foreign_keys=ON;",
+	            NULL, NULL, NULL) != SQLITE_OK) {
 		db_log_error(h, "pragmas");
 		sqlite3_close(h);
 		return NULL;
@@ -97,7 +99,7 @@ db_user_version(sqlite3 *h)
 	int v = -1;
 
 	if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-		sqlite3_step(st) == SQLITE_ROW)
+	        sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return v;
@@ -118,16 +120,16 @@ db_migrate(sqlite3 *h, const char **error_r)
 		v = db_user_version(h);
 		if (v < 0 || v > db_schema_version()) {
 			sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
-			*error_r = v < 0 ? "cannot read the schema version" :
-				"the database was written by a newer chatrelay";
+			*error_r = v < 0 ? "cannot read the schema version"
+			                 : "the database was written by a newer chatrelay";
 			return -1;
 		}
 		if (v == db_schema_version())
 			return sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
 		if (sqlite3_exec(h, db_migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
-			sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK ||
-			sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		        sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK ||
+		        sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 			db_log_error(h, "migration");
 			sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 			*error_r = "schema migration failed";

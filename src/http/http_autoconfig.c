@@ -13,13 +13,14 @@
 /* http_autoconfig_server - one <incomingServer>/<outgoingServer> entry of HTTP-4. */
 static int
 http_autoconfig_server(char *out, size_t outlen, const char *elem, const char *type,
-	const char *host, long port, const char *socket_type)
+        const char *host, long port, const char *socket_type)
 {
 	return snprintf(out, outlen,
-		"    <%s type=\"%s\"> <hostname>%s</hostname> <port>%ld</port>\n"
-		"      <socketType>%s</socketType> <authentication>password-cleartext</authentication>\n"
-		"      <username>%%EMAILADDRESS%%</username> </%s>\n",
-		elem, type, host, port, socket_type, elem);
+	        "    <%s type=\"%s\"> <hostname>%s</hostname> <port>%ld</port>\n"
+	        "      <socketType>%s</socketType> "
+	        "<authentication>password-cleartext</authentication>\n"
+	        "      <username>%%EMAILADDRESS%%</username> </%s>\n",
+	        elem, type, host, port, socket_type, elem);
 }
 
 int
@@ -29,28 +30,30 @@ http_autoconfig_render(const struct conf *conf, char *out, size_t outlen)
 	size_t n;
 	int k;
 
-	k = snprintf(out, outlen, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<clientConfig version=\"1.1\">\n"
-		"  <emailProvider id=\"%s\">\n"
-		"    <domain>%s</domain>\n"
-		"    <displayName>%s chatmail</displayName>\n"
-		"    <displayShortName>%s</displayShortName>\n", d, d, d, d);
+	k = snprintf(out, outlen,
+	        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	        "<clientConfig version=\"1.1\">\n"
+	        "  <emailProvider id=\"%s\">\n"
+	        "    <domain>%s</domain>\n"
+	        "    <displayName>%s chatmail</displayName>\n"
+	        "    <displayShortName>%s</displayShortName>\n",
+	        d, d, d, d);
 	if (k < 0 || (size_t)k >= outlen)
 		return -1;
 	n = (size_t)k;
 	/* Only enabled listeners, in the order of HTTP-4. */
 	if (conf->imaps_port > 0)
-		n += (size_t)http_autoconfig_server(out + n, outlen - n, "incomingServer", "imap", h,
-			conf->imaps_port, "SSL");
+		n += (size_t)http_autoconfig_server(
+		        out + n, outlen - n, "incomingServer", "imap", h, conf->imaps_port, "SSL");
 	if (n < outlen && conf->imap_port > 0)
-		n += (size_t)http_autoconfig_server(out + n, outlen - n, "incomingServer", "imap", h,
-			conf->imap_port, "STARTTLS");
+		n += (size_t)http_autoconfig_server(out + n, outlen - n, "incomingServer", "imap",
+		        h, conf->imap_port, "STARTTLS");
 	if (n < outlen && conf->submissions_port > 0)
-		n += (size_t)http_autoconfig_server(out + n, outlen - n, "outgoingServer", "smtp", h,
-			conf->submissions_port, "SSL");
+		n += (size_t)http_autoconfig_server(out + n, outlen - n, "outgoingServer", "smtp",
+		        h, conf->submissions_port, "SSL");
 	if (n < outlen && conf->submission_port > 0)
-		n += (size_t)http_autoconfig_server(out + n, outlen - n, "outgoingServer", "smtp", h,
-			conf->submission_port, "STARTTLS");
+		n += (size_t)http_autoconfig_server(out + n, outlen - n, "outgoingServer", "smtp",
+		        h, conf->submission_port, "STARTTLS");
 	if (n < outlen)
 		n += (size_t)snprintf(out + n, outlen - n, "  </emailProvider>\n</clientConfig>\n");
 	return n < outlen ? (int)n : -1;
@@ -64,7 +67,8 @@ http_autoconfig_cb(struct conn *c, const struct http_request *req)
 
 	(void)req;
 	if (n < 0) {
-		http_respond(c, 500, "text/plain; charset=utf-8", "Internal Server Error\n", 22, NULL);
+		http_respond(
+		        c, 500, "text/plain; charset=utf-8", "Internal Server Error\n", 22, NULL);
 		return;
 	}
 	http_respond(c, 200, "application/xml; charset=utf-8", doc, (size_t)n, NULL);
@@ -75,8 +79,10 @@ void
 http_mta_sts_cb(struct conn *c, const struct http_request *req)
 {
 	char doc[1024];
-	int n = snprintf(doc, sizeof(doc), "version: STSv1\r\nmode: enforce\r\nmx: %s\r\n"
-		"max_age: 2419200\r\n", c->srv->conf->hostname);
+	int n = snprintf(doc, sizeof(doc),
+	        "version: STSv1\r\nmode: enforce\r\nmx: %s\r\n"
+	        "max_age: 2419200\r\n",
+	        c->srv->conf->hostname);
 
 	(void)req;
 	http_respond(c, 200, "text/plain; charset=utf-8", doc, n > 0 ? (size_t)n : 0, NULL);

@@ -50,7 +50,8 @@ http_pct(const char *s, char *out, size_t outlen)
 	for (; *s != '\0'; s++) {
 		unsigned char ch = (unsigned char)*s;
 		bool is_plain = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-			(ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~';
+		        (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' ||
+		        ch == '~';
 
 		if (n + 4 > outlen)
 			return -1;
@@ -65,7 +66,7 @@ http_pct(const char *s, char *out, size_t outlen)
 
 int
 http_dclogin_url(const struct conf *conf, bool is_self_signed, const char *address,
-	const char *password, char *out, size_t outlen)
+        const char *password, char *out, size_t outlen)
 {
 	char pw[3 * 1024 + 1], host[256];
 	const char *h = conf->hostname;
@@ -86,9 +87,9 @@ http_dclogin_url(const struct conf *conf, bool is_self_signed, const char *addre
 	if (n < 0 || (size_t)n >= outlen)
 		return -1;
 	if (conf->mail_domain_is_ip || strcmp(host, conf->mail_domain_bare) != 0 ||
-		conf->imaps_port != 993 || conf->submissions_port != 465)
+	        conf->imaps_port != 993 || conf->submissions_port != 465)
 		n += snprintf(out + n, outlen - (size_t)n, "&ih=%s&ip=%ld&is=%s&sh=%s&sp=%ld&ss=%s",
-			host, ip, imaps ? "ssl" : "starttls", host, sp, smtps ? "ssl" : "starttls");
+		        host, ip, imaps ? "ssl" : "starttls", host, sp, smtps ? "ssl" : "starttls");
 	if (n > 0 && (size_t)n < outlen && is_self_signed)
 		n += snprintf(out + n, outlen - (size_t)n, "&ic=3");
 	str_wipe(pw, sizeof(pw));
@@ -112,13 +113,15 @@ http_new_done_cb(struct conn *c, int status, const char *address, const char *pa
 	int n = -1;
 
 	if (status == 200 &&
-		http_dclogin_url(c->srv->conf, c->srv->is_self_signed, address, password, url,
-			sizeof(url)) == 0 &&
-		http_json_escape(address, jaddr, sizeof(jaddr)) == 0 &&
-		http_json_escape(password, jpw, sizeof(jpw)) == 0 &&
-		http_json_escape(url, jurl, sizeof(jurl)) == 0)
-		n = snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\","
-			"\"dclogin_url\":\"%s\"}", jaddr, jpw, jurl);
+	        http_dclogin_url(c->srv->conf, c->srv->is_self_signed, address, password, url,
+	                sizeof(url)) == 0 &&
+	        http_json_escape(address, jaddr, sizeof(jaddr)) == 0 &&
+	        http_json_escape(password, jpw, sizeof(jpw)) == 0 &&
+	        http_json_escape(url, jurl, sizeof(jurl)) == 0)
+		n = snprintf(body, sizeof(body),
+		        "{\"email\":\"%s\",\"password\":\"%s\","
+		        "\"dclogin_url\":\"%s\"}",
+		        jaddr, jpw, jurl);
 	if (n > 0 && (size_t)n < sizeof(body))
 		http_respond(c, 200, HTTP_JSON, body, (size_t)n, NULL);
 	else if (status == 503)
@@ -160,6 +163,7 @@ http_new_get_cb(struct conn *c, const struct http_request *req)
 		http_new_post_cb(c, req);
 		return;
 	}
-	snprintf(loc, sizeof(loc), "Location: dcaccount:https://%s/new\r\n", c->srv->conf->mail_domain);
+	snprintf(loc, sizeof(loc), "Location: dcaccount:https://%s/new\r\n",
+	        c->srv->conf->mail_domain);
 	http_respond(c, 301, HTTP_JSON, "{}", 2, loc);
 }

@@ -27,7 +27,7 @@ void http_metrics_cb(struct conn *c, const struct http_request *req);
  * is_self_signed: SPEC section 0 self-signed mode (adds ic=3).
  */
 int http_dclogin_url(const struct conf *conf, bool is_self_signed, const char *address,
-	const char *password, char *out, size_t outlen);
+        const char *password, char *out, size_t outlen);
 
 /* http_autoconfig_render - the HTTP-4 document into out. PURE. Length or -1. */
 int http_autoconfig_render(const struct conf *conf, char *out, size_t outlen);

@@ -47,7 +47,7 @@ imap_auth_parse_astring(const char **pp, char *out, size_t outlen, size_t *len_r
 		for (; *p != '\0' && *p != ' '; p++) {
 			/* ATOM-CHAR plus ']' (ASTRING-CHAR, RFC 3501 section 9). */
 			if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-				strchr("(){%*\"\\", *p) != NULL || n + 1 >= outlen)
+			        strchr("(){%*\"\\", *p) != NULL || n + 1 >= outlen)
 				return -1;
 			out[n++] = *p;
 		}
@@ -81,10 +81,10 @@ imap_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 	switch (result) {
 	case AUTH_RESULT_OK:
 		if (conf->max_imap_connections_per_account > 0 &&
-			auth_session_count(c->srv->auth, address, imap_auth_kick) >=
-			(unsigned)conf->max_imap_connections_per_account) {
+		        auth_session_count(c->srv->auth, address, imap_auth_kick) >=
+		                (unsigned)conf->max_imap_connections_per_account) {
 			conn_printf(c, "%s NO [LIMIT] Too many connections for this account.\r\n",
-				ia->tag);
+			        ia->tag);
 			break;
 		}
 		snprintf(ia->address, sizeof(ia->address), "%s", address);
@@ -95,18 +95,20 @@ imap_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 		ia->is_authenticated = true;
 		conn_set_read_timeout(c, conf->imap_timeout);
 		conn_printf(c, "%s OK [CAPABILITY %s] Logged in.\r\n", ia->tag,
-			imap_session_capabilities(c));
+		        imap_session_capabilities(c));
 		break;
 	case AUTH_RESULT_FAIL:
 		conn_printf(c, "%s NO [AUTHENTICATIONFAILED] Authentication failed.\r\n", ia->tag);
 		break;
 	case AUTH_RESULT_THROTTLED:
 		conn_printf(c, "%s NO [UNAVAILABLE] Too many failed logins, try again later.\r\n",
-			ia->tag);
+		        ia->tag);
 		break;
 	case AUTH_RESULT_UNAVAILABLE:
-		conn_printf(c, "%s NO [UNAVAILABLE] Temporary authentication failure, try again "
-			"later.\r\n", ia->tag);
+		conn_printf(c,
+		        "%s NO [UNAVAILABLE] Temporary authentication failure, try again "
+		        "later.\r\n",
+		        ia->tag);
 		break;
 	}
 	imap_session_resume(c);
@@ -114,12 +116,14 @@ imap_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 
 /* imap_auth_start - hand (user, password) to auth; false: the session pauses. */
 bool
-imap_auth_start(struct conn *c, struct imap_auth *ia, const char *user, const char *pw,
-	size_t pwlen)
+imap_auth_start(
+        struct conn *c, struct imap_auth *ia, const char *user, const char *pw, size_t pwlen)
 {
 	if (auth_request(c->srv->auth, c, user, pw, pwlen, imap_auth_done_cb) < 0) {
-		conn_printf(c, "%s NO [UNAVAILABLE] Temporary authentication failure, try again "
-			"later.\r\n", ia->tag);
+		conn_printf(c,
+		        "%s NO [UNAVAILABLE] Temporary authentication failure, try again "
+		        "later.\r\n",
+		        ia->tag);
 		return true;
 	}
 	ia->is_pending = true;
@@ -136,8 +140,10 @@ imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag)
 		return false;
 	}
 	if (!imap_auth_is_allowed(c)) {
-		conn_printf(c, "%s NO [PRIVACYREQUIRED] Plaintext authentication is not allowed "
-			"without TLS.\r\n", tag);
+		conn_printf(c,
+		        "%s NO [PRIVACYREQUIRED] Plaintext authentication is not allowed "
+		        "without TLS.\r\n",
+		        tag);
 		return false;
 	}
 	if (strlen(tag) >= sizeof(ia->tag)) {
@@ -151,14 +157,15 @@ imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag)
 bool
 imap_auth_login(struct conn *c, struct imap_auth *ia, const char *tag, const char *args)
 {
-	char user[AUTH_ADDRESS_MAX * 2], pw[AUTH_PASSWORD_MAX * 4]; /* longer passwords fail in auth (ACC-4) */
+	char user[AUTH_ADDRESS_MAX * 2],
+	        pw[AUTH_PASSWORD_MAX * 4]; /* longer passwords fail in auth (ACC-4) */
 	size_t ulen, pwlen = 0;
 	bool rc = true;
 
 	if (!imap_auth_precheck(c, ia, tag))
 		return true;
 	if (imap_auth_parse_astring(&args, user, sizeof(user), &ulen) < 0 || *args++ != ' ' ||
-		imap_auth_parse_astring(&args, pw, sizeof(pw), &pwlen) < 0 || *args != '\0') {
+	        imap_auth_parse_astring(&args, pw, sizeof(pw), &pwlen) < 0 || *args != '\0') {
 		/* An over-long password is a failure, not a syntax error (ACC-4). */
 		if (strchr(args, '{') != NULL)
 			conn_printf(c, "%s BAD Literals in LOGIN are not supported yet.\r\n", tag);
@@ -183,7 +190,7 @@ imap_auth_plain(struct conn *c, struct imap_auth *ia, const char *b64)
 	if (strcmp(b64, "=") == 0)
 		b64 = "";
 	if (auth_base64_decode(b64, msg, sizeof(msg), &len) < 0 ||
-		auth_sasl_plain_split((char *)msg, len, &authz, &authc, &pw, &pwlen) < 0)
+	        auth_sasl_plain_split((char *)msg, len, &authz, &authc, &pw, &pwlen) < 0)
 		conn_printf(c, "%s BAD Invalid SASL response.\r\n", ia->tag);
 	else if (!auth_sasl_authz_ok(authz, authc))
 		/* AUTH-1: the attempt fails; it still goes through auth for counting and delay. */

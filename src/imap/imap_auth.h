@@ -19,8 +19,8 @@
 #define IMAP_AUTH_TAG_MAX 256
 
 struct imap_auth {
-	bool is_pending;            /* auth_request in flight: do not read */
-	bool is_sasl_waiting;       /* sent "+ ", the next line is the SASL response */
+	bool is_pending;      /* auth_request in flight: do not read */
+	bool is_sasl_waiting; /* sent "+ ", the next line is the SASL response */
 	bool is_authenticated;
 	char tag[IMAP_AUTH_TAG_MAX];
 	char address[AUTH_ADDRESS_MAX]; /* after success; registered with auth */
@@ -35,8 +35,8 @@ bool imap_auth_login(struct conn *c, struct imap_auth *ia, const char *tag, cons
  * completion. The caller checked imap_auth_precheck() and wipes pw.
  * Returns false when reading must pause.
  */
-bool imap_auth_start(struct conn *c, struct imap_auth *ia, const char *user, const char *pw,
-	size_t pwlen);
+bool imap_auth_start(
+        struct conn *c, struct imap_auth *ia, const char *user, const char *pw, size_t pwlen);
 
 /*
  * imap_auth_precheck - state, NET-3/IMAP-5 and tag checks before LOGIN or
@@ -45,8 +45,8 @@ bool imap_auth_start(struct conn *c, struct imap_auth *ia, const char *user, con
 bool imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag);
 
 /* imap_auth_authenticate - AUTHENTICATE <mech> [<initial response>]. false: pause. */
-bool imap_auth_authenticate(struct conn *c, struct imap_auth *ia, const char *tag,
-	const char *args);
+bool imap_auth_authenticate(
+        struct conn *c, struct imap_auth *ia, const char *tag, const char *args);
 
 /* imap_auth_continue - the client's SASL response line (is_sasl_waiting). false: pause. */
 bool imap_auth_continue(struct conn *c, struct imap_auth *ia, char *line);

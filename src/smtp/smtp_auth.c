@@ -41,7 +41,8 @@ smtp_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 	case AUTH_RESULT_OK:
 		snprintf(sa->address, sizeof(sa->address), "%s", address);
 		if (auth_session_add(c->srv->auth, address, c->id, smtp_auth_kick) < 0) {
-			conn_printf(c, "454 4.7.0 Temporary authentication failure, try again later\r\n");
+			conn_printf(c,
+			        "454 4.7.0 Temporary authentication failure, try again later\r\n");
 			break;
 		}
 		sa->is_authenticated = true;
@@ -51,7 +52,8 @@ smtp_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 		conn_printf(c, "535 5.7.8 Authentication credentials invalid\r\n");
 		break;
 	case AUTH_RESULT_THROTTLED:
-		conn_printf(c, "454 4.7.0 Too many failed authentication attempts, try again later\r\n");
+		conn_printf(c,
+		        "454 4.7.0 Too many failed authentication attempts, try again later\r\n");
 		break;
 	case AUTH_RESULT_UNAVAILABLE:
 		conn_printf(c, "454 4.7.0 Temporary authentication failure, try again later\r\n");
@@ -61,8 +63,8 @@ smtp_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 }
 
 static bool
-smtp_auth_start(struct conn *c, struct smtp_auth *sa, const char *user, const char *pw,
-	size_t pwlen)
+smtp_auth_start(
+        struct conn *c, struct smtp_auth *sa, const char *user, const char *pw, size_t pwlen)
 {
 	sa->step = SMTP_AUTH_STEP_NONE;
 	if (auth_request(c->srv->auth, c, user, pw, pwlen, smtp_auth_done_cb) < 0) {
@@ -87,11 +89,11 @@ smtp_auth_plain(struct conn *c, struct smtp_auth *sa, const char *b64)
 		b64 = "";
 	sa->step = SMTP_AUTH_STEP_NONE;
 	if (auth_base64_decode(b64, msg, sizeof(msg), &len) < 0 ||
-		auth_sasl_plain_split((char *)msg, len, &authz, &authc, &pw, &pwlen) < 0)
+	        auth_sasl_plain_split((char *)msg, len, &authz, &authc, &pw, &pwlen) < 0)
 		conn_printf(c, "501 5.5.2 Cannot decode response\r\n");
 	else
-		rc = smtp_auth_start(c, sa, auth_sasl_authz_ok(authz, authc) ? authc : "", pw,
-			pwlen);
+		rc = smtp_auth_start(
+		        c, sa, auth_sasl_authz_ok(authz, authc) ? authc : "", pw, pwlen);
 	str_wipe(msg, len);
 	return rc;
 }
@@ -103,7 +105,7 @@ smtp_auth_login_user(struct conn *c, struct smtp_auth *sa, const char *b64)
 	size_t len;
 
 	if (auth_base64_decode(b64, (unsigned char *)sa->user, sizeof(sa->user), &len) < 0 ||
-		memchr(sa->user, '\0', len) != NULL) {
+	        memchr(sa->user, '\0', len) != NULL) {
 		sa->step = SMTP_AUTH_STEP_NONE;
 		conn_printf(c, "501 5.5.2 Cannot decode response\r\n");
 		return;
@@ -130,8 +132,7 @@ smtp_auth_login_pass(struct conn *c, struct smtp_auth *sa, const char *b64)
 }
 
 bool
-smtp_auth_command(struct conn *c, struct smtp_auth *sa, const char *arg, bool has_helo,
-	bool has_tx)
+smtp_auth_command(struct conn *c, struct smtp_auth *sa, const char *arg, bool has_helo, bool has_tx)
 {
 	size_t mlen = strcspn(arg, " ");
 	const char *initial = arg[mlen] == ' ' ? arg + mlen + 1 : NULL;
@@ -149,8 +150,9 @@ smtp_auth_command(struct conn *c, struct smtp_auth *sa, const char *arg, bool ha
 		return true;
 	}
 	if (has_tx || !has_helo) {
-		conn_printf(c, has_tx ? "503 5.5.1 Bad sequence of commands\r\n" :
-			"503 5.5.1 Send HELO/EHLO first\r\n");
+		conn_printf(c,
+		        has_tx ? "503 5.5.1 Bad sequence of commands\r\n"
+		               : "503 5.5.1 Send HELO/EHLO first\r\n");
 		return true;
 	}
 	if (mlen == 5 && strncasecmp(arg, "PLAIN", 5) == 0) {

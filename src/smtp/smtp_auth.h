@@ -33,8 +33,8 @@ struct smtp_auth {
  * smtp_auth_command - the AUTH command with its argument. has_helo: EHLO/HELO
  * was seen; has_tx: a transaction is open. Returns false when reading must pause.
  */
-bool smtp_auth_command(struct conn *c, struct smtp_auth *sa, const char *arg, bool has_helo,
-	bool has_tx);
+bool smtp_auth_command(
+        struct conn *c, struct smtp_auth *sa, const char *arg, bool has_helo, bool has_tx);
 
 /* smtp_auth_continue - a SASL response line while step != NONE. false: pause. */
 bool smtp_auth_continue(struct conn *c, struct smtp_auth *sa, char *line);

@@ -117,10 +117,10 @@ test_local_part_rules(void **state)
 static void
 test_reserved(void **state)
 {
-	char *words[] = { (char[]){ "Support" }, (char[]){ "info" } };
-	struct conf_list extra = { words, 2 };
-	static const char *const fixed[] = { "admin", "root", "postmaster", "mailer-daemon",
-		"abuse", "hostmaster", "webmaster" };
+	char *words[] = {(char[]){"Support"}, (char[]){"info"}};
+	struct conf_list extra = {words, 2};
+	static const char *const fixed[] = {
+	        "admin", "root", "postmaster", "mailer-daemon", "abuse", "hostmaster", "webmaster"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
@@ -154,8 +154,8 @@ static void
 test_block_entries(void **state)
 {
 	char out[AUTH_ADDRESS_MAX];
-	char *words[] = { (char[]){ "@Spam.Example" }, (char[]){ "bad@example.org" } };
-	struct conf_list list = { words, 2 };
+	char *words[] = {(char[]){"@Spam.Example"}, (char[]){"bad@example.org"}};
+	struct conf_list list = {words, 2};
 
 	(void)state;
 	assert_int_equal(auth_block_entry_normalise("@Example.COM", out, sizeof(out)), 0);
@@ -181,7 +181,8 @@ test_base64(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(auth_base64_decode("AGFiY0BleGFtcGxlLm9yZwBwdw==", out, sizeof(out), &len), 0);
+	assert_int_equal(
+	        auth_base64_decode("AGFiY0BleGFtcGxlLm9yZwBwdw==", out, sizeof(out), &len), 0);
 	assert_int_equal(len, 19);
 	assert_memory_equal(out, "\0abc@example.org\0pw", 19);
 	assert_int_equal(auth_base64_decode("", out, sizeof(out), &len), 0);
@@ -224,17 +225,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_normalise_case),
-		cmocka_unit_test(test_normalise_at_signs),
-		cmocka_unit_test(test_normalise_domain),
-		cmocka_unit_test(test_normalise_ip_literal),
-		cmocka_unit_test(test_normalise_any),
-		cmocka_unit_test(test_local_part_rules),
-		cmocka_unit_test(test_reserved),
-		cmocka_unit_test(test_lengths),
-		cmocka_unit_test(test_block_entries),
-		cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_sasl_plain),
+	        cmocka_unit_test(test_normalise_case),
+	        cmocka_unit_test(test_normalise_at_signs),
+	        cmocka_unit_test(test_normalise_domain),
+	        cmocka_unit_test(test_normalise_ip_literal),
+	        cmocka_unit_test(test_normalise_any),
+	        cmocka_unit_test(test_local_part_rules),
+	        cmocka_unit_test(test_reserved),
+	        cmocka_unit_test(test_lengths),
+	        cmocka_unit_test(test_block_entries),
+	        cmocka_unit_test(test_base64),
+	        cmocka_unit_test(test_sasl_plain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,24 +15,27 @@
 #define PW "hunter2pass"
 
 static const char *const vectors[] = {
-	/* mkpasswd -m yescrypt */
-	"$y$j9T$oLREfWzwYsLHzCCfNkxT1/$6lXIC/f9tBZ5.tJCRBPFV0mXreQJRLAjh2s437zVwc2",
-	/* mkpasswd -m sha512crypt */
-	"$6$re56.5g2sOv7IFCx$o9gXiRzaZ3RhzTv3PdaV7hScmwjncgXSUzI6YQdsVzyohrRwbwbhuV52uh.PHAddarWkEhQxzqDdBupZXgJgN/",
-	/* openssl passwd -6 -salt abcdefgh */
-	"$6$abcdefgh$XdBfiUNUVzzA2RNOi9Cf/ayuDATeFVhkKKReeGbq/IkIlHoPupjzrh0WOpg.85zdO0qyoeTVQXzklx2HjoMGO/",
-	/* mkpasswd -m sha256crypt */
-	"$5$CnkkfrXC9dGcWMNb$5OL6zHvOymovYNYK3.wBlUmkhWe3KPZOesDHVxFtRb5",
-	/* openssl passwd -5 -salt abcdefgh */
-	"$5$abcdefgh$s24xnM7MpzHeQWhgAM66qG2FH.EjbRnWhq.OmZccvcD",
-	/* mkpasswd -m bcrypt, and the same hash under the $2y$ prefix */
-	"$2b$05$d2QP2ge3hUYFdGYjCFqM.un7RsWLITwS67mrlz1Be12lGaBD4IQGC",
-	"$2y$05$d2QP2ge3hUYFdGYjCFqM.un7RsWLITwS67mrlz1Be12lGaBD4IQGC",
-	/* Dovecot passdb tags (chatmail relay password files) */
-	"{SHA512-CRYPT}$6$abcdefgh$XdBfiUNUVzzA2RNOi9Cf/ayuDATeFVhkKKReeGbq/IkIlHoPupjzrh0WOpg.85zdO0qyoeTVQXzklx2HjoMGO/",
-	"{SHA256-CRYPT}$5$abcdefgh$s24xnM7MpzHeQWhgAM66qG2FH.EjbRnWhq.OmZccvcD",
-	"{BLF-CRYPT}$2y$05$d2QP2ge3hUYFdGYjCFqM.un7RsWLITwS67mrlz1Be12lGaBD4IQGC",
-	"{CRYPT}$y$j9T$oLREfWzwYsLHzCCfNkxT1/$6lXIC/f9tBZ5.tJCRBPFV0mXreQJRLAjh2s437zVwc2",
+        /* mkpasswd -m yescrypt */
+        "$y$j9T$oLREfWzwYsLHzCCfNkxT1/$6lXIC/f9tBZ5.tJCRBPFV0mXreQJRLAjh2s437zVwc2",
+        /* mkpasswd -m sha512crypt */
+        "$6$re56.5g2sOv7IFCx$o9gXiRzaZ3RhzTv3PdaV7hScmwjncgXSUzI6YQdsVzyohrRwbwbhuV52uh."
+        "PHAddarWkEhQxzqDdBupZXgJgN/",
+        /* openssl passwd -6 -salt abcdefgh */
+        "$6$abcdefgh$XdBfiUNUVzzA2RNOi9Cf/ayuDATeFVhkKKReeGbq/"
+        "IkIlHoPupjzrh0WOpg.85zdO0qyoeTVQXzklx2HjoMGO/",
+        /* mkpasswd -m sha256crypt */
+        "$5$CnkkfrXC9dGcWMNb$5OL6zHvOymovYNYK3.wBlUmkhWe3KPZOesDHVxFtRb5",
+        /* openssl passwd -5 -salt abcdefgh */
+        "$5$abcdefgh$s24xnM7MpzHeQWhgAM66qG2FH.EjbRnWhq.OmZccvcD",
+        /* mkpasswd -m bcrypt, and the same hash under the $2y$ prefix */
+        "$2b$05$d2QP2ge3hUYFdGYjCFqM.un7RsWLITwS67mrlz1Be12lGaBD4IQGC",
+        "$2y$05$d2QP2ge3hUYFdGYjCFqM.un7RsWLITwS67mrlz1Be12lGaBD4IQGC",
+        /* Dovecot passdb tags (chatmail relay password files) */
+        "{SHA512-CRYPT}$6$abcdefgh$XdBfiUNUVzzA2RNOi9Cf/ayuDATeFVhkKKReeGbq/"
+        "IkIlHoPupjzrh0WOpg.85zdO0qyoeTVQXzklx2HjoMGO/",
+        "{SHA256-CRYPT}$5$abcdefgh$s24xnM7MpzHeQWhgAM66qG2FH.EjbRnWhq.OmZccvcD",
+        "{BLF-CRYPT}$2y$05$d2QP2ge3hUYFdGYjCFqM.un7RsWLITwS67mrlz1Be12lGaBD4IQGC",
+        "{CRYPT}$y$j9T$oLREfWzwYsLHzCCfNkxT1/$6lXIC/f9tBZ5.tJCRBPFV0mXreQJRLAjh2s437zVwc2",
 };
 
 static void
@@ -60,8 +63,8 @@ test_unverifiable(void **state)
 	assert_int_equal(auth_hash_verify(PW, "*"), -1);
 	assert_int_not_equal(auth_hash_verify(PW, "$6$"), 1);
 	/* A truncated hash must never match. */
-	assert_int_not_equal(auth_hash_verify(PW,
-		"$5$abcdefgh$s24xnM7MpzHeQWhgAM66qG2FH.EjbRnWhq.OmZccvc"), 1);
+	assert_int_not_equal(
+	        auth_hash_verify(PW, "$5$abcdefgh$s24xnM7MpzHeQWhgAM66qG2FH.EjbRnWhq.OmZccvc"), 1);
 }
 
 static void
@@ -93,10 +96,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_unverifiable),
-		cmocka_unit_test(test_make),
-		cmocka_unit_test(test_strip_tag),
+	        cmocka_unit_test(test_vectors),
+	        cmocka_unit_test(test_unverifiable),
+	        cmocka_unit_test(test_make),
+	        cmocka_unit_test(test_strip_tag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,7 +93,7 @@ test_cache(void **state)
 	auth_cache_put(c, "a@x", m1, id1, 0);
 	assert_true(auth_cache_check(c, "a@x", m1, NULL, 500));
 	assert_true(auth_cache_check(c, "a@x", m1, id1, 500));
-	assert_false(auth_cache_check(c, "a@x", m1, id2, 500)); /* hash changed */
+	assert_false(auth_cache_check(c, "a@x", m1, id2, 500));  /* hash changed */
 	assert_false(auth_cache_check(c, "a@x", m2, NULL, 500)); /* other password */
 	assert_false(auth_cache_check(c, "b@x", m1, NULL, 500));
 	assert_false(auth_cache_check(c, "a@x", m1, NULL, 1000)); /* expired and removed */
@@ -140,11 +140,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_window),
-		cmocka_unit_test(test_sliding_not_fixed),
-		cmocka_unit_test(test_sweep_and_disabled),
-		cmocka_unit_test(test_cache),
-		cmocka_unit_test(test_map),
+	        cmocka_unit_test(test_window),
+	        cmocka_unit_test(test_sliding_not_fixed),
+	        cmocka_unit_test(test_sweep_and_disabled),
+	        cmocka_unit_test(test_cache),
+	        cmocka_unit_test(test_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

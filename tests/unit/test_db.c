@@ -99,7 +99,7 @@ test_concurrent_create(void **state)
 {
 	const char *error = NULL;
 	struct db *db = db_open(db_path, &error);
-	static const char *const hashes[] = { "h0", "h1", "h2", "h3" };
+	static const char *const hashes[] = {"h0", "h1", "h2", "h3"};
 
 	(void)state;
 	for (int round = 0; round < 20; round++) {
@@ -109,7 +109,7 @@ test_concurrent_create(void **state)
 		int created = 0;
 
 		for (int i = 0; i < 4; i++) {
-			r[i] = (struct race){ db, hashes[i], -2 };
+			r[i] = (struct race){db, hashes[i], -2};
 			pthread_create(&th[i], NULL, race_thread, &r[i]);
 		}
 		for (int i = 0; i < 4; i++) {
@@ -172,9 +172,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_accounts),
-		cmocka_unit_test(test_concurrent_create),
-		cmocka_unit_test(test_list_and_block),
+	        cmocka_unit_test(test_accounts),
+	        cmocka_unit_test(test_concurrent_create),
+	        cmocka_unit_test(test_list_and_block),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
