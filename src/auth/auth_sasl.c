@@ -43,6 +43,9 @@ auth_base64_decode(const char *in, unsigned char *out, size_t outlen, size_t *le
 			if (pad > 0 || (v[k] = auth_b64_value(in[i + k])) < 0)
 				return -1;
 		}
+		/* Canonical encodings only: the bits beyond the last octet are zero. */
+		if ((pad == 1 && (v[2] & 3) != 0) || (pad == 2 && (v[1] & 15) != 0))
+			return -1;
 		if (o + 3 - (size_t)pad >= outlen)
 			return -1;
 		out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);

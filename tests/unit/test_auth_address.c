@@ -191,6 +191,7 @@ test_base64(void **state)
 	assert_int_equal(auth_base64_decode("Y=Q=", out, sizeof(out), &len), -1);
 	assert_int_equal(auth_base64_decode("YQ==YQ==", out, sizeof(out), &len), -1);
 	assert_int_equal(auth_base64_decode("Y!Q=", out, sizeof(out), &len), -1);
+	assert_int_equal(auth_base64_decode("YR==", out, sizeof(out), &len), -1); /* non-zero pad bits */
 	assert_int_equal(auth_base64_decode("YWJjZA==", out, 4, &len), -1);
 	assert_int_equal(auth_base64_encode((const unsigned char *)"abcd", 4, enc, sizeof(enc)), 0);
 	assert_string_equal(enc, "YWJjZA==");
