@@ -395,14 +395,19 @@ auth_precheck(struct auth *a, struct auth_job *j, const char *name)
 	char local[AUTH_ADDRESS_MAX];
 	int64_t now = j->started_ms;
 
+	/* AUTH-2 step 1: a name that is not a local address fails (counted per client). */
+	if (auth_address_normalise_local(name, conf->mail_domain, j->address, sizeof(j->address)) <
+	        0) {
+		j->address[0] = '\0';
+		j->result = AUTH_RESULT_FAIL;
+		return true;
+	}
 	if (auth_throttle_is_limited(a->by_ip, j->ip_key, now)) {
 		j->result = AUTH_RESULT_THROTTLED;
 		return true;
 	}
-	if (auth_address_normalise_local(name, conf->mail_domain, j->address, sizeof(j->address)) <
-	                0 ||
-	        !auth_password_is_acceptable(j->password, j->pwlen)) {
-		j->address[0] = '\0';
+	/* ACC-4: an over-long password (or one with NUL) fails without hashing. */
+	if (!auth_password_is_acceptable(j->password, j->pwlen)) {
 		j->result = AUTH_RESULT_FAIL;
 		return true;
 	}
