@@ -81,6 +81,11 @@ auth_throttle_fail(struct auth_throttle *t, const char *key, int64_t now_ms)
 	if (t->limit < 1)
 		return;
 	k = auth_map_get(t->keys, key);
+	if (k == NULL && auth_map_count(t->keys) >= AUTH_THROTTLE_KEYS_MAX) {
+		auth_throttle_sweep(t, now_ms);
+		if (auth_map_count(t->keys) >= AUTH_THROTTLE_KEYS_MAX)
+			return;
+	}
 	if (k == NULL) {
 		k = calloc(1, sizeof(*k) + (size_t)t->limit * sizeof(int64_t));
 		if (k == NULL || auth_map_put(t->keys, key, k) < 0) {

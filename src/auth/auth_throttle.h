@@ -12,6 +12,13 @@
 
 struct auth_throttle;
 
+/*
+ * Keys remembered at most. Beyond it idle keys are swept at once; if all
+ * are active the new key is not recorded, so memory stays bounded (about
+ * limit * 8 bytes per key) even when an attacker spreads over many /64s.
+ */
+#define AUTH_THROTTLE_KEYS_MAX 200000
+
 /* auth_throttle_new - limit failures per window_ms; limit < 1 disables. NULL on ENOMEM. */
 struct auth_throttle *auth_throttle_new(long limit, int64_t window_ms);
 /* auth_throttle_free - accepts NULL; leaves NULL. */
