@@ -143,7 +143,11 @@ http_new_post_cb(struct conn *c, const struct http_request *req)
 		http_reason_json(c, 403, "Registration is closed");
 		return;
 	}
-	if (c->srv->auth == NULL || !auth_register_admit(c->srv->auth, c->ip_key)) {
+	if (c->srv->auth == NULL) {
+		http_reason_json(c, 500, "Account creation failed");
+		return;
+	}
+	if (!auth_register_admit(c->srv->auth, c->ip_key)) {
 		http_reason_json(c, 429, "Too many requests, try again later");
 		return;
 	}
