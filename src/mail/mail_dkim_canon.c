@@ -310,3 +310,111 @@ mail_dkim_field_is(const char *buf, const struct mail_dkim_field *f, const char 
 {
 	return f->name_len == name_len && strncasecmp(buf + f->off, name, name_len) == 0;
 }
+
+int
+mail_dkim_msg_init(struct mail_dkim_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->h = calloc(1, sizeof(*m->h));
+	return m->h != NULL ? 0 : -1;
+}
+
+void
+mail_dkim_msg_reset(struct mail_dkim_msg *m)
+{
+	free(m->buf);
+	free(m->h);
+	memset(m, 0, sizeof(*m));
+}
+
+/* mail_dkim_msg_end - offset just after the empty line ending the header, or 0. */
+static size_t
+mail_dkim_msg_end(const struct mail_dkim_msg *m)
+{
+	size_t i = m->scan_from;
+
+	if (i == 0 && m->len > 0) {
+		/* A message may start with the empty line (no header fields). */
+		if (m->buf[0] == '\n')
+			return 1;
+		if (m->len > 1 && m->buf[0] == '\r' && m->buf[1] == '\n')
+			return 2;
+	}
+	for (; i < m->len; i++) {
+		if (m->buf[i] != '\n')
+			continue;
+		if (i + 1 < m->len && m->buf[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < m->len && m->buf[i + 1] == '\r' && m->buf[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+/* mail_dkim_msg_append - add octets to the held header section. */
+static int
+mail_dkim_msg_append(struct mail_dkim_msg *m, const void *data, size_t len)
+{
+	if (m->len + len > m->cap) {
+		size_t cap = m->cap ? m->cap : 4096;
+		char *p;
+
+		while (cap < m->len + len)
+			cap *= 2;
+		p = realloc(m->buf, cap);
+		if (p == NULL)
+			return -1;
+		m->buf = p;
+		m->cap = cap;
+	}
+	if (len > 0)
+		memcpy(m->buf + m->len, data, len);
+	m->len += len;
+	return 0;
+}
+
+enum mail_dkim_parse
+mail_dkim_msg_feed(struct mail_dkim_msg *m, const void *data, size_t len, const char **body_r,
+	size_t *body_len_r)
+{
+	size_t end, keep;
+
+	*body_r = data;
+	*body_len_r = len;
+	if (m->is_done)
+		return MAIL_DKIM_PARSE_COMPLETE;
+	*body_len_r = 0;
+	/* Never hold more than the limit plus what finds the empty line. */
+	keep = len;
+	if (m->len + keep > DKIM_HEADER_MAX + 3)
+		keep = DKIM_HEADER_MAX + 3 - m->len;
+	if (mail_dkim_msg_append(m, data, keep) < 0)
+		return MAIL_DKIM_PARSE_ERROR;
+	end = mail_dkim_msg_end(m);
+	if (end == 0) {
+		if (m->len > DKIM_HEADER_MAX)
+			return MAIL_DKIM_PARSE_ERROR;
+		m->scan_from = m->len > 2 ? m->len - 2 : 0;
+		return MAIL_DKIM_PARSE_MORE;
+	}
+	if (mail_dkim_header_split(m->buf, end, false, m->h) != MAIL_DKIM_PARSE_COMPLETE)
+		return MAIL_DKIM_PARSE_ERROR;
+	m->is_done = true;
+	/* The body starts inside this chunk: end lies within its kept part. */
+	*body_r = (const char *)data + (keep - (m->len - end));
+	*body_len_r = len - (keep - (m->len - end));
+	m->len = end;
+	return MAIL_DKIM_PARSE_COMPLETE;
+}
+
+enum mail_dkim_parse
+mail_dkim_msg_finish(struct mail_dkim_msg *m)
+{
+	if (m->is_done)
+		return MAIL_DKIM_PARSE_COMPLETE;
+	if (mail_dkim_header_split(m->buf != NULL ? m->buf : "", m->len, true, m->h) !=
+	    MAIL_DKIM_PARSE_COMPLETE)
+		return MAIL_DKIM_PARSE_ERROR;
+	m->is_done = true;
+	return MAIL_DKIM_PARSE_COMPLETE;
+}

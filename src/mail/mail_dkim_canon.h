@@ -95,4 +95,39 @@ enum mail_dkim_parse mail_dkim_header_split(const char *buf, size_t len, bool at
 bool mail_dkim_field_is(const char *buf, const struct mail_dkim_field *f, const char *name,
 	size_t name_len);
 
+/*
+ * Incremental reader of a whole message: holds the header section (up to
+ * DKIM_HEADER_MAX) until its empty line, then passes body octets through.
+ * Embed it; mail_dkim_msg_init() / mail_dkim_msg_reset().
+ */
+struct mail_dkim_msg {
+	char *buf;                 /* owned: the header section (and the first body octets) */
+	size_t len, cap;
+	size_t scan_from;          /* where to look for the empty line next time */
+	struct mail_dkim_header *h; /* owned; valid once is_done */
+	bool is_done;              /* the header section is complete */
+};
+
+/* mail_dkim_msg_init - empty reader. Returns 0 or -1 (ENOMEM). */
+int mail_dkim_msg_init(struct mail_dkim_msg *m);
+
+/* mail_dkim_msg_reset - free what m owns; it may be initialised again. */
+void mail_dkim_msg_reset(struct mail_dkim_msg *m);
+
+/*
+ * mail_dkim_msg_feed - the next octets of the message. MORE: still inside
+ * the header section (no body octets yet); COMPLETE: the header section is
+ * complete (m->h and m->buf describe it) and *body_r and *body_len_r are the
+ * body octets of this call (borrowed, valid until the next call; may be
+ * empty); ERROR: header section too large or ENOMEM.
+ */
+enum mail_dkim_parse mail_dkim_msg_feed(struct mail_dkim_msg *m, const void *data, size_t len,
+	const char **body_r, size_t *body_len_r);
+
+/*
+ * mail_dkim_msg_finish - end of message: a header section without an empty
+ * line ends here (empty body). COMPLETE or ERROR (too many fields).
+ */
+enum mail_dkim_parse mail_dkim_msg_finish(struct mail_dkim_msg *m);
+
 #endif

@@ -544,3 +544,56 @@ mail_dkim_select(const char *buf, const struct mail_dkim_header *h,
 		}
 	}
 }
+
+/* mail_dkim_append - append n octets to a growing buffer. */
+static int
+mail_dkim_append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t ncap = (*len + n + 1) * 2;
+		char *p = realloc(*buf, ncap);
+
+		if (p == NULL)
+			return -1;
+		*buf = p;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+int
+mail_dkim_header_input(const char *buf, const struct mail_dkim_header *h, const long *idx,
+	size_t count, enum mail_dkim_canon canon, const char *sig_field, size_t sig_len,
+	char **out_r, size_t *out_len_r)
+{
+	char *out = NULL, *c = NULL;
+	size_t len = 0, cap = 0, clen;
+
+	for (size_t i = 0; i < count; i++) {
+		const struct mail_dkim_field *f;
+
+		if (idx[i] < 0)
+			continue; /* 5.4.2: a name with no instance left signs the null string */
+		f = &h->fields[idx[i]];
+		if (mail_dkim_canon_header(canon, buf + f->off, f->len, &c, &clen) < 0 ||
+		    mail_dkim_append(&out, &len, &cap, c, clen) < 0)
+			goto fail;
+		free(c);
+		c = NULL;
+	}
+	if (mail_dkim_canon_header(canon, sig_field, sig_len, &c, &clen) < 0 ||
+	    mail_dkim_append(&out, &len, &cap, c, clen - 2) < 0) /* 3.7: no final CRLF */
+		goto fail;
+	free(c);
+	*out_r = out;
+	*out_len_r = len;
+	return 0;
+fail:
+	free(c);
+	free(out);
+	*out_r = NULL;
+	return -1;
+}

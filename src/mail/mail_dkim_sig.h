@@ -108,6 +108,17 @@ int mail_dkim_sign_names(const char *buf, const struct mail_dkim_header *h,
 void mail_dkim_select(const char *buf, const struct mail_dkim_header *h,
 	const char names[][DKIM_FIELD_NAME_MAX + 1], size_t count, long skip, long *idx_r);
 
+/*
+ * mail_dkim_header_input - the header part of the signed data (RFC 6376
+ * 3.7): the fields idx (count entries; -1 entries sign nothing)
+ * canonicalised, then sig_field (the signature's own field, b= value
+ * already removed) canonicalised without its final CRLF. *out_r is
+ * malloc'ed. Returns 0 or -1 (ENOMEM, EINVAL).
+ */
+int mail_dkim_header_input(const char *buf, const struct mail_dkim_header *h, const long *idx,
+	size_t count, enum mail_dkim_canon canon, const char *sig_field, size_t sig_len,
+	char **out_r, size_t *out_len_r);
+
 /* mail_dkim_base64_decode - decode base64 ignoring FWS; -1 on bad input or overflow. */
 int mail_dkim_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap,
 	size_t *out_len_r);
