@@ -260,6 +260,72 @@ test_header_split_limits(void **state)
 	free(h);
 }
 
+/* The message reader: the same header and body for every split into two chunks. */
+static void
+test_msg_every_split(void **state)
+{
+	static const char msg[] = "From: a\r\nTo: b,\r\n c\r\n\r\nbody\r\n\r\nmore\r\n";
+	const size_t len = sizeof(msg) - 1;
+
+	(void)state;
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct mail_dkim_msg m;
+		char body[64];
+		size_t body_len = 0;
+		const char *part[2] = { msg, msg + cut };
+		size_t part_len[2] = { cut, len - cut };
+
+		assert_int_equal(mail_dkim_msg_init(&m), 0);
+		for (int i = 0; i < 2; i++) {
+			const char *b;
+			size_t n;
+			enum mail_dkim_parse rc = mail_dkim_msg_feed(&m, part[i], part_len[i], &b, &n);
+
+			assert_int_not_equal(rc, MAIL_DKIM_PARSE_ERROR);
+			if (rc == MAIL_DKIM_PARSE_MORE)
+				assert_int_equal(n, 0);
+			memcpy(body + body_len, b, n);
+			body_len += n;
+		}
+		assert_int_equal(mail_dkim_msg_finish(&m), MAIL_DKIM_PARSE_COMPLETE);
+		assert_int_equal(m.h->count, 2);
+		assert_int_equal(m.h->fields[1].len, strlen("To: b,\r\n c\r\n"));
+		assert_memory_equal(m.buf, msg, m.h->body_off);
+		assert_int_equal(body_len, strlen("body\r\n\r\nmore\r\n"));
+		assert_memory_equal(body, "body\r\n\r\nmore\r\n", body_len);
+		mail_dkim_msg_reset(&m);
+	}
+}
+
+/* A header without an empty line ends at the end of the message; bare LF works too. */
+static void
+test_msg_edges(void **state)
+{
+	struct mail_dkim_msg m;
+	const char *b;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mail_dkim_msg_init(&m), 0);
+	assert_int_equal(mail_dkim_msg_feed(&m, "A: 1\r\nB: 2", 10, &b, &n), MAIL_DKIM_PARSE_MORE);
+	assert_int_equal(mail_dkim_msg_finish(&m), MAIL_DKIM_PARSE_COMPLETE);
+	assert_int_equal(m.h->count, 2);
+	mail_dkim_msg_reset(&m);
+	assert_int_equal(mail_dkim_msg_init(&m), 0);
+	assert_int_equal(mail_dkim_msg_feed(&m, "A: 1\n\nxy", 8, &b, &n),
+		MAIL_DKIM_PARSE_COMPLETE);
+	assert_int_equal(n, 2);
+	assert_memory_equal(b, "xy", 2);
+	assert_int_equal(mail_dkim_msg_feed(&m, "z", 1, &b, &n), MAIL_DKIM_PARSE_COMPLETE);
+	assert_int_equal(n, 1);
+	mail_dkim_msg_reset(&m);
+	/* Empty message. */
+	assert_int_equal(mail_dkim_msg_init(&m), 0);
+	assert_int_equal(mail_dkim_msg_finish(&m), MAIL_DKIM_PARSE_COMPLETE);
+	assert_int_equal(m.h->count, 0);
+	mail_dkim_msg_reset(&m);
+}
+
 int
 main(void)
 {
@@ -273,6 +339,8 @@ main(void)
 		cmocka_unit_test(test_header_relaxed_edges),
 		cmocka_unit_test(test_header_split),
 		cmocka_unit_test(test_header_split_limits),
+		cmocka_unit_test(test_msg_every_split),
+		cmocka_unit_test(test_msg_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
