@@ -45,6 +45,7 @@ cli_version_cmd(struct conf *conf, int argc, char **argv)
 static const struct cli_command cli_commands[] = {
 	{ "serve", true, cli_serve_cmd },
 	{ "version", false, cli_version_cmd },
+	{ "dns", true, cli_dns },
 };
 
 int
