@@ -67,7 +67,7 @@ cli_dns_sts_id(const char *hostname, char id[13])
 		return -1;
 	}
 	free(policy);
-	for (int i = 0; i < 6; i++)
+	for (size_t i = 0; i < 6; i++)
 		snprintf(id + 2 * i, 3, "%02x", hash[i]);
 	return 0;
 }

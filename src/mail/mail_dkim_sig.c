@@ -549,7 +549,7 @@ mail_dkim_select(const char *buf, const struct mail_dkim_header *h,
 static int
 mail_dkim_append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
 {
-	if (*len + n + 1 > *cap) {
+	if (*buf == NULL || *len + n + 1 > *cap) {
 		size_t ncap = (*len + n + 1) * 2;
 		char *p = realloc(*buf, ncap);
 

@@ -198,14 +198,15 @@ queue_dkim_field_finish(char *f, const char *b64)
 		free(f);
 		return NULL;
 	}
-	memcpy(g, f, len);
+	memcpy(g, f, len + 1);
 	free(f);
 	for (size_t i = 0; i < n; i += QUEUE_DKIM_B_LINE) {
 		size_t k = n - i < QUEUE_DKIM_B_LINE ? n - i : QUEUE_DKIM_B_LINE;
 
 		if (i > 0) {
-			memcpy(g + o, "\r\n\t", 3);
-			o += 3;
+			g[o++] = '\r';
+			g[o++] = '\n';
+			g[o++] = '\t';
 		}
 		memcpy(g + o, b64 + i, k);
 		o += k;
