@@ -97,6 +97,33 @@ mail_dkim_body_init(struct mail_dkim_body *b, enum mail_dkim_canon canon, mail_d
 	b->out_ctx = out_ctx;
 }
 
+/* mail_dkim_is_plain - an octet that is content in every canonicalisation and state. */
+static bool
+mail_dkim_is_plain(unsigned char c)
+{
+	return c != '\r' && c != '\n' && c != ' ' && c != '\t';
+}
+
+/* mail_dkim_body_run - n > 0 plain octets: the common case, copied as a block. */
+static void
+mail_dkim_body_run(struct mail_dkim_body *b, const unsigned char *p, size_t n)
+{
+	mail_dkim_body_content(b, p[0]); /* settles held lines and white space */
+	p++;
+	n--;
+	if (n >= sizeof(b->buf) / 2) {
+		/* Long runs go straight to the consumer, without a copy. */
+		mail_dkim_body_flush(b);
+		b->out(b->out_ctx, p, n);
+		b->emitted += n;
+		return;
+	}
+	if (b->buf_len + n > sizeof(b->buf))
+		mail_dkim_body_flush(b);
+	memcpy(b->buf + b->buf_len, p, n);
+	b->buf_len += n;
+}
+
 void
 mail_dkim_body_feed(struct mail_dkim_body *b, const void *data, size_t len)
 {
@@ -104,6 +131,16 @@ mail_dkim_body_feed(struct mail_dkim_body *b, const void *data, size_t len)
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = p[i];
+
+		if (!b->has_cr && mail_dkim_is_plain(c)) {
+			size_t j = i + 1;
+
+			while (j < len && mail_dkim_is_plain(p[j]))
+				j++;
+			mail_dkim_body_run(b, p + i, j - i);
+			i = j - 1;
+			continue;
+		}
 
 		if (c == '\n') {
 			b->has_cr = false; /* CRLF or bare LF: a line end either way */

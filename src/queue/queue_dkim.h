@@ -126,6 +126,13 @@ void queue_dkim_verify_free(struct queue_dkim_verify **vp);
  */
 int queue_dkim_verify_feed(struct queue_dkim_verify *v, const void *data, size_t len);
 
+/*
+ * queue_dkim_verify_feed_fd - feed everything from fd (its current offset)
+ * to end of file, then finish. Blocks on disk: worker threads only.
+ * Returns 0, or -1 on a read error (errno) or a feed error.
+ */
+int queue_dkim_verify_feed_fd(struct queue_dkim_verify *v, int fd);
+
 /* queue_dkim_verify_finish - end of message: body hashes are computed. */
 void queue_dkim_verify_finish(struct queue_dkim_verify *v);
 

@@ -15,10 +15,12 @@
  */
 #include "queue/queue_dkim.h"
 
+#include <errno.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/core_limits.h"
 #include "mail/mail_dkim_canon.h"
@@ -246,6 +248,29 @@ queue_dkim_verify_finish(struct queue_dkim_verify *v)
 			memcmp(c->sig->bh, hash, sizeof(hash)) == 0 &&
 			(!c->sig->has_l || c->sig->l == total);
 	}
+}
+
+int
+queue_dkim_verify_feed_fd(struct queue_dkim_verify *v, int fd)
+{
+	char buf[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (queue_dkim_verify_feed(v, buf, (size_t)n) < 0)
+			return -1;
+	}
+	if (n < 0) {
+		v->is_failed = true;
+		return -1;
+	}
+	queue_dkim_verify_finish(v);
+	return v->is_failed ? -1 : 0;
 }
 
 size_t

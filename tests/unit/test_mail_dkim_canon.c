@@ -162,6 +162,35 @@ test_body_every_split(void **state)
 	}
 }
 
+/* Long runs without white space (passed through without copying) and their splits. */
+static void
+test_body_long_runs(void **state)
+{
+	static char body[3600];
+	static char want[3600];
+	struct test_sink *sink = calloc(1, sizeof(*sink));
+	struct mail_dkim_body b;
+
+	(void)state;
+	assert_non_null(sink);
+	memset(body, 'x', 2000);
+	memcpy(body + 2000, "  \r\n", 4);
+	memset(body + 2004, 'y', 1500);
+	memcpy(body + 3504, "\r\n", 2);
+	memcpy(want, body, 2000);
+	memcpy(want + 2000, "\r\n", 2);
+	memcpy(want + 2002, body + 2004, 1502);
+	for (size_t cut = 0; cut <= 3506; cut += 7) {
+		memset(sink, 0, sizeof(*sink));
+		mail_dkim_body_init(&b, MAIL_DKIM_CANON_RELAXED, test_sink_cb, sink);
+		mail_dkim_body_feed(&b, body, cut);
+		mail_dkim_body_feed(&b, body + cut, 3506 - cut);
+		assert_int_equal(mail_dkim_body_finish(&b), 3504);
+		assert_memory_equal(sink->buf, want, 3504);
+	}
+	free(sink);
+}
+
 /* A body larger than the staging buffer comes out whole. */
 static void
 test_body_large(void **state)
@@ -336,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_body_edges),
 		cmocka_unit_test(test_body_every_split),
 		cmocka_unit_test(test_body_large),
+		cmocka_unit_test(test_body_long_runs),
 		cmocka_unit_test(test_header_relaxed_edges),
 		cmocka_unit_test(test_header_split),
 		cmocka_unit_test(test_header_split_limits),

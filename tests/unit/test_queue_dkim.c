@@ -581,6 +581,35 @@ test_sign_fd(void **state)
 	queue_dkim_signer_free(&s);
 }
 
+/* Verification from a file descriptor (what a worker does with the DATA file). */
+static void
+test_verify_fd(void **state)
+{
+	char *msg = test_signed(test_rsa, "example.org", plain_msg);
+	char path[] = "/tmp/test_queue_dkim_XXXXXX";
+	struct queue_dkim_verify *v = queue_dkim_verify_new("example.org", NOW);
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, msg, strlen(msg)), (ssize_t)strlen(msg));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(queue_dkim_verify_feed_fd(v, fd), 0);
+	assert_int_equal(queue_dkim_verify_lookup_count(v), 1);
+	queue_dkim_verify_set_key(v, 0, QUEUE_DKIM_LOOKUP_FOUND, test_rsa_record,
+		strlen(test_rsa_record));
+	assert_int_equal(queue_dkim_verify_result(v), QUEUE_DKIM_PASS);
+	queue_dkim_verify_free(&v);
+	/* A read error. */
+	v = queue_dkim_verify_new("example.org", NOW);
+	assert_int_equal(queue_dkim_verify_feed_fd(v, -1), -1);
+	assert_int_equal(queue_dkim_verify_result(v), QUEUE_DKIM_FAIL);
+	queue_dkim_verify_free(&v);
+	close(fd);
+	free(msg);
+}
+
 static void
 test_key_prepare(void **state)
 {
@@ -634,6 +663,7 @@ main(void)
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_verify_streaming),
 		cmocka_unit_test(test_sign_fd),
+		cmocka_unit_test(test_verify_fd),
 		cmocka_unit_test(test_key_prepare),
 	};
 
