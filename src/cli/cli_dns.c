@@ -74,19 +74,19 @@ cli_dns_sts_id(const char *hostname, char id[13])
 
 /* cli_dns_as_user - when root with `user` set, create files as that user (GEN-3). */
 static int
-cli_dns_as_user(const struct conf *conf)
+cli_dns_as_user(const struct conf *conf, struct priv *priv)
 {
-	struct priv priv;
 	char err[256];
 
+	memset(priv, 0, sizeof(*priv));
 	if (geteuid() != 0 || conf->user[0] == '\0')
 		return 0;
-	if (priv_init(&priv, conf->user, err, sizeof(err)) < 0) {
+	if (priv_init(priv, conf->user, err, sizeof(err)) < 0) {
 		fprintf(stderr, "chatrelay: %s\n", err);
 		return -1;
 	}
-	if (fs_mkdir_p(conf->data_dir, 0700) < 0 || priv_give_dir(&priv, conf->data_dir) < 0 ||
-	    priv_assume(&priv) < 0) {
+	if (fs_mkdir_p(conf->data_dir, 0700) < 0 || priv_give_dir(priv, conf->data_dir) < 0 ||
+	    priv_assume(priv) < 0) {
 		fprintf(stderr, "chatrelay: cannot prepare %s as user '%s'\n", conf->data_dir,
 			conf->user);
 		return -1;
@@ -100,12 +100,21 @@ cli_dns_dkim_record(const struct conf *conf)
 {
 	EVP_PKEY *key = NULL;
 	char err[1024], *record = NULL;
+	struct priv priv;
 	bool is_generated;
 
-	if (cli_dns_as_user(conf) < 0)
+	if (cli_dns_as_user(conf, &priv) < 0)
 		return NULL;
-	if (queue_dkim_key_prepare(conf, &is_generated, err, sizeof(err)) < 0 ||
-	    queue_dkim_key_load(conf->dkim_key, &key, err, sizeof(err)) < 0) {
+	if (queue_dkim_key_prepare(conf, &is_generated, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chatrelay: %s\n", err);
+		return NULL;
+	}
+	/* A root-only key (/etc/dkimkeys of an existing relay) is read as root. */
+	if (priv_regain(&priv) < 0) {
+		fprintf(stderr, "chatrelay: cannot regain root to read the DKIM key\n");
+		return NULL;
+	}
+	if (queue_dkim_key_load(conf->dkim_key, &key, err, sizeof(err)) < 0) {
 		fprintf(stderr, "chatrelay: %s\n", err);
 		return NULL;
 	}

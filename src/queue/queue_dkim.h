@@ -61,7 +61,8 @@ struct queue_dkim_signer;
 /*
  * queue_dkim_signer_new - a signer for d=domain, s=selector with key (one
  * reference is taken; the caller keeps its own). a= is rsa-sha256 for an RSA
- * key, ed25519-sha256 for an Ed25519 key. NULL on ENOMEM or a bad argument.
+ * key, ed25519-sha256 for an Ed25519 key. NULL on ENOMEM or a bad argument
+ * (domain and selector must be DNS names of at most DKIM_DOMAIN_MAX octets).
  */
 struct queue_dkim_signer *queue_dkim_signer_new(EVP_PKEY *key, const char *domain,
 	const char *selector);

@@ -42,12 +42,28 @@ struct queue_dkim_sign {
 	EVP_MD_CTX *md; /* owned */
 };
 
+/* queue_dkim_is_dns_name - d= and s= syntax (RFC 6376 3.5: sub-domains); no folding needed. */
+static bool
+queue_dkim_is_dns_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > DKIM_DOMAIN_MAX)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
+			return false;
+	return true;
+}
+
 struct queue_dkim_signer *
 queue_dkim_signer_new(EVP_PKEY *key, const char *domain, const char *selector)
 {
 	struct queue_dkim_signer *s;
 
-	if (key == NULL || domain == NULL || selector == NULL)
+	if (key == NULL || domain == NULL || selector == NULL || !queue_dkim_is_dns_name(domain) ||
+	    !queue_dkim_is_dns_name(selector))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)

@@ -160,3 +160,18 @@ def test_dns_usage_and_bad_key(tmp):
     assert r.returncode == 1
     assert r.stdout == ""
     assert "not a PEM private key" in r.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (GEN-3)")
+def test_dns_as_root_creates_key_for_user(tmp):
+    """Started as root with `user`, the key belongs to that user, so the server can read it."""
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    data = os.path.join(tmp, "data")
+    r = run_dns(tmp, {"mail_domain": "relay.test", "data_dir": data, "user": "nobody"})
+    assert r.returncode == 0, r.stderr
+    key_path = os.path.join(data, "dkim", "opendkim.private")
+    st = os.stat(key_path)
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (nobody.pw_uid, 0o600)
+    assert os.stat(data).st_uid == nobody.pw_uid
+    assert f"p={openssl_pubkey_b64(key_path)}" in r.stdout.replace('" "', "")

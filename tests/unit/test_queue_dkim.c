@@ -322,6 +322,10 @@ test_roundtrip(void **state)
 	assert_null(strstr(rsa, " x="));
 	assert_int_equal(test_verify(rsa, "example.org", test_rsa_record), QUEUE_DKIM_PASS);
 	assert_int_equal(test_verify(ed, "example.org", test_ed_record), QUEUE_DKIM_PASS);
+	/* Names that cannot be written into the field unquoted are refused. */
+	assert_null(queue_dkim_signer_new(test_rsa, "example.org", "a;b"));
+	assert_null(queue_dkim_signer_new(test_rsa, "", "sel"));
+	assert_null(queue_dkim_signer_new(NULL, "example.org", "sel"));
 	/* The wrong key type for the algorithm. */
 	assert_int_equal(test_verify(rsa, "example.org", test_ed_record), QUEUE_DKIM_FAIL);
 	assert_int_equal(test_verify(ed, "example.org", test_rsa_record), QUEUE_DKIM_FAIL);
