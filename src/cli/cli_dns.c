@@ -59,7 +59,7 @@ cli_dns_sts_id(const char *hostname, char id[13])
 	int n;
 
 	n = asprintf(&policy, "version: STSv1\nmode: enforce\nmx: %s\nmax_age: %d\n", hostname,
-		CLI_DNS_STS_MAX_AGE);
+	        CLI_DNS_STS_MAX_AGE);
 	if (n < 0)
 		return -1;
 	if (EVP_Digest(policy, (size_t)n, hash, NULL, EVP_sha256(), NULL) != 1) {
@@ -86,9 +86,9 @@ cli_dns_as_user(const struct conf *conf, struct priv *priv)
 		return -1;
 	}
 	if (fs_mkdir_p(conf->data_dir, 0700) < 0 || priv_give_dir(priv, conf->data_dir) < 0 ||
-	    priv_assume(priv) < 0) {
+	        priv_assume(priv) < 0) {
 		fprintf(stderr, "chatrelay: cannot prepare %s as user '%s'\n", conf->data_dir,
-			conf->user);
+		        conf->user);
 		return -1;
 	}
 	return 0;

@@ -88,8 +88,8 @@ mail_dkim_body_octet(struct mail_dkim_body *b, unsigned char c)
 }
 
 void
-mail_dkim_body_init(struct mail_dkim_body *b, enum mail_dkim_canon canon, mail_dkim_out_fn *out,
-	void *out_ctx)
+mail_dkim_body_init(
+        struct mail_dkim_body *b, enum mail_dkim_canon canon, mail_dkim_out_fn *out, void *out_ctx)
 {
 	memset(b, 0, sizeof(*b));
 	b->canon = canon;
@@ -239,8 +239,8 @@ mail_dkim_canon_relaxed(const char *field, size_t len, size_t colon, char *out)
 }
 
 int
-mail_dkim_canon_header(enum mail_dkim_canon canon, const char *field, size_t len, char **out_r,
-	size_t *out_len_r)
+mail_dkim_canon_header(
+        enum mail_dkim_canon canon, const char *field, size_t len, char **out_r, size_t *out_len_r)
 {
 	const char *colon = memchr(field, ':', len);
 	char *out;
@@ -320,7 +320,8 @@ mail_dkim_header_split(const char *buf, size_t len, bool at_eof, struct mail_dki
 			return MAIL_DKIM_PARSE_ERROR;
 		if (buf[end - 1] != '\n' && !at_eof)
 			return MAIL_DKIM_PARSE_MORE;
-		if (buf[off] == '\n' || (buf[off] == '\r' && off + 1 < len && buf[off + 1] == '\n')) {
+		if (buf[off] == '\n' ||
+		        (buf[off] == '\r' && off + 1 < len && buf[off + 1] == '\n')) {
 			h->body_off = end; /* the empty line ends the header section */
 			return MAIL_DKIM_PARSE_COMPLETE;
 		}
@@ -342,8 +343,8 @@ mail_dkim_header_split(const char *buf, size_t len, bool at_eof, struct mail_dki
 }
 
 bool
-mail_dkim_field_is(const char *buf, const struct mail_dkim_field *f, const char *name,
-	size_t name_len)
+mail_dkim_field_is(
+        const char *buf, const struct mail_dkim_field *f, const char *name, size_t name_len)
 {
 	return f->name_len == name_len && strncasecmp(buf + f->off, name, name_len) == 0;
 }
@@ -412,7 +413,7 @@ mail_dkim_msg_append(struct mail_dkim_msg *m, const void *data, size_t len)
 
 enum mail_dkim_parse
 mail_dkim_msg_feed(struct mail_dkim_msg *m, const void *data, size_t len, const char **body_r,
-	size_t *body_len_r)
+        size_t *body_len_r)
 {
 	size_t end, keep;
 
@@ -450,7 +451,7 @@ mail_dkim_msg_finish(struct mail_dkim_msg *m)
 	if (m->is_done)
 		return MAIL_DKIM_PARSE_COMPLETE;
 	if (mail_dkim_header_split(m->buf != NULL ? m->buf : "", m->len, true, m->h) !=
-	    MAIL_DKIM_PARSE_COMPLETE)
+	        MAIL_DKIM_PARSE_COMPLETE)
 		return MAIL_DKIM_PARSE_ERROR;
 	m->is_done = true;
 	return MAIL_DKIM_PARSE_COMPLETE;

@@ -33,20 +33,20 @@ typedef void mail_dkim_out_fn(void *ctx, const void *data, size_t n);
 /* Incremental body canonicaliser; embed it, mail_dkim_body_init() it. */
 struct mail_dkim_body {
 	enum mail_dkim_canon canon;
-	mail_dkim_out_fn *out; /* borrowed */
-	void *out_ctx;         /* borrowed */
-	uint64_t empty_lines;  /* empty lines held back: trailing ones are dropped */
-	uint64_t emitted;      /* canonical octets passed to out so far */
-	bool has_cr;           /* a CR was read; the next octet decides what it was */
-	bool has_wsp;          /* relaxed: white space read, not yet emitted */
-	bool has_line;         /* the current line has content */
+	mail_dkim_out_fn *out;   /* borrowed */
+	void *out_ctx;           /* borrowed */
+	uint64_t empty_lines;    /* empty lines held back: trailing ones are dropped */
+	uint64_t emitted;        /* canonical octets passed to out so far */
+	bool has_cr;             /* a CR was read; the next octet decides what it was */
+	bool has_wsp;            /* relaxed: white space read, not yet emitted */
+	bool has_line;           /* the current line has content */
 	unsigned char buf[1024]; /* output staged before calling out */
 	size_t buf_len;
 };
 
 /* mail_dkim_body_init - start a canonical body; out receives the octets. */
-void mail_dkim_body_init(struct mail_dkim_body *b, enum mail_dkim_canon canon,
-	mail_dkim_out_fn *out, void *out_ctx);
+void mail_dkim_body_init(
+        struct mail_dkim_body *b, enum mail_dkim_canon canon, mail_dkim_out_fn *out, void *out_ctx);
 
 /* mail_dkim_body_feed - canonicalise the next len octets of the body (any split). */
 void mail_dkim_body_feed(struct mail_dkim_body *b, const void *data, size_t len);
@@ -64,8 +64,8 @@ uint64_t mail_dkim_body_finish(struct mail_dkim_body *b);
  * CRLF; *out_r is malloc'ed (caller frees). Returns 0, or -1 (ENOMEM, or
  * EINVAL when there is no colon).
  */
-int mail_dkim_canon_header(enum mail_dkim_canon canon, const char *field, size_t len,
-	char **out_r, size_t *out_len_r);
+int mail_dkim_canon_header(
+        enum mail_dkim_canon canon, const char *field, size_t len, char **out_r, size_t *out_len_r);
 
 /* One field of a header section: offsets into the caller's buffer. */
 struct mail_dkim_field {
@@ -88,12 +88,12 @@ struct mail_dkim_header {
  * DKIM_FIELDS_MAX fields. Lines that are not fields (no colon, or a
  * continuation with no field before it) are skipped. h is overwritten.
  */
-enum mail_dkim_parse mail_dkim_header_split(const char *buf, size_t len, bool at_eof,
-	struct mail_dkim_header *h);
+enum mail_dkim_parse mail_dkim_header_split(
+        const char *buf, size_t len, bool at_eof, struct mail_dkim_header *h);
 
 /* mail_dkim_field_is - whether field f of buf has this name (case-insensitive). */
-bool mail_dkim_field_is(const char *buf, const struct mail_dkim_field *f, const char *name,
-	size_t name_len);
+bool mail_dkim_field_is(
+        const char *buf, const struct mail_dkim_field *f, const char *name, size_t name_len);
 
 /*
  * Incremental reader of a whole message: holds the header section (up to
@@ -101,11 +101,11 @@ bool mail_dkim_field_is(const char *buf, const struct mail_dkim_field *f, const 
  * Embed it; mail_dkim_msg_init() / mail_dkim_msg_reset().
  */
 struct mail_dkim_msg {
-	char *buf;                 /* owned: the header section (and the first body octets) */
+	char *buf; /* owned: the header section (and the first body octets) */
 	size_t len, cap;
-	size_t scan_from;          /* where to look for the empty line next time */
+	size_t scan_from;           /* where to look for the empty line next time */
 	struct mail_dkim_header *h; /* owned; valid once is_done */
-	bool is_done;              /* the header section is complete */
+	bool is_done;               /* the header section is complete */
 };
 
 /* mail_dkim_msg_init - empty reader. Returns 0 or -1 (ENOMEM). */
@@ -122,7 +122,7 @@ void mail_dkim_msg_reset(struct mail_dkim_msg *m);
  * empty); ERROR: header section too large or ENOMEM.
  */
 enum mail_dkim_parse mail_dkim_msg_feed(struct mail_dkim_msg *m, const void *data, size_t len,
-	const char **body_r, size_t *body_len_r);
+        const char **body_r, size_t *body_len_r);
 
 /*
  * mail_dkim_msg_finish - end of message: a header section without an empty

@@ -22,15 +22,27 @@ struct mail_dkim_tag {
 	size_t name_len;
 	const char *value; /* FWS at both ends removed */
 	size_t value_len;
-	size_t value_off;  /* offsets into the list, for b= stripping */
-	size_t value_end;  /* the ";" or the end of the list */
+	size_t value_off; /* offsets into the list, for b= stripping */
+	size_t value_end; /* the ";" or the end of the list */
 };
 
 /* DKIM-2: the fields chatrelay signs, in h= order. */
 static const char *const mail_dkim_signed_names[] = {
-	"from", "to", "cc", "reply-to", "subject", "date", "message-id", "in-reply-to",
-	"references", "mime-version", "content-type", "content-transfer-encoding", "autocrypt",
-	"chat-version", "secure-join",
+        "from",
+        "to",
+        "cc",
+        "reply-to",
+        "subject",
+        "date",
+        "message-id",
+        "in-reply-to",
+        "references",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "autocrypt",
+        "chat-version",
+        "secure-join",
 };
 
 /* mail_dkim_is_fws - white space of FWS: SP, HTAB and the CR LF of a fold. */
@@ -100,7 +112,7 @@ mail_dkim_tags_parse(const char *s, size_t len, struct mail_dkim_tag *tags, size
 			return -1;
 		for (size_t i = 0; i < n; i++)
 			if (tags[i].name_len == t.name_len &&
-			    memcmp(tags[i].name, t.name, t.name_len) == 0)
+			        memcmp(tags[i].name, t.name, t.name_len) == 0)
 				return -1;
 		tags[n++] = t;
 	}
@@ -167,8 +179,8 @@ mail_dkim_b64_value(char c)
 }
 
 int
-mail_dkim_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap,
-	size_t *out_len_r)
+mail_dkim_base64_decode(
+        const char *in, size_t len, unsigned char *out, size_t cap, size_t *out_len_r)
 {
 	unsigned long acc = 0;
 	size_t n = 0, chars = 0, pad = 0;
@@ -219,7 +231,7 @@ mail_dkim_copy_domain(const char *s, size_t len, char *out)
 		return -1;
 	for (size_t i = 0; i < len; i++)
 		if (!mail_dkim_is_alpha(s[i]) && !mail_dkim_is_digit(s[i]) && s[i] != '-' &&
-		    s[i] != '.' && s[i] != '_')
+		        s[i] != '.' && s[i] != '_')
 			return -1;
 	memcpy(out, s, len);
 	out[len] = '\0';
@@ -249,9 +261,9 @@ mail_dkim_parse_c(const struct mail_dkim_tag *t, struct mail_dkim_sig *sig)
 {
 	const char *slash = memchr(t->value, '/', t->value_len);
 	size_t hlen = slash != NULL ? (size_t)(slash - t->value) : t->value_len;
-	enum mail_dkim_canon *dst[2] = { &sig->header_canon, &sig->body_canon };
-	const char *part[2] = { t->value, slash != NULL ? slash + 1 : NULL };
-	size_t plen[2] = { hlen, slash != NULL ? t->value_len - hlen - 1 : 0 };
+	enum mail_dkim_canon *dst[2] = {&sig->header_canon, &sig->body_canon};
+	const char *part[2] = {t->value, slash != NULL ? slash + 1 : NULL};
+	size_t plen[2] = {hlen, slash != NULL ? t->value_len - hlen - 1 : 0};
 
 	for (int i = 0; i < 2 && part[i] != NULL; i++) {
 		if (plen[i] == 6 && memcmp(part[i], "simple", 6) == 0)
@@ -283,7 +295,7 @@ mail_dkim_parse_h(const struct mail_dkim_tag *t, struct mail_dkim_sig *sig)
 		while (end > start && mail_dkim_is_fws(t->value[end - 1]))
 			end--;
 		if (end == start || end - start > DKIM_FIELD_NAME_MAX ||
-		    sig->h_count == DKIM_H_NAMES_MAX)
+		        sig->h_count == DKIM_H_NAMES_MAX)
 			return -1;
 		for (size_t k = start; k < end; k++) {
 			char c = t->value[k];
@@ -291,7 +303,7 @@ mail_dkim_parse_h(const struct mail_dkim_tag *t, struct mail_dkim_sig *sig)
 			if ((unsigned char)c <= 0x20 || (unsigned char)c >= 0x7f)
 				return -1;
 			sig->h[sig->h_count][k - start] =
-				(c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+			        (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 		}
 		sig->h[sig->h_count++][end - start] = '\0';
 		i++;
@@ -337,8 +349,8 @@ mail_dkim_parse_a(const struct mail_dkim_tag *t, struct mail_dkim_sig *sig)
 
 /* mail_dkim_sig_times - t=, x=, l= (3.5: t 12 digits, x > t, l 76 digits). */
 static int
-mail_dkim_sig_times(const struct mail_dkim_tag *tags, size_t n, struct mail_dkim_sig *sig,
-	const char **error_r)
+mail_dkim_sig_times(
+        const struct mail_dkim_tag *tags, size_t n, struct mail_dkim_sig *sig, const char **error_r)
 {
 	const struct mail_dkim_tag *t;
 	uint64_t v;
@@ -367,8 +379,7 @@ mail_dkim_sig_times(const struct mail_dkim_tag *tags, size_t n, struct mail_dkim
 }
 
 int
-mail_dkim_sig_parse(const char *value, size_t len, struct mail_dkim_sig *sig,
-	const char **error_r)
+mail_dkim_sig_parse(const char *value, size_t len, struct mail_dkim_sig *sig, const char **error_r)
 {
 	struct mail_dkim_tag tags[DKIM_TAGS_MAX];
 	const struct mail_dkim_tag *v, *a, *b, *bh, *d, *h, *s, *t;
@@ -385,28 +396,30 @@ mail_dkim_sig_parse(const char *value, size_t len, struct mail_dkim_sig *sig,
 	h = mail_dkim_tag_find(tags, n, "h");
 	s = mail_dkim_tag_find(tags, n, "s");
 	if (v == NULL || a == NULL || b == NULL || bh == NULL || d == NULL || h == NULL ||
-	    s == NULL)
+	        s == NULL)
 		return *error_r = "required tag missing", -1;
 	if (!mail_dkim_value_is(v, "1"))
 		return *error_r = "unsupported version", -1;
 	mail_dkim_parse_a(a, sig);
 	if (mail_dkim_copy_domain(d->value, d->value_len, sig->d) < 0 ||
-	    mail_dkim_copy_domain(s->value, s->value_len, sig->s) < 0)
+	        mail_dkim_copy_domain(s->value, s->value_len, sig->s) < 0)
 		return *error_r = "invalid d= or s= tag", -1;
 	if (mail_dkim_parse_h(h, sig) < 0)
 		return *error_r = "invalid h= tag", -1;
-	if (mail_dkim_base64_decode(b->value, b->value_len, sig->b, sizeof(sig->b),
-		&sig->b_len) < 0 || sig->b_len == 0)
+	if (mail_dkim_base64_decode(b->value, b->value_len, sig->b, sizeof(sig->b), &sig->b_len) <
+	                0 ||
+	        sig->b_len == 0)
 		return *error_r = "invalid b= tag", -1;
-	if (mail_dkim_base64_decode(bh->value, bh->value_len, sig->bh, sizeof(sig->bh),
-		&sig->bh_len) < 0 || sig->bh_len == 0)
+	if (mail_dkim_base64_decode(
+	            bh->value, bh->value_len, sig->bh, sizeof(sig->bh), &sig->bh_len) < 0 ||
+	        sig->bh_len == 0)
 		return *error_r = "invalid bh= tag", -1;
 	if ((t = mail_dkim_tag_find(tags, n, "c")) != NULL && mail_dkim_parse_c(t, sig) < 0)
 		return *error_r = "invalid c= tag", -1;
 	if ((t = mail_dkim_tag_find(tags, n, "i")) != NULL && mail_dkim_parse_i(t, sig) < 0)
 		return *error_r = "i= is not within d=", -1;
 	if ((t = mail_dkim_tag_find(tags, n, "q")) != NULL &&
-	    !mail_dkim_list_has(t->value, t->value_len, "dns/txt"))
+	        !mail_dkim_list_has(t->value, t->value_len, "dns/txt"))
 		return *error_r = "q= does not offer dns/txt", -1;
 	return mail_dkim_sig_times(tags, n, sig, error_r);
 }
@@ -425,12 +438,11 @@ mail_dkim_key_flags(const struct mail_dkim_tag *tags, size_t n, struct mail_dkim
 	key->allows_sha256 = t == NULL || mail_dkim_list_has(t->value, t->value_len, "sha256");
 	t = mail_dkim_tag_find(tags, n, "s");
 	key->allows_email = t == NULL || mail_dkim_list_has(t->value, t->value_len, "*") ||
-		mail_dkim_list_has(t->value, t->value_len, "email");
+	        mail_dkim_list_has(t->value, t->value_len, "email");
 }
 
 int
-mail_dkim_key_parse(const char *record, size_t len, struct mail_dkim_key *key,
-	const char **error_r)
+mail_dkim_key_parse(const char *record, size_t len, struct mail_dkim_key *key, const char **error_r)
 {
 	struct mail_dkim_tag tags[DKIM_TAGS_MAX];
 	const struct mail_dkim_tag *t;
@@ -452,8 +464,8 @@ mail_dkim_key_parse(const char *record, size_t len, struct mail_dkim_key *key,
 	}
 	if ((t = mail_dkim_tag_find(tags, n, "p")) == NULL)
 		return *error_r = "key record without p=", -1;
-	if (mail_dkim_base64_decode(t->value, t->value_len, key->p, sizeof(key->p),
-		&key->p_len) < 0)
+	if (mail_dkim_base64_decode(t->value, t->value_len, key->p, sizeof(key->p), &key->p_len) <
+	        0)
 		return *error_r = "invalid p= in key record", -1;
 	key->is_revoked = key->p_len == 0;
 	mail_dkim_key_flags(tags, n, key);
@@ -488,7 +500,7 @@ mail_dkim_strip_b(const char *field, size_t len, char **out_r, size_t *out_len_r
 			return -1;
 		memcpy(out, field, vstart + t.value_off);
 		memcpy(out + vstart + t.value_off, field + vstart + t.value_end,
-			len - vstart - t.value_end);
+		        len - vstart - t.value_end);
 		*out_len_r = len - (t.value_end - t.value_off);
 		out[*out_len_r] = '\0';
 		*out_r = out;
@@ -500,12 +512,12 @@ mail_dkim_strip_b(const char *field, size_t len, char **out_r, size_t *out_len_r
 
 int
 mail_dkim_sign_names(const char *buf, const struct mail_dkim_header *h,
-	char names[][DKIM_FIELD_NAME_MAX + 1], size_t max, size_t *count_r)
+        char names[][DKIM_FIELD_NAME_MAX + 1], size_t max, size_t *count_r)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(mail_dkim_signed_names) / sizeof(*mail_dkim_signed_names);
-		i++) {
+	        i++) {
 		const char *name = mail_dkim_signed_names[i];
 		size_t name_len = strlen(name), copies = 1;
 
@@ -525,9 +537,9 @@ mail_dkim_sign_names(const char *buf, const struct mail_dkim_header *h,
 
 void
 mail_dkim_select(const char *buf, const struct mail_dkim_header *h,
-	const char names[][DKIM_FIELD_NAME_MAX + 1], size_t count, long skip, long *idx_r)
+        const char names[][DKIM_FIELD_NAME_MAX + 1], size_t count, long skip, long *idx_r)
 {
-	bool is_used[DKIM_FIELDS_MAX] = { false };
+	bool is_used[DKIM_FIELDS_MAX] = {false};
 
 	for (size_t i = 0; i < count; i++) {
 		size_t name_len = strlen(names[i]);
@@ -536,7 +548,7 @@ mail_dkim_select(const char *buf, const struct mail_dkim_header *h,
 		/* 5.4.2: the next instance from the bottom not already used by this name. */
 		for (long k = (long)h->count - 1; k >= 0; k--) {
 			if (k == skip || is_used[k] ||
-			    !mail_dkim_field_is(buf, &h->fields[k], names[i], name_len))
+			        !mail_dkim_field_is(buf, &h->fields[k], names[i], name_len))
 				continue;
 			is_used[k] = true;
 			idx_r[i] = k;
@@ -566,8 +578,8 @@ mail_dkim_append(char **buf, size_t *len, size_t *cap, const char *data, size_t 
 
 int
 mail_dkim_header_input(const char *buf, const struct mail_dkim_header *h, const long *idx,
-	size_t count, enum mail_dkim_canon canon, const char *sig_field, size_t sig_len,
-	char **out_r, size_t *out_len_r)
+        size_t count, enum mail_dkim_canon canon, const char *sig_field, size_t sig_len,
+        char **out_r, size_t *out_len_r)
 {
 	char *out = NULL, *c = NULL;
 	size_t len = 0, cap = 0, clen;
@@ -579,13 +591,13 @@ mail_dkim_header_input(const char *buf, const struct mail_dkim_header *h, const 
 			continue; /* 5.4.2: a name with no instance left signs the null string */
 		f = &h->fields[idx[i]];
 		if (mail_dkim_canon_header(canon, buf + f->off, f->len, &c, &clen) < 0 ||
-		    mail_dkim_append(&out, &len, &cap, c, clen) < 0)
+		        mail_dkim_append(&out, &len, &cap, c, clen) < 0)
 			goto fail;
 		free(c);
 		c = NULL;
 	}
 	if (mail_dkim_canon_header(canon, sig_field, sig_len, &c, &clen) < 0 ||
-	    mail_dkim_append(&out, &len, &cap, c, clen - 2) < 0) /* 3.7: no final CRLF */
+	        mail_dkim_append(&out, &len, &cap, c, clen - 2) < 0) /* 3.7: no final CRLF */
 		goto fail;
 	free(c);
 	*out_r = out;

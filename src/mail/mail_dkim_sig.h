@@ -69,8 +69,8 @@ struct mail_dkim_key {
  * within d=, or q= does not offer dns/txt. An unknown a= parses as
  * MAIL_DKIM_ALG_UNKNOWN (the verifier refuses it).
  */
-int mail_dkim_sig_parse(const char *value, size_t len, struct mail_dkim_sig *sig,
-	const char **error_r);
+int mail_dkim_sig_parse(
+        const char *value, size_t len, struct mail_dkim_sig *sig, const char **error_r);
 
 /*
  * mail_dkim_key_parse - parse a key record (TXT strings already
@@ -78,8 +78,8 @@ int mail_dkim_sig_parse(const char *value, size_t len, struct mail_dkim_sig *sig
  * DKIM1, k= is unknown, or p= is not base64. A revoked key (empty p=)
  * parses with is_revoked set.
  */
-int mail_dkim_key_parse(const char *record, size_t len, struct mail_dkim_key *key,
-	const char **error_r);
+int mail_dkim_key_parse(
+        const char *record, size_t len, struct mail_dkim_key *key, const char **error_r);
 
 /*
  * mail_dkim_strip_b - copy of a raw DKIM-Signature field with the value of
@@ -96,7 +96,7 @@ int mail_dkim_strip_b(const char *field, size_t len, char **out_r, size_t *out_l
  * *count_r. Returns 0, or -1 when more than max names would be needed.
  */
 int mail_dkim_sign_names(const char *buf, const struct mail_dkim_header *h,
-	char names[][DKIM_FIELD_NAME_MAX + 1], size_t max, size_t *count_r);
+        char names[][DKIM_FIELD_NAME_MAX + 1], size_t max, size_t *count_r);
 
 /*
  * mail_dkim_select - RFC 6376 5.4.2: for each name of names (in order) the
@@ -106,7 +106,7 @@ int mail_dkim_sign_names(const char *buf, const struct mail_dkim_header *h,
  * idx_r has room for count entries.
  */
 void mail_dkim_select(const char *buf, const struct mail_dkim_header *h,
-	const char names[][DKIM_FIELD_NAME_MAX + 1], size_t count, long skip, long *idx_r);
+        const char names[][DKIM_FIELD_NAME_MAX + 1], size_t count, long skip, long *idx_r);
 
 /*
  * mail_dkim_header_input - the header part of the signed data (RFC 6376
@@ -116,11 +116,11 @@ void mail_dkim_select(const char *buf, const struct mail_dkim_header *h,
  * malloc'ed. Returns 0 or -1 (ENOMEM, EINVAL).
  */
 int mail_dkim_header_input(const char *buf, const struct mail_dkim_header *h, const long *idx,
-	size_t count, enum mail_dkim_canon canon, const char *sig_field, size_t sig_len,
-	char **out_r, size_t *out_len_r);
+        size_t count, enum mail_dkim_canon canon, const char *sig_field, size_t sig_len,
+        char **out_r, size_t *out_len_r);
 
 /* mail_dkim_base64_decode - decode base64 ignoring FWS; -1 on bad input or overflow. */
-int mail_dkim_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap,
-	size_t *out_len_r);
+int mail_dkim_base64_decode(
+        const char *in, size_t len, unsigned char *out, size_t cap, size_t *out_len_r);
 
 #endif

@@ -35,8 +35,7 @@ bool queue_dkim_is_signing(const struct conf *conf);
  * linked into place, directory fsynced). *is_generated_r says whether it
  * did. Returns 0, or -1 with a message in err. Blocks on disk I/O.
  */
-int queue_dkim_key_prepare(const struct conf *conf, bool *is_generated_r, char *err,
-	size_t errlen);
+int queue_dkim_key_prepare(const struct conf *conf, bool *is_generated_r, char *err, size_t errlen);
 
 /*
  * queue_dkim_key_load - read a PEM private key (PKCS#1 "RSA PRIVATE KEY",
@@ -64,8 +63,8 @@ struct queue_dkim_signer;
  * key, ed25519-sha256 for an Ed25519 key. NULL on ENOMEM or a bad argument
  * (domain and selector must be DNS names of at most DKIM_DOMAIN_MAX octets).
  */
-struct queue_dkim_signer *queue_dkim_signer_new(EVP_PKEY *key, const char *domain,
-	const char *selector);
+struct queue_dkim_signer *queue_dkim_signer_new(
+        EVP_PKEY *key, const char *domain, const char *selector);
 
 /* queue_dkim_signer_free - release; accepts NULL, leaves NULL. */
 void queue_dkim_signer_free(struct queue_dkim_signer **sp);
@@ -79,10 +78,10 @@ void queue_dkim_signer_free(struct queue_dkim_signer **sp);
  * unchanged. c=relaxed/relaxed, no l=, no x= (DKIM-1). Returns 0 or -1 with
  * *error_r (static text: header too large, read error, crypto failure).
  */
-int queue_dkim_sign_buf(const struct queue_dkim_signer *s, const char *msg, size_t len,
-	int64_t now, char **field_r, const char **error_r);
+int queue_dkim_sign_buf(const struct queue_dkim_signer *s, const char *msg, size_t len, int64_t now,
+        char **field_r, const char **error_r);
 int queue_dkim_sign_fd(const struct queue_dkim_signer *s, int fd, int64_t now, char **field_r,
-	const char **error_r);
+        const char **error_r);
 
 /* ---- verification (DKIM-5..7) ---- */
 
@@ -145,12 +144,12 @@ void queue_dkim_verify_finish(struct queue_dkim_verify *v);
  * is 0 before). Strings are borrowed from v.
  */
 size_t queue_dkim_verify_lookup_count(const struct queue_dkim_verify *v);
-void queue_dkim_verify_lookup(const struct queue_dkim_verify *v, size_t i,
-	const char **selector_r, const char **domain_r);
+void queue_dkim_verify_lookup(const struct queue_dkim_verify *v, size_t i, const char **selector_r,
+        const char **domain_r);
 
 /* queue_dkim_verify_set_key - answer lookup i; record/len only for FOUND. */
-void queue_dkim_verify_set_key(struct queue_dkim_verify *v, size_t i,
-	enum queue_dkim_lookup answer, const char *record, size_t len);
+void queue_dkim_verify_set_key(struct queue_dkim_verify *v, size_t i, enum queue_dkim_lookup answer,
+        const char *record, size_t len);
 
 /*
  * queue_dkim_verify_result - after finish and every set_key: PASS if one
@@ -161,11 +160,11 @@ void queue_dkim_verify_set_key(struct queue_dkim_verify *v, size_t i,
 enum queue_dkim_result queue_dkim_verify_result(struct queue_dkim_verify *v);
 
 /* Synchronous lookup for queue_dkim_verify_buf; *record_r malloc'ed on FOUND. */
-typedef enum queue_dkim_lookup queue_dkim_lookup_fn(void *ctx, const char *selector,
-	const char *domain, char **record_r);
+typedef enum queue_dkim_lookup queue_dkim_lookup_fn(
+        void *ctx, const char *selector, const char *domain, char **record_r);
 
 /* queue_dkim_verify_buf - the whole verification of a message in memory (tests, tools). */
-enum queue_dkim_result queue_dkim_verify_buf(const char *msg, size_t len,
-	const char *from_domain, int64_t now, queue_dkim_lookup_fn *lookup, void *ctx);
+enum queue_dkim_result queue_dkim_verify_buf(const char *msg, size_t len, const char *from_domain,
+        int64_t now, queue_dkim_lookup_fn *lookup, void *ctx);
 
 #endif

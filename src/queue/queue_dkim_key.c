@@ -98,7 +98,7 @@ queue_dkim_key_generate(const char *path, char *err, size_t errlen)
 	key = EVP_RSA_gen(QUEUE_DKIM_RSA_BITS);
 	if (key == NULL) {
 		snprintf(err, errlen, "cannot generate DKIM key: %s",
-			ERR_reason_error_string(ERR_get_error()));
+		        ERR_reason_error_string(ERR_get_error()));
 		return -1;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
@@ -137,7 +137,7 @@ queue_dkim_key_prepare(const struct conf *conf, bool *is_generated_r, char *err,
 		return 0;
 	if (errno != ENOENT) {
 		snprintf(err, errlen, "cannot read DKIM key %s: %s", conf->dkim_key,
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	if (queue_dkim_key_generate(conf->dkim_key, err, errlen) < 0)
@@ -167,9 +167,9 @@ queue_dkim_key_load(const char *path, EVP_PKEY **key_r, char *err, size_t errlen
 		return -1;
 	}
 	if (!(EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= QUEUE_DKIM_RSA_MIN_BITS) &&
-	    !EVP_PKEY_is_a(key, "ED25519")) {
+	        !EVP_PKEY_is_a(key, "ED25519")) {
 		snprintf(err, errlen, "DKIM key %s is not an RSA key of at least %d bits", path,
-			QUEUE_DKIM_RSA_MIN_BITS);
+		        QUEUE_DKIM_RSA_MIN_BITS);
 		EVP_PKEY_free(key);
 		return -1;
 	}
@@ -218,7 +218,7 @@ queue_dkim_key_record(EVP_PKEY *key, char **record_r)
 		goto out;
 	EVP_EncodeBlock((unsigned char *)b64, der, (int)len);
 	rc = str_printf(record_r, "v=DKIM1; k=%s; s=email; t=s; p=%s",
-		EVP_PKEY_is_a(key, "ED25519") ? "ed25519" : "rsa", b64);
+	        EVP_PKEY_is_a(key, "ED25519") ? "ed25519" : "rsa", b64);
 out:
 	if (EVP_PKEY_is_a(key, "ED25519"))
 		free(der);

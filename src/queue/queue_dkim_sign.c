@@ -52,7 +52,7 @@ queue_dkim_is_dns_name(const char *s)
 		return false;
 	for (; *s != '\0'; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-			(*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
+		            (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
 			return false;
 	return true;
 }
@@ -63,7 +63,7 @@ queue_dkim_signer_new(EVP_PKEY *key, const char *domain, const char *selector)
 	struct queue_dkim_signer *s;
 
 	if (key == NULL || domain == NULL || selector == NULL || !queue_dkim_is_dns_name(domain) ||
-	    !queue_dkim_is_dns_name(selector))
+	        !queue_dkim_is_dns_name(selector))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -139,14 +139,14 @@ queue_dkim_field_add(char **f, size_t *col, const char *text)
 /* queue_dkim_field_start - the field up to "b=" (the b= value still empty, RFC 6376 3.7). */
 static char *
 queue_dkim_field_start(const struct queue_dkim_signer *s, int64_t now,
-	char names[][DKIM_FIELD_NAME_MAX + 1], size_t count, const char *bh)
+        char names[][DKIM_FIELD_NAME_MAX + 1], size_t count, const char *bh)
 {
 	char *f = NULL, *g = NULL, part[DKIM_DOMAIN_MAX + 8];
 	size_t col;
 	int rc = 0;
 
 	if (str_printf(&f, "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed; d=%s;",
-		s->is_ed25519 ? "ed25519-sha256" : "rsa-sha256", s->domain) < 0)
+	            s->is_ed25519 ? "ed25519-sha256" : "rsa-sha256", s->domain) < 0)
 		return NULL;
 	col = strlen(f);
 	snprintf(part, sizeof(part), " s=%s;", s->selector);
@@ -156,7 +156,7 @@ queue_dkim_field_start(const struct queue_dkim_signer *s, int64_t now,
 	for (size_t i = 0; i < count && rc == 0; i++) {
 		/* FWS is allowed around the colons of h= (3.5), so it folds there. */
 		snprintf(part, sizeof(part), "%s%s%s", i == 0 ? " h=" : "", names[i],
-			i + 1 < count ? ":" : ";");
+		        i + 1 < count ? ":" : ";");
 		rc |= queue_dkim_field_add(&f, &col, part);
 	}
 	if (rc != 0) {
@@ -171,7 +171,7 @@ queue_dkim_field_start(const struct queue_dkim_signer *s, int64_t now,
 /* queue_dkim_sign_data - b= octets over the header input (RFC 8463 3: Ed25519 signs SHA-256). */
 static int
 queue_dkim_sign_data(const struct queue_dkim_signer *s, const char *input, size_t len,
-	unsigned char **sig_r, size_t *sig_len_r)
+        unsigned char **sig_r, size_t *sig_len_r)
 {
 	unsigned char hash[32];
 	const unsigned char *data = (const unsigned char *)input;
@@ -188,7 +188,7 @@ queue_dkim_sign_data(const struct queue_dkim_signer *s, const char *input, size_
 		len = sizeof(hash);
 	}
 	if (EVP_DigestSignInit(md, NULL, s->is_ed25519 ? NULL : EVP_sha256(), NULL, s->key) != 1 ||
-	    EVP_DigestSign(md, NULL, sig_len_r, data, len) != 1)
+	        EVP_DigestSign(md, NULL, sig_len_r, data, len) != 1)
 		goto out;
 	*sig_r = malloc(*sig_len_r);
 	if (*sig_r != NULL && EVP_DigestSign(md, *sig_r, sig_len_r, data, len) == 1)
@@ -234,7 +234,7 @@ queue_dkim_field_finish(char *f, const char *b64)
 /* queue_dkim_sign_header - everything after the body hash is known. */
 static int
 queue_dkim_sign_header(const struct queue_dkim_signer *s, const struct mail_dkim_msg *m,
-	int64_t now, const char *bh, char **field_r, const char **error_r)
+        int64_t now, const char *bh, char **field_r, const char **error_r)
 {
 	char(*names)[DKIM_FIELD_NAME_MAX + 1] = calloc(DKIM_H_NAMES_MAX, sizeof(*names));
 	long idx[DKIM_H_NAMES_MAX];
@@ -250,11 +250,12 @@ queue_dkim_sign_header(const struct queue_dkim_signer *s, const struct mail_dkim
 		*error_r = "too many header fields to sign";
 		goto out;
 	}
-	mail_dkim_select(m->buf, m->h, (const char(*)[DKIM_FIELD_NAME_MAX + 1])names, count, -1,
-		idx);
+	mail_dkim_select(
+	        m->buf, m->h, (const char(*)[DKIM_FIELD_NAME_MAX + 1]) names, count, -1, idx);
 	field = queue_dkim_field_start(s, now, names, count, bh);
-	if (field == NULL || mail_dkim_header_input(m->buf, m->h, idx, count,
-		MAIL_DKIM_CANON_RELAXED, field, strlen(field), &input, &input_len) < 0)
+	if (field == NULL ||
+	        mail_dkim_header_input(m->buf, m->h, idx, count, MAIL_DKIM_CANON_RELAXED, field,
+	                strlen(field), &input, &input_len) < 0)
 		goto out;
 	if (queue_dkim_sign_data(s, input, input_len, &sig, &sig_len) < 0) {
 		*error_r = "signing failed";
@@ -281,7 +282,7 @@ queue_dkim_sign_init(struct queue_dkim_sign *st)
 	memset(st, 0, sizeof(*st));
 	st->md = EVP_MD_CTX_new();
 	if (st->md == NULL || EVP_DigestInit_ex(st->md, EVP_sha256(), NULL) != 1 ||
-	    mail_dkim_msg_init(&st->msg) < 0) {
+	        mail_dkim_msg_init(&st->msg) < 0) {
 		EVP_MD_CTX_free(st->md);
 		return -1;
 	}
@@ -305,13 +306,9 @@ queue_dkim_sign_feed(struct queue_dkim_sign *st, const char *data, size_t len)
 	size_t body_len;
 
 	switch (mail_dkim_msg_feed(&st->msg, data, len, &body, &body_len)) {
-	case MAIL_DKIM_PARSE_MORE:
-		return 0;
-	case MAIL_DKIM_PARSE_COMPLETE:
-		mail_dkim_body_feed(&st->body, body, body_len);
-		return 0;
-	case MAIL_DKIM_PARSE_ERROR:
-		break;
+	case MAIL_DKIM_PARSE_MORE: return 0;
+	case MAIL_DKIM_PARSE_COMPLETE: mail_dkim_body_feed(&st->body, body, body_len); return 0;
+	case MAIL_DKIM_PARSE_ERROR: break;
 	}
 	return -1;
 }
@@ -319,7 +316,7 @@ queue_dkim_sign_feed(struct queue_dkim_sign *st, const char *data, size_t len)
 /* queue_dkim_sign_end - end of message: the field. */
 static int
 queue_dkim_sign_end(const struct queue_dkim_signer *s, struct queue_dkim_sign *st, int64_t now,
-	char **field_r, const char **error_r)
+        char **field_r, const char **error_r)
 {
 	unsigned char hash[32];
 	char *bh;
@@ -331,7 +328,7 @@ queue_dkim_sign_end(const struct queue_dkim_signer *s, struct queue_dkim_sign *s
 	}
 	mail_dkim_body_finish(&st->body);
 	if (EVP_DigestFinal_ex(st->md, hash, NULL) != 1 ||
-	    (bh = queue_dkim_b64(hash, sizeof(hash))) == NULL) {
+	        (bh = queue_dkim_b64(hash, sizeof(hash))) == NULL) {
 		*error_r = "out of memory";
 		return -1;
 	}
@@ -342,7 +339,7 @@ queue_dkim_sign_end(const struct queue_dkim_signer *s, struct queue_dkim_sign *s
 
 int
 queue_dkim_sign_buf(const struct queue_dkim_signer *s, const char *msg, size_t len, int64_t now,
-	char **field_r, const char **error_r)
+        char **field_r, const char **error_r)
 {
 	struct queue_dkim_sign st;
 	int rc = -1;
@@ -362,7 +359,7 @@ queue_dkim_sign_buf(const struct queue_dkim_signer *s, const char *msg, size_t l
 
 int
 queue_dkim_sign_fd(const struct queue_dkim_signer *s, int fd, int64_t now, char **field_r,
-	const char **error_r)
+        const char **error_r)
 {
 	struct queue_dkim_sign st;
 	char buf[65536];

@@ -32,21 +32,21 @@
 struct queue_dkim_cand {
 	struct mail_dkim_sig *sig; /* owned */
 	struct mail_dkim_body body;
-	EVP_MD_CTX *md;    /* owned: the body hash */
-	char *input;       /* owned: the header part of the signed data */
+	EVP_MD_CTX *md; /* owned: the body hash */
+	char *input;    /* owned: the header part of the signed data */
 	size_t input_len;
 	bool is_body_ok;
 	bool has_answer;
 	enum queue_dkim_lookup answer;
-	EVP_PKEY *key;     /* owned: a usable key from the record, or NULL */
+	EVP_PKEY *key; /* owned: a usable key from the record, or NULL */
 };
 
 struct queue_dkim_verify {
 	char *from_domain; /* owned */
 	int64_t now;
 	struct mail_dkim_msg msg;
-	bool has_sig;      /* the header has a DKIM-Signature field */
-	bool is_failed;    /* feed error: nothing can pass */
+	bool has_sig;   /* the header has a DKIM-Signature field */
+	bool is_failed; /* feed error: nothing can pass */
 	bool is_finished;
 	struct queue_dkim_cand cands[DKIM_SIGS_MAX];
 	size_t cand_count;
@@ -147,10 +147,10 @@ queue_dkim_cand_prepare(struct queue_dkim_verify *v, struct queue_dkim_cand *c, 
 
 	if (mail_dkim_strip_b(v->msg.buf + f->off, f->len, &stripped, &stripped_len) < 0)
 		return -1;
-	mail_dkim_select(v->msg.buf, v->msg.h, (const char(*)[DKIM_FIELD_NAME_MAX + 1])c->sig->h,
-		c->sig->h_count, k, idx);
+	mail_dkim_select(v->msg.buf, v->msg.h, (const char(*)[DKIM_FIELD_NAME_MAX + 1]) c->sig->h,
+	        c->sig->h_count, k, idx);
 	rc = mail_dkim_header_input(v->msg.buf, v->msg.h, idx, c->sig->h_count,
-		c->sig->header_canon, stripped, stripped_len, &c->input, &c->input_len);
+	        c->sig->header_canon, stripped, stripped_len, &c->input, &c->input_len);
 	free(stripped);
 	if (rc < 0)
 		return -1;
@@ -183,7 +183,8 @@ queue_dkim_verify_header(struct queue_dkim_verify *v)
 			return -1;
 		value = (const char *)memchr(v->msg.buf + f->off, ':', f->len) + 1;
 		if (mail_dkim_sig_parse(value, f->len - (size_t)(value - (v->msg.buf + f->off)),
-			c->sig, &error) < 0 || !queue_dkim_sig_could_pass(v, c->sig)) {
+		            c->sig, &error) < 0 ||
+		        !queue_dkim_sig_could_pass(v, c->sig)) {
 			free(c->sig);
 			c->sig = NULL;
 			continue;
@@ -205,13 +206,9 @@ queue_dkim_verify_feed(struct queue_dkim_verify *v, const void *data, size_t len
 	if (v->is_failed || v->is_finished)
 		return v->is_failed ? -1 : 0;
 	switch (mail_dkim_msg_feed(&v->msg, data, len, &body, &body_len)) {
-	case MAIL_DKIM_PARSE_MORE:
-		return 0;
-	case MAIL_DKIM_PARSE_ERROR:
-		v->is_failed = true;
-		return -1;
-	case MAIL_DKIM_PARSE_COMPLETE:
-		break;
+	case MAIL_DKIM_PARSE_MORE: return 0;
+	case MAIL_DKIM_PARSE_ERROR: v->is_failed = true; return -1;
+	case MAIL_DKIM_PARSE_COMPLETE: break;
 	}
 	if (!was_done && queue_dkim_verify_header(v) < 0) {
 		v->is_failed = true;
@@ -231,7 +228,7 @@ queue_dkim_verify_finish(struct queue_dkim_verify *v)
 		return;
 	if (!v->msg.is_done) {
 		if (mail_dkim_msg_finish(&v->msg) != MAIL_DKIM_PARSE_COMPLETE ||
-		    queue_dkim_verify_header(v) < 0) {
+		        queue_dkim_verify_header(v) < 0) {
 			v->is_failed = true;
 			return;
 		}
@@ -245,8 +242,8 @@ queue_dkim_verify_finish(struct queue_dkim_verify *v)
 			continue;
 		/* DKIM-6: l= must cover the whole canonical body. */
 		c->is_body_ok = c->sig->bh_len == sizeof(hash) &&
-			memcmp(c->sig->bh, hash, sizeof(hash)) == 0 &&
-			(!c->sig->has_l || c->sig->l == total);
+		        memcmp(c->sig->bh, hash, sizeof(hash)) == 0 &&
+		        (!c->sig->has_l || c->sig->l == total);
 	}
 }
 
@@ -280,8 +277,8 @@ queue_dkim_verify_lookup_count(const struct queue_dkim_verify *v)
 }
 
 void
-queue_dkim_verify_lookup(const struct queue_dkim_verify *v, size_t i, const char **selector_r,
-	const char **domain_r)
+queue_dkim_verify_lookup(
+        const struct queue_dkim_verify *v, size_t i, const char **selector_r, const char **domain_r)
 {
 	*selector_r = v->cands[i].sig->s;
 	*domain_r = v->cands[i].sig->d;
@@ -291,14 +288,15 @@ queue_dkim_verify_lookup(const struct queue_dkim_verify *v, size_t i, const char
 static bool
 queue_dkim_key_usable(const struct mail_dkim_key *key, const struct mail_dkim_sig *sig)
 {
-	enum mail_dkim_key_type want = sig->alg == MAIL_DKIM_ALG_ED25519_SHA256 ?
-		MAIL_DKIM_KEY_ED25519 : MAIL_DKIM_KEY_RSA;
+	enum mail_dkim_key_type want = sig->alg == MAIL_DKIM_ALG_ED25519_SHA256
+	        ? MAIL_DKIM_KEY_ED25519
+	        : MAIL_DKIM_KEY_RSA;
 
 	if (key->is_revoked || key->k != want || !key->allows_sha256 || !key->allows_email)
 		return false;
 	/* t=s: the i= domain must be d= itself, not a subdomain. */
 	return !key->is_strict || sig->i_domain[0] == '\0' ||
-		strcasecmp(sig->i_domain, sig->d) == 0;
+	        strcasecmp(sig->i_domain, sig->d) == 0;
 }
 
 /* queue_dkim_key_from_record - the public key of a usable record, or NULL. */
@@ -309,8 +307,9 @@ queue_dkim_key_from_record(const struct mail_dkim_key *key)
 	EVP_PKEY *pk;
 
 	if (key->k == MAIL_DKIM_KEY_ED25519)
-		return key->p_len == 32 ?
-			EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->p, 32) : NULL;
+		return key->p_len == 32
+		        ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->p, 32)
+		        : NULL;
 	pk = d2i_PUBKEY(NULL, &p, (long)key->p_len);
 	if (pk == NULL) {
 		/* Some publish the bare RSAPublicKey (PKCS#1) instead of SPKI. */
@@ -318,7 +317,7 @@ queue_dkim_key_from_record(const struct mail_dkim_key *key)
 		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)key->p_len);
 	}
 	if (pk != NULL &&
-	    (!EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_get_bits(pk) < QUEUE_DKIM_RSA_MIN_BITS)) {
+	        (!EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_get_bits(pk) < QUEUE_DKIM_RSA_MIN_BITS)) {
 		EVP_PKEY_free(pk);
 		pk = NULL;
 	}
@@ -327,7 +326,7 @@ queue_dkim_key_from_record(const struct mail_dkim_key *key)
 
 void
 queue_dkim_verify_set_key(struct queue_dkim_verify *v, size_t i, enum queue_dkim_lookup answer,
-	const char *record, size_t len)
+        const char *record, size_t len)
 {
 	struct queue_dkim_cand *c;
 	struct mail_dkim_key *key;
@@ -345,7 +344,8 @@ queue_dkim_verify_set_key(struct queue_dkim_verify *v, size_t i, enum queue_dkim
 	key = malloc(sizeof(*key));
 	if (key == NULL)
 		return;
-	if (mail_dkim_key_parse(record, len, key, &error) == 0 && queue_dkim_key_usable(key, c->sig))
+	if (mail_dkim_key_parse(record, len, key, &error) == 0 &&
+	        queue_dkim_key_usable(key, c->sig))
 		c->key = queue_dkim_key_from_record(key);
 	free(key);
 }
@@ -369,7 +369,7 @@ queue_dkim_cand_verify(const struct queue_dkim_cand *c)
 	}
 	md = EVP_MD_CTX_new();
 	if (md != NULL &&
-	    EVP_DigestVerifyInit(md, NULL, is_ed ? NULL : EVP_sha256(), NULL, c->key) == 1)
+	        EVP_DigestVerifyInit(md, NULL, is_ed ? NULL : EVP_sha256(), NULL, c->key) == 1)
 		ok = EVP_DigestVerify(md, c->sig->b, c->sig->b_len, data, len);
 	EVP_MD_CTX_free(md);
 	return ok == 1;
@@ -401,7 +401,7 @@ queue_dkim_verify_result(struct queue_dkim_verify *v)
 
 enum queue_dkim_result
 queue_dkim_verify_buf(const char *msg, size_t len, const char *from_domain, int64_t now,
-	queue_dkim_lookup_fn *lookup, void *ctx)
+        queue_dkim_lookup_fn *lookup, void *ctx)
 {
 	struct queue_dkim_verify *v = queue_dkim_verify_new(from_domain, now);
 	enum queue_dkim_result r;
@@ -417,7 +417,8 @@ queue_dkim_verify_buf(const char *msg, size_t len, const char *from_domain, int6
 
 		queue_dkim_verify_lookup(v, i, &s, &d);
 		answer = lookup(ctx, s, d, &record);
-		queue_dkim_verify_set_key(v, i, answer, record, record != NULL ? strlen(record) : 0);
+		queue_dkim_verify_set_key(
+		        v, i, answer, record, record != NULL ? strlen(record) : 0);
 		free(record);
 	}
 	r = queue_dkim_verify_result(v);

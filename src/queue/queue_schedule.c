@@ -46,8 +46,8 @@ queue_schedule_is_expired(const struct queue_schedule *s, int64_t queued_at, int
 }
 
 enum queue_schedule_verdict
-queue_schedule_after_failure(const struct queue_schedule *s, int64_t queued_at, unsigned k,
-	int64_t now, int64_t *next_r)
+queue_schedule_after_failure(
+        const struct queue_schedule *s, int64_t queued_at, unsigned k, int64_t now, int64_t *next_r)
 {
 	int64_t deadline = queue_schedule_deadline(s, queued_at);
 	int64_t next = now + queue_schedule_delay(s, k);
@@ -62,8 +62,8 @@ queue_schedule_after_failure(const struct queue_schedule *s, int64_t queued_at, 
 }
 
 enum queue_schedule_verdict
-queue_schedule_due(const struct queue_schedule *s, int64_t queued_at, int64_t next_at,
-	int64_t now, int64_t *wait_r)
+queue_schedule_due(const struct queue_schedule *s, int64_t queued_at, int64_t next_at, int64_t now,
+        int64_t *wait_r)
 {
 	int64_t deadline = queue_schedule_deadline(s, queued_at);
 	int64_t at = next_at < deadline ? next_at : deadline;
@@ -85,8 +85,8 @@ queue_schedule_on_load(int64_t stored_next, int64_t started_at)
 }
 
 bool
-queue_schedule_may_start(const struct queue_schedule *s, unsigned running,
-	unsigned running_for_domain)
+queue_schedule_may_start(
+        const struct queue_schedule *s, unsigned running, unsigned running_for_domain)
 {
 	return (long)running < s->concurrency && running_for_domain < QUEUE_SCHEDULE_PER_DOMAIN;
 }

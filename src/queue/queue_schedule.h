@@ -59,7 +59,7 @@ bool queue_schedule_is_expired(const struct queue_schedule *s, int64_t queued_at
  * noticed on time); EXPIRE when the deadline has passed.
  */
 enum queue_schedule_verdict queue_schedule_after_failure(const struct queue_schedule *s,
-	int64_t queued_at, unsigned k, int64_t now, int64_t *next_r);
+        int64_t queued_at, unsigned k, int64_t now, int64_t *next_r);
 
 /*
  * queue_schedule_due - what to do with a domain whose next attempt is
@@ -68,13 +68,13 @@ enum queue_schedule_verdict queue_schedule_after_failure(const struct queue_sche
  * deadline).
  */
 enum queue_schedule_verdict queue_schedule_due(const struct queue_schedule *s, int64_t queued_at,
-	int64_t next_at, int64_t now, int64_t *wait_r);
+        int64_t next_at, int64_t now, int64_t *wait_r);
 
 /* queue_schedule_on_load - QUEUE-4: the stored next attempt, but not before start + 10 s. */
 int64_t queue_schedule_on_load(int64_t stored_next, int64_t started_at);
 
 /* queue_schedule_may_start - QUEUE-3: room for one more attempt to this domain? */
-bool queue_schedule_may_start(const struct queue_schedule *s, unsigned running,
-	unsigned running_for_domain);
+bool queue_schedule_may_start(
+        const struct queue_schedule *s, unsigned running, unsigned running_for_domain);
 
 #endif

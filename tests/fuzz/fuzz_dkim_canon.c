@@ -35,8 +35,8 @@ fuzz_sink_cb(void *ctx, const void *data, size_t n)
 static void
 fuzz_body(enum mail_dkim_canon canon, const char *body, size_t len, size_t cut)
 {
-	struct fuzz_sink a = { malloc(2 * len + 4), 0, 2 * len + 4 };
-	struct fuzz_sink b = { malloc(2 * len + 4), 0, 2 * len + 4 };
+	struct fuzz_sink a = {malloc(2 * len + 4), 0, 2 * len + 4};
+	struct fuzz_sink b = {malloc(2 * len + 4), 0, 2 * len + 4};
 	struct mail_dkim_body x, y;
 	uint64_t na, nb;
 
@@ -58,8 +58,7 @@ fuzz_body(enum mail_dkim_canon canon, const char *body, size_t len, size_t cut)
 
 /* fuzz_sig - parse a field as a signature, strip b=, build the hash input. */
 static void
-fuzz_sig(const char *buf, const struct mail_dkim_header *h, size_t k,
-	struct mail_dkim_sig *sig)
+fuzz_sig(const char *buf, const struct mail_dkim_header *h, size_t k, struct mail_dkim_sig *sig)
 {
 	const struct mail_dkim_field *f = &h->fields[k];
 	const char *colon = memchr(buf + f->off, ':', f->len);
@@ -70,14 +69,14 @@ fuzz_sig(const char *buf, const struct mail_dkim_header *h, size_t k,
 
 	if (colon == NULL)
 		abort(); /* the splitter only returns fields with a colon */
-	if (mail_dkim_sig_parse(colon + 1, f->len - (size_t)(colon + 1 - (buf + f->off)), sig,
-		&error) < 0)
+	if (mail_dkim_sig_parse(
+	            colon + 1, f->len - (size_t)(colon + 1 - (buf + f->off)), sig, &error) < 0)
 		return;
-	mail_dkim_select(buf, h, (const char(*)[DKIM_FIELD_NAME_MAX + 1])sig->h, sig->h_count,
-		(long)k, idx);
+	mail_dkim_select(buf, h, (const char(*)[DKIM_FIELD_NAME_MAX + 1]) sig->h, sig->h_count,
+	        (long)k, idx);
 	if (mail_dkim_strip_b(buf + f->off, f->len, &stripped, &slen) == 0 &&
-	    mail_dkim_header_input(buf, h, idx, sig->h_count, sig->header_canon, stripped, slen,
-		&input, &ilen) == 0)
+	        mail_dkim_header_input(buf, h, idx, sig->h_count, sig->header_canon, stripped, slen,
+	                &input, &ilen) == 0)
 		free(input);
 	free(stripped);
 }
@@ -100,8 +99,9 @@ fuzz_header(const char *buf, size_t len)
 			size_t n;
 
 			for (int c = 0; c < 2; c++) {
-				if (mail_dkim_canon_header(c ? MAIL_DKIM_CANON_RELAXED :
-					MAIL_DKIM_CANON_SIMPLE, buf + f->off, f->len, &out, &n) < 0)
+				if (mail_dkim_canon_header(
+				            c ? MAIL_DKIM_CANON_RELAXED : MAIL_DKIM_CANON_SIMPLE,
+				            buf + f->off, f->len, &out, &n) < 0)
 					abort();
 				free(out);
 			}
@@ -110,8 +110,8 @@ fuzz_header(const char *buf, size_t len)
 				fuzz_sig(buf, h, k, sig);
 		}
 		if (mail_dkim_sign_names(buf, h, names, DKIM_H_NAMES_MAX, &count) == 0)
-			mail_dkim_select(buf, h, (const char(*)[DKIM_FIELD_NAME_MAX + 1])names, count,
-				-1, idx);
+			mail_dkim_select(buf, h, (const char(*)[DKIM_FIELD_NAME_MAX + 1]) names,
+			        count, -1, idx);
 	}
 	free(names);
 	free(sig);
@@ -136,7 +136,7 @@ fuzz_reader(const char *buf, size_t len, size_t cut)
 		total += body_len;
 	}
 	if (rc != MAIL_DKIM_PARSE_ERROR && mail_dkim_msg_finish(&m) == MAIL_DKIM_PARSE_COMPLETE &&
-	    m.h->body_off + total != len && total != 0)
+	        m.h->body_off + total != len && total != 0)
 		abort();
 	mail_dkim_msg_reset(&m);
 }

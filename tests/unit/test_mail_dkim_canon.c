@@ -115,8 +115,8 @@ test_body_edges(void **state)
 	assert_string_equal(BODY(MAIL_DKIM_CANON_SIMPLE, "abc"), "abc\r\n");
 	assert_string_equal(BODY(MAIL_DKIM_CANON_RELAXED, "abc  "), "abc\r\n");
 	/* Empty lines in the middle stay. */
-	assert_string_equal(BODY(MAIL_DKIM_CANON_RELAXED, "a\r\n\r\n\r\nb\r\n\r\n"),
-		"a\r\n\r\n\r\nb\r\n");
+	assert_string_equal(
+	        BODY(MAIL_DKIM_CANON_RELAXED, "a\r\n\r\n\r\nb\r\n\r\n"), "a\r\n\r\n\r\nb\r\n");
 	/* Leading white space becomes one SP (relaxed). */
 	assert_string_equal(BODY(MAIL_DKIM_CANON_RELAXED, "\t\t x\t y \r\n"), " x y\r\n");
 	/* Bare LF ends a line like CRLF; a lone CR is an ordinary octet. */
@@ -132,7 +132,8 @@ test_body_edges(void **state)
 static void
 test_body_every_split(void **state)
 {
-	static const char body[] = "  Hi. \r\n\r\nWe  lost\tthe game.\r\n \r\n\rx\n.\r\n\r\n \t \r\n";
+	static const char body[] =
+	        "  Hi. \r\n\r\nWe  lost\tthe game.\r\n \r\n\rx\n.\r\n\r\n \t \r\n";
 	const size_t len = sizeof(body) - 1;
 
 	(void)state;
@@ -230,8 +231,9 @@ test_header_relaxed_edges(void **state)
 	out = test_header(MAIL_DKIM_CANON_RELAXED, "From: Joe <JOE@EXAMPLE.COM>\r\n");
 	assert_string_equal(out, "from:Joe <JOE@EXAMPLE.COM>\r\n");
 	free(out);
-	assert_int_equal(mail_dkim_canon_header(MAIL_DKIM_CANON_RELAXED, "nocolon", 7, &out,
-		&(size_t){ 0 }), -1);
+	assert_int_equal(
+	        mail_dkim_canon_header(MAIL_DKIM_CANON_RELAXED, "nocolon", 7, &out, &(size_t){0}),
+	        -1);
 	assert_null(out);
 }
 
@@ -239,7 +241,7 @@ static void
 test_header_split(void **state)
 {
 	static const char msg[] = "From: a@b\r\nTo: c@d,\r\n e@f\r\nbogus line\r\n"
-		"Subject : x\r\n\r\nbody\r\n";
+	                          "Subject : x\r\n\r\nbody\r\n";
 	struct mail_dkim_header *h = calloc(1, sizeof(*h));
 	const size_t len = sizeof(msg) - 1;
 
@@ -254,8 +256,8 @@ test_header_split(void **state)
 	/* Cut anywhere before the empty line: need more; at_eof: the header is all there is. */
 	for (size_t cut = 0; cut < (size_t)(strstr(msg, "\r\n\r\n") - msg) + 4; cut++)
 		assert_int_equal(mail_dkim_header_split(msg, cut, false, h), MAIL_DKIM_PARSE_MORE);
-	assert_int_equal(mail_dkim_header_split("A: b\r\nC: d", 10, true, h),
-		MAIL_DKIM_PARSE_COMPLETE);
+	assert_int_equal(
+	        mail_dkim_header_split("A: b\r\nC: d", 10, true, h), MAIL_DKIM_PARSE_COMPLETE);
 	assert_int_equal(h->count, 2);
 	assert_int_equal(h->body_off, 10);
 	/* No header at all. */
@@ -283,8 +285,8 @@ test_header_split_limits(void **state)
 	msg = malloc(DKIM_HEADER_MAX + 10);
 	assert_non_null(msg);
 	memset(msg, 'x', DKIM_HEADER_MAX + 10);
-	assert_int_equal(mail_dkim_header_split(msg, DKIM_HEADER_MAX + 10, false, h),
-		MAIL_DKIM_PARSE_ERROR);
+	assert_int_equal(
+	        mail_dkim_header_split(msg, DKIM_HEADER_MAX + 10, false, h), MAIL_DKIM_PARSE_ERROR);
 	free(msg);
 	free(h);
 }
@@ -301,14 +303,15 @@ test_msg_every_split(void **state)
 		struct mail_dkim_msg m;
 		char body[64];
 		size_t body_len = 0;
-		const char *part[2] = { msg, msg + cut };
-		size_t part_len[2] = { cut, len - cut };
+		const char *part[2] = {msg, msg + cut};
+		size_t part_len[2] = {cut, len - cut};
 
 		assert_int_equal(mail_dkim_msg_init(&m), 0);
 		for (int i = 0; i < 2; i++) {
 			const char *b;
 			size_t n;
-			enum mail_dkim_parse rc = mail_dkim_msg_feed(&m, part[i], part_len[i], &b, &n);
+			enum mail_dkim_parse rc =
+			        mail_dkim_msg_feed(&m, part[i], part_len[i], &b, &n);
 
 			assert_int_not_equal(rc, MAIL_DKIM_PARSE_ERROR);
 			if (rc == MAIL_DKIM_PARSE_MORE)
@@ -341,8 +344,7 @@ test_msg_edges(void **state)
 	assert_int_equal(m.h->count, 2);
 	mail_dkim_msg_reset(&m);
 	assert_int_equal(mail_dkim_msg_init(&m), 0);
-	assert_int_equal(mail_dkim_msg_feed(&m, "A: 1\n\nxy", 8, &b, &n),
-		MAIL_DKIM_PARSE_COMPLETE);
+	assert_int_equal(mail_dkim_msg_feed(&m, "A: 1\n\nxy", 8, &b, &n), MAIL_DKIM_PARSE_COMPLETE);
 	assert_int_equal(n, 2);
 	assert_memory_equal(b, "xy", 2);
 	assert_int_equal(mail_dkim_msg_feed(&m, "z", 1, &b, &n), MAIL_DKIM_PARSE_COMPLETE);
@@ -359,18 +361,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc6376_345_header),
-		cmocka_unit_test(test_rfc6376_345_body),
-		cmocka_unit_test(test_body_empty),
-		cmocka_unit_test(test_body_edges),
-		cmocka_unit_test(test_body_every_split),
-		cmocka_unit_test(test_body_large),
-		cmocka_unit_test(test_body_long_runs),
-		cmocka_unit_test(test_header_relaxed_edges),
-		cmocka_unit_test(test_header_split),
-		cmocka_unit_test(test_header_split_limits),
-		cmocka_unit_test(test_msg_every_split),
-		cmocka_unit_test(test_msg_edges),
+	        cmocka_unit_test(test_rfc6376_345_header),
+	        cmocka_unit_test(test_rfc6376_345_body),
+	        cmocka_unit_test(test_body_empty),
+	        cmocka_unit_test(test_body_edges),
+	        cmocka_unit_test(test_body_every_split),
+	        cmocka_unit_test(test_body_large),
+	        cmocka_unit_test(test_body_long_runs),
+	        cmocka_unit_test(test_header_relaxed_edges),
+	        cmocka_unit_test(test_header_split),
+	        cmocka_unit_test(test_header_split_limits),
+	        cmocka_unit_test(test_msg_every_split),
+	        cmocka_unit_test(test_msg_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

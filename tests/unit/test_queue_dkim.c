@@ -36,54 +36,52 @@
  * public key, SHA-256 of the relaxed body gives this bh=, and Ed25519 over
  * SHA-256 of the relaxed header input reproduces this b= octet for octet.
  */
-static const char rfc8463_msg[] =
-	"DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n"
-	" d=football.example.com; i=@football.example.com;\r\n"
-	" q=dns/txt; s=brisbane; t=1528637909; h=from : to :\r\n"
-	" subject : date : message-id : from : subject : date;\r\n"
-	" bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
-	" b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus\r\n"
-	" Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==\r\n"
-	"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n"
-	" d=football.example.com; i=@football.example.com;\r\n"
-	" q=dns/txt; s=test; t=1528637909; h=from : to : subject :\r\n"
-	" date : message-id : from : subject : date;\r\n"
-	" bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
-	" b=F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3\r\n"
-	" DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2Jz\r\n"
-	" dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=\r\n"
-	"From: Joe SixPack <joe@football.example.com>\r\n"
-	"To: Suzie Q <suzie@shopping.example.net>\r\n"
-	"Subject: Is dinner ready?\r\n"
-	"Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
-	"Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
-	"\r\n"
-	"Hi.\r\n"
-	"\r\n"
-	"We lost the game.  Are you hungry yet?\r\n"
-	"\r\n"
-	"Joe.\r\n";
+static const char rfc8463_msg[] = "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n"
+                                  " d=football.example.com; i=@football.example.com;\r\n"
+                                  " q=dns/txt; s=brisbane; t=1528637909; h=from : to :\r\n"
+                                  " subject : date : message-id : from : subject : date;\r\n"
+                                  " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
+                                  " b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus\r\n"
+                                  " Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==\r\n"
+                                  "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n"
+                                  " d=football.example.com; i=@football.example.com;\r\n"
+                                  " q=dns/txt; s=test; t=1528637909; h=from : to : subject :\r\n"
+                                  " date : message-id : from : subject : date;\r\n"
+                                  " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
+                                  " b=F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3\r\n"
+                                  " DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2Jz\r\n"
+                                  " dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=\r\n"
+                                  "From: Joe SixPack <joe@football.example.com>\r\n"
+                                  "To: Suzie Q <suzie@shopping.example.net>\r\n"
+                                  "Subject: Is dinner ready?\r\n"
+                                  "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
+                                  "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
+                                  "\r\n"
+                                  "Hi.\r\n"
+                                  "\r\n"
+                                  "We lost the game.  Are you hungry yet?\r\n"
+                                  "\r\n"
+                                  "Joe.\r\n";
 
 /* RFC 8463 A.3: brisbane._domainkey.football.example.com TXT. */
 static const char rfc8463_record[] =
-	"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+        "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
 /* RFC 8463 A.1: the Ed25519 private key (seed). */
 static const char rfc8463_seed_b64[] = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
 
-static const char plain_msg[] =
-	"From: Alice <alice@example.org>\r\n"
-	"To: bob@remote.test\r\n"
-	"Subject: hello\r\n"
-	"Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n"
-	"Message-ID: <1@example.org>\r\n"
-	"MIME-Version: 1.0\r\n"
-	"Content-Type: text/plain; charset=utf-8\r\n"
-	"Received: from somewhere\r\n"
-	"\r\n"
-	"Hello  Bob,\r\n"
-	"\r\n"
-	".a line with a dot \r\n"
-	"\r\n\r\n";
+static const char plain_msg[] = "From: Alice <alice@example.org>\r\n"
+                                "To: bob@remote.test\r\n"
+                                "Subject: hello\r\n"
+                                "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n"
+                                "Message-ID: <1@example.org>\r\n"
+                                "MIME-Version: 1.0\r\n"
+                                "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Received: from somewhere\r\n"
+                                "\r\n"
+                                "Hello  Bob,\r\n"
+                                "\r\n"
+                                ".a line with a dot \r\n"
+                                "\r\n\r\n";
 
 #define NOW 1800000000
 
@@ -126,7 +124,7 @@ test_setup(void **state)
 	if (test_rsa == NULL || test_ed == NULL)
 		return -1;
 	if (queue_dkim_key_record(test_rsa, &test_rsa_record) < 0 ||
-	    queue_dkim_key_record(test_ed, &test_ed_record) < 0)
+	        queue_dkim_key_record(test_ed, &test_ed_record) < 0)
 		return -1;
 	return 0;
 }
@@ -163,8 +161,8 @@ static enum queue_dkim_result
 test_verify(const char *msg, const char *from_domain, const char *record)
 {
 	struct test_dns dns[] = {
-		{ "sel", record, QUEUE_DKIM_LOOKUP_FOUND, 0 },
-		{ NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0 },
+	        {"sel", record, QUEUE_DKIM_LOOKUP_FOUND, 0},
+	        {NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0},
 	};
 
 	return queue_dkim_verify_buf(msg, strlen(msg), from_domain, NOW, test_lookup, dns);
@@ -237,15 +235,16 @@ test_forge(EVP_PKEY *key, const EVP_MD *type, const char *tags, const char *msg)
 	}
 	bh = test_body_hash(msg, sig->body_canon, type, 0);
 	assert_int_equal(str_printf(&field, "DKIM-Signature: %s; bh=%s; b=", tags, bh), 0);
-	assert_int_equal(mail_dkim_header_split(msg, strlen(msg), false, h),
-		MAIL_DKIM_PARSE_COMPLETE);
-	mail_dkim_select(msg, h, (const char(*)[DKIM_FIELD_NAME_MAX + 1])sig->h, sig->h_count, -1,
-		idx);
-	assert_int_equal(mail_dkim_header_input(msg, h, idx, sig->h_count, sig->header_canon,
-		field, strlen(field), &input, &input_len), 0);
+	assert_int_equal(
+	        mail_dkim_header_split(msg, strlen(msg), false, h), MAIL_DKIM_PARSE_COMPLETE);
+	mail_dkim_select(
+	        msg, h, (const char(*)[DKIM_FIELD_NAME_MAX + 1]) sig->h, sig->h_count, -1, idx);
+	assert_int_equal(mail_dkim_header_input(msg, h, idx, sig->h_count, sig->header_canon, field,
+	                         strlen(field), &input, &input_len),
+	        0);
 	assert_int_equal(EVP_DigestSignInit(md, NULL, type, NULL, key), 1);
-	assert_int_equal(EVP_DigestSign(md, sigbuf, &sig_len, (unsigned char *)input, input_len),
-		1);
+	assert_int_equal(
+	        EVP_DigestSign(md, sigbuf, &sig_len, (unsigned char *)input, input_len), 1);
 	b64 = test_b64(sigbuf, sig_len);
 	assert_int_equal(str_printf(&out, "%s%s\r\n%s", field, b64, msg), 0);
 	EVP_MD_CTX_free(md);
@@ -262,22 +261,25 @@ static void
 test_rfc8463_vector(void **state)
 {
 	struct test_dns dns[] = {
-		{ "brisbane", rfc8463_record, QUEUE_DKIM_LOOKUP_FOUND, 0 },
-		{ NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0 },
+	        {"brisbane", rfc8463_record, QUEUE_DKIM_LOOKUP_FOUND, 0},
+	        {NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0},
 	};
 	const size_t len = sizeof(rfc8463_msg) - 1;
 
 	(void)state;
 	/* t=1528637909 has no x=, so any clock works; the RSA key of A.3 is not given here. */
-	assert_int_equal(queue_dkim_verify_buf(rfc8463_msg, len, "football.example.com", NOW,
-		test_lookup, dns), QUEUE_DKIM_PASS);
+	assert_int_equal(queue_dkim_verify_buf(
+	                         rfc8463_msg, len, "football.example.com", NOW, test_lookup, dns),
+	        QUEUE_DKIM_PASS);
 	assert_int_equal(dns[0].calls, 2); /* both signatures were candidates */
-	assert_int_equal(queue_dkim_verify_buf(rfc8463_msg, len, "FOOTBALL.example.COM", NOW,
-		test_lookup, dns), QUEUE_DKIM_PASS);
+	assert_int_equal(queue_dkim_verify_buf(
+	                         rfc8463_msg, len, "FOOTBALL.example.COM", NOW, test_lookup, dns),
+	        QUEUE_DKIM_PASS);
 	/* Another key for brisbane: the Ed25519 signature no longer verifies. */
 	dns[0].record = test_ed_record;
-	assert_int_equal(queue_dkim_verify_buf(rfc8463_msg, len, "football.example.com", NOW,
-		test_lookup, dns), QUEUE_DKIM_FAIL);
+	assert_int_equal(queue_dkim_verify_buf(
+	                         rfc8463_msg, len, "football.example.com", NOW, test_lookup, dns),
+	        QUEUE_DKIM_FAIL);
 }
 
 /* Our signer with the RFC's key over the RFC's message gives the RFC's bh= and verifies. */
@@ -292,24 +294,27 @@ test_rfc8463_sign(void **state)
 	char *field = NULL, *msg = NULL;
 	const char *error;
 	struct test_dns dns[] = {
-		{ "brisbane", rfc8463_record, QUEUE_DKIM_LOOKUP_FOUND, 0 },
-		{ NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0 },
+	        {"brisbane", rfc8463_record, QUEUE_DKIM_LOOKUP_FOUND, 0},
+	        {NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0},
 	};
 
 	(void)state;
 	assert_int_equal(mail_dkim_base64_decode(rfc8463_seed_b64, strlen(rfc8463_seed_b64), seed,
-		sizeof(seed), &seed_len), 0);
+	                         sizeof(seed), &seed_len),
+	        0);
 	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, seed_len);
 	assert_non_null(key);
 	s = queue_dkim_signer_new(key, "football.example.com", "brisbane");
 	assert_non_null(s);
-	assert_int_equal(queue_dkim_sign_buf(s, body_start, strlen(body_start), 1528637909, &field,
-		&error), 0);
+	assert_int_equal(
+	        queue_dkim_sign_buf(s, body_start, strlen(body_start), 1528637909, &field, &error),
+	        0);
 	assert_non_null(strstr(field, "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;"));
 	assert_non_null(strstr(field, "a=ed25519-sha256;"));
 	assert_int_equal(str_printf(&msg, "%s%s", field, body_start), 0);
-	assert_int_equal(queue_dkim_verify_buf(msg, strlen(msg), "football.example.com", NOW,
-		test_lookup, dns), QUEUE_DKIM_PASS);
+	assert_int_equal(queue_dkim_verify_buf(
+	                         msg, strlen(msg), "football.example.com", NOW, test_lookup, dns),
+	        QUEUE_DKIM_PASS);
 	free(msg);
 	free(field);
 	queue_dkim_signer_free(&s);
@@ -356,10 +361,11 @@ test_sign_field_shape(void **state)
 		if (*p != '\r' && *p != '\n' && *p != '\t')
 			unfolded[n++] = *p;
 	unfolded[n] = '\0';
-	assert_non_null(strstr(unfolded, "h=from:from:to:to:cc:reply-to:subject:subject:date:date:"
-		"message-id:message-id:in-reply-to:references:mime-version:mime-version:"
-		"content-type:content-type:content-transfer-encoding:autocrypt:chat-version:"
-		"secure-join;"));
+	assert_non_null(strstr(unfolded,
+	        "h=from:from:to:to:cc:reply-to:subject:subject:date:date:"
+	        "message-id:message-id:in-reply-to:references:mime-version:mime-version:"
+	        "content-type:content-type:content-transfer-encoding:autocrypt:chat-version:"
+	        "secure-join;"));
 	assert_null(strstr(unfolded, "received"));
 	assert_int_equal(strncmp(msg, "DKIM-Signature: v=1; ", 21), 0);
 	assert_int_equal(strcmp(end - 2, "\r\n"), 0);
@@ -409,11 +415,12 @@ test_tampered(void **state)
 	/* Over-signing: a second From (or a new Cc) anywhere breaks the signature. */
 	p = strstr(msg, "From: Alice");
 	assert_int_equal(str_printf(&added, "%.*sFrom: Mallory <m@example.org>\r\n%s",
-		(int)(p - msg), msg, p), 0);
+	                         (int)(p - msg), msg, p),
+	        0);
 	assert_int_equal(test_verify(added, "example.org", test_rsa_record), QUEUE_DKIM_FAIL);
 	free(added);
-	assert_int_equal(str_printf(&added, "%.*sCc: eve@example.org\r\n%s", (int)(p - msg), msg,
-		p), 0);
+	assert_int_equal(
+	        str_printf(&added, "%.*sCc: eve@example.org\r\n%s", (int)(p - msg), msg, p), 0);
 	assert_int_equal(test_verify(added, "example.org", test_rsa_record), QUEUE_DKIM_FAIL);
 	free(added);
 	free(msg);
@@ -430,38 +437,38 @@ test_refused_signatures(void **state)
 	assert_int_equal(queue_dkim_key_record(small, &small_record), 0);
 	/* The forger itself is right: a plain forged signature passes. */
 	msg = test_forge(test_rsa, EVP_sha256(),
-		"v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=sel; h=from:subject",
-		plain_msg);
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=sel; h=from:subject",
+	        plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_PASS);
 	free(msg);
 	/* h= without from. */
 	msg = test_forge(test_rsa, EVP_sha256(),
-		"v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=sel; h=to:subject",
-		plain_msg);
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=sel; h=to:subject",
+	        plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_FAIL);
 	free(msg);
 	/* rsa-sha1, correctly made, is never valid (DKIM-6, RFC 8301). */
 	msg = test_forge(test_rsa, EVP_sha1(),
-		"v=1; a=rsa-sha1; c=relaxed/relaxed; d=example.org; s=sel; h=from", plain_msg);
+	        "v=1; a=rsa-sha1; c=relaxed/relaxed; d=example.org; s=sel; h=from", plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_FAIL);
 	free(msg);
 	/* An RSA key below 1024 bits. */
 	msg = test_forge(small, EVP_sha256(),
-		"v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=sel; h=from", plain_msg);
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=sel; h=from", plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", small_record), QUEUE_DKIM_FAIL);
 	free(msg);
 	/* Misaligned d= (DKIM-5: no subdomain relaxation either way). */
 	msg = test_forge(test_rsa, EVP_sha256(),
-		"v=1; a=rsa-sha256; c=relaxed/relaxed; d=other.org; s=sel; h=from", plain_msg);
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=other.org; s=sel; h=from", plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_FAIL);
 	free(msg);
 	msg = test_forge(test_rsa, EVP_sha256(),
-		"v=1; a=rsa-sha256; c=relaxed/relaxed; d=mail.example.org; s=sel; h=from",
-		plain_msg);
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=mail.example.org; s=sel; h=from",
+	        plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_FAIL);
 	free(msg);
 	msg = test_forge(test_rsa, EVP_sha256(),
-		"v=1; a=rsa-sha256; c=relaxed/relaxed; d=EXAMPLE.org; s=sel; h=from", plain_msg);
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=EXAMPLE.org; s=sel; h=from", plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_PASS);
 	free(msg);
 	EVP_PKEY_free(small);
@@ -473,7 +480,7 @@ static void
 test_simple_canon(void **state)
 {
 	const char *tags = "v=1; a=rsa-sha256; c=simple/simple; d=example.org; s=sel; "
-		"h=from:subject:from";
+	                   "h=from:subject:from";
 	char *msg = test_forge(test_rsa, EVP_sha256(), tags, plain_msg);
 	char *copy, *p;
 
@@ -498,7 +505,7 @@ test_simple_canon(void **state)
 	free(msg);
 	/* relaxed header, simple body. */
 	msg = test_forge(test_rsa, EVP_sha256(),
-		"v=1; a=rsa-sha256; c=relaxed/simple; d=example.org; s=sel; h=from", plain_msg);
+	        "v=1; a=rsa-sha256; c=relaxed/simple; d=example.org; s=sel; h=from", plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_PASS);
 	free(msg);
 }
@@ -511,24 +518,32 @@ test_expiry_and_length(void **state)
 	const size_t body_len = strlen("Hello Bob,\r\n\r\n.a line with a dot\r\n");
 
 	(void)state;
-	snprintf(tags, sizeof(tags), "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; "
-		"s=sel; h=from; t=%d; x=%d", NOW - 100, NOW - 1);
+	snprintf(tags, sizeof(tags),
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; "
+	        "s=sel; h=from; t=%d; x=%d",
+	        NOW - 100, NOW - 1);
 	msg = test_forge(test_rsa, EVP_sha256(), tags, plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_FAIL);
 	free(msg);
-	snprintf(tags, sizeof(tags), "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; "
-		"s=sel; h=from; t=%d; x=%d", NOW - 100, NOW);
+	snprintf(tags, sizeof(tags),
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; "
+	        "s=sel; h=from; t=%d; x=%d",
+	        NOW - 100, NOW);
 	msg = test_forge(test_rsa, EVP_sha256(), tags, plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_PASS);
 	free(msg);
 	/* l= exactly the canonical body passes; shorter does not (DKIM-6). */
-	snprintf(tags, sizeof(tags), "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; "
-		"s=sel; h=from; l=%zu", body_len);
+	snprintf(tags, sizeof(tags),
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; "
+	        "s=sel; h=from; l=%zu",
+	        body_len);
 	msg = test_forge(test_rsa, EVP_sha256(), tags, plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_PASS);
 	free(msg);
-	snprintf(tags, sizeof(tags), "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; "
-		"s=sel; h=from; l=%zu", body_len - 5);
+	snprintf(tags, sizeof(tags),
+	        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; "
+	        "s=sel; h=from; l=%zu",
+	        body_len - 5);
 	msg = test_forge(test_rsa, EVP_sha256(), tags, plain_msg);
 	assert_int_equal(test_verify(msg, "example.org", test_rsa_record), QUEUE_DKIM_FAIL);
 	free(msg);
@@ -540,17 +555,19 @@ test_outcomes(void **state)
 	char *msg = test_signed(test_rsa, "example.org", plain_msg);
 	char *revoked = NULL;
 	struct test_dns temp[] = {
-		{ "sel", NULL, QUEUE_DKIM_LOOKUP_TEMPFAIL, 0 },
-		{ NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0 },
+	        {"sel", NULL, QUEUE_DKIM_LOOKUP_TEMPFAIL, 0},
+	        {NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0},
 	};
-	struct test_dns none[] = { { NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0 } };
+	struct test_dns none[] = {{NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0}};
 
 	(void)state;
 	assert_int_equal(test_verify(plain_msg, "example.org", test_rsa_record), QUEUE_DKIM_NONE);
-	assert_int_equal(queue_dkim_verify_buf(msg, strlen(msg), "example.org", NOW, test_lookup,
-		temp), QUEUE_DKIM_TEMPFAIL);
-	assert_int_equal(queue_dkim_verify_buf(msg, strlen(msg), "example.org", NOW, test_lookup,
-		none), QUEUE_DKIM_FAIL);
+	assert_int_equal(
+	        queue_dkim_verify_buf(msg, strlen(msg), "example.org", NOW, test_lookup, temp),
+	        QUEUE_DKIM_TEMPFAIL);
+	assert_int_equal(
+	        queue_dkim_verify_buf(msg, strlen(msg), "example.org", NOW, test_lookup, none),
+	        QUEUE_DKIM_FAIL);
 	assert_int_equal(str_printf(&revoked, "v=DKIM1; k=rsa; p="), 0);
 	assert_int_equal(test_verify(msg, "example.org", revoked), QUEUE_DKIM_FAIL);
 	free(revoked);
@@ -560,13 +577,14 @@ test_outcomes(void **state)
 	free(revoked);
 	/* Garbage signature fields count as present, not valid. */
 	assert_int_equal(test_verify("DKIM-Signature: nonsense\r\nFrom: a@example.org\r\n\r\nx\r\n",
-		"example.org", test_rsa_record), QUEUE_DKIM_FAIL);
-	assert_string_equal(queue_dkim_result_reply(QUEUE_DKIM_NONE),
-		"554 5.7.1 No DKIM signature found");
+	                         "example.org", test_rsa_record),
+	        QUEUE_DKIM_FAIL);
+	assert_string_equal(
+	        queue_dkim_result_reply(QUEUE_DKIM_NONE), "554 5.7.1 No DKIM signature found");
 	assert_string_equal(queue_dkim_result_reply(QUEUE_DKIM_FAIL),
-		"554 5.7.1 No valid DKIM signature found");
+	        "554 5.7.1 No valid DKIM signature found");
 	assert_string_equal(queue_dkim_result_reply(QUEUE_DKIM_TEMPFAIL),
-		"451 4.4.3 Temporary DNS failure during DKIM verification");
+	        "451 4.4.3 Temporary DNS failure during DKIM verification");
 	assert_null(queue_dkim_result_reply(QUEUE_DKIM_PASS));
 	free(msg);
 }
@@ -593,8 +611,8 @@ test_verify_streaming(void **state)
 		assert_string_equal(d, "example.org");
 		/* Not answered yet: undecided counts as a temporary failure. */
 		assert_int_equal(queue_dkim_verify_result(v), QUEUE_DKIM_TEMPFAIL);
-		queue_dkim_verify_set_key(v, 0, QUEUE_DKIM_LOOKUP_FOUND, test_ed_record,
-			strlen(test_ed_record));
+		queue_dkim_verify_set_key(
+		        v, 0, QUEUE_DKIM_LOOKUP_FOUND, test_ed_record, strlen(test_ed_record));
 		assert_int_equal(queue_dkim_verify_result(v), QUEUE_DKIM_PASS);
 		queue_dkim_verify_free(&v);
 		assert_null(v);
@@ -642,8 +660,8 @@ test_verify_fd(void **state)
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	assert_int_equal(queue_dkim_verify_feed_fd(v, fd), 0);
 	assert_int_equal(queue_dkim_verify_lookup_count(v), 1);
-	queue_dkim_verify_set_key(v, 0, QUEUE_DKIM_LOOKUP_FOUND, test_rsa_record,
-		strlen(test_rsa_record));
+	queue_dkim_verify_set_key(
+	        v, 0, QUEUE_DKIM_LOOKUP_FOUND, test_rsa_record, strlen(test_rsa_record));
 	assert_int_equal(queue_dkim_verify_result(v), QUEUE_DKIM_PASS);
 	queue_dkim_verify_free(&v);
 	/* A read error. */
@@ -668,7 +686,7 @@ test_key_prepare(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(text, sizeof(text), "[params]\nmail_domain = example.org\ndata_dir = %s/data\n",
-		dir);
+	        dir);
 	assert_int_equal(conf_init(&conf), 0);
 	assert_int_equal(conf_parse(&conf, text, strlen(text), "t.ini", dir, err, sizeof(err)), 0);
 	assert_true(queue_dkim_is_signing(&conf));
@@ -698,19 +716,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc8463_vector),
-		cmocka_unit_test(test_rfc8463_sign),
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_sign_field_shape),
-		cmocka_unit_test(test_tampered),
-		cmocka_unit_test(test_refused_signatures),
-		cmocka_unit_test(test_simple_canon),
-		cmocka_unit_test(test_expiry_and_length),
-		cmocka_unit_test(test_outcomes),
-		cmocka_unit_test(test_verify_streaming),
-		cmocka_unit_test(test_sign_fd),
-		cmocka_unit_test(test_verify_fd),
-		cmocka_unit_test(test_key_prepare),
+	        cmocka_unit_test(test_rfc8463_vector),
+	        cmocka_unit_test(test_rfc8463_sign),
+	        cmocka_unit_test(test_roundtrip),
+	        cmocka_unit_test(test_sign_field_shape),
+	        cmocka_unit_test(test_tampered),
+	        cmocka_unit_test(test_refused_signatures),
+	        cmocka_unit_test(test_simple_canon),
+	        cmocka_unit_test(test_expiry_and_length),
+	        cmocka_unit_test(test_outcomes),
+	        cmocka_unit_test(test_verify_streaming),
+	        cmocka_unit_test(test_sign_fd),
+	        cmocka_unit_test(test_verify_fd),
+	        cmocka_unit_test(test_key_prepare),
 	};
 
 	return cmocka_run_group_tests(tests, test_setup, test_teardown);

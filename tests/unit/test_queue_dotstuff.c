@@ -116,9 +116,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_every_split),
-		cmocka_unit_test(test_bounds),
+	        cmocka_unit_test(test_cases),
+	        cmocka_unit_test(test_every_split),
+	        cmocka_unit_test(test_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

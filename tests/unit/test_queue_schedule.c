@@ -14,12 +14,12 @@
 #include "queue/queue_schedule.h"
 
 /* The defaults of CONF-9: 1m initial, 1h max, 5d lifetime, 16 parallel. */
-static const struct queue_schedule defaults = { 60, 3600, 5 * 86400, 16 };
+static const struct queue_schedule defaults = {60, 3600, 5 * 86400, 16};
 
 static void
 test_delay_doubles_and_caps(void **state)
 {
-	static const int64_t want[] = { 0, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600 };
+	static const int64_t want[] = {0, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600};
 
 	(void)state;
 	for (unsigned k = 0; k < sizeof(want) / sizeof(want[0]); k++)
@@ -32,9 +32,9 @@ test_delay_doubles_and_caps(void **state)
 static void
 test_delay_odd_values(void **state)
 {
-	const struct queue_schedule s = { 7, 50, 1000, 1 };
-	const struct queue_schedule same = { 30, 30, 1000, 1 };
-	const struct queue_schedule big = { INT64_MAX / 4, INT64_MAX / 2 + 5, INT64_MAX / 2, 1 };
+	const struct queue_schedule s = {7, 50, 1000, 1};
+	const struct queue_schedule same = {30, 30, 1000, 1};
+	const struct queue_schedule big = {INT64_MAX / 4, INT64_MAX / 2 + 5, INT64_MAX / 2, 1};
 
 	(void)state;
 	assert_int_equal(queue_schedule_delay(&s, 1), 7);
@@ -85,14 +85,14 @@ test_after_failure_near_deadline(void **state)
 	int64_t next;
 
 	(void)state;
-	assert_int_equal(queue_schedule_after_failure(&defaults, 0, 1, 0, &next),
-		QUEUE_SCHEDULE_RETRY);
+	assert_int_equal(
+	        queue_schedule_after_failure(&defaults, 0, 1, 0, &next), QUEUE_SCHEDULE_RETRY);
 	assert_int_equal(next, 60);
 	assert_int_equal(queue_schedule_after_failure(&defaults, 0, 10, 5 * 86400 - 100, &next),
-		QUEUE_SCHEDULE_RETRY);
+	        QUEUE_SCHEDULE_RETRY);
 	assert_int_equal(next, 5 * 86400);
 	assert_int_equal(queue_schedule_after_failure(&defaults, 0, 10, 5 * 86400, &next),
-		QUEUE_SCHEDULE_EXPIRE);
+	        QUEUE_SCHEDULE_EXPIRE);
 	assert_false(queue_schedule_is_expired(&defaults, 0, 5 * 86400 - 1));
 	assert_true(queue_schedule_is_expired(&defaults, 0, 5 * 86400));
 	assert_string_equal(QUEUE_SCHEDULE_EXPIRED_REASON, "4.4.7 Delivery time expired");
@@ -112,10 +112,10 @@ test_due(void **state)
 	assert_int_equal(wait, 0);
 	/* A stored next attempt beyond the deadline waits only until the deadline. */
 	assert_int_equal(queue_schedule_due(&defaults, 0, 9 * 86400, 5 * 86400 - 10, &wait),
-		QUEUE_SCHEDULE_RETRY);
+	        QUEUE_SCHEDULE_RETRY);
 	assert_int_equal(wait, 10);
-	assert_int_equal(queue_schedule_due(&defaults, 0, 100, 5 * 86400, &wait),
-		QUEUE_SCHEDULE_EXPIRE);
+	assert_int_equal(
+	        queue_schedule_due(&defaults, 0, 100, 5 * 86400, &wait), QUEUE_SCHEDULE_EXPIRE);
 }
 
 static void
@@ -140,12 +140,12 @@ test_init_from_conf(void **state)
 	struct queue_schedule s;
 	char err[256];
 	const char *text = "[params]\nmail_domain = example.org\nqueue_retry_initial = 30s\n"
-		"queue_retry_max = 10m\nqueue_lifetime = 2d\nqueue_concurrency = 4\n";
+	                   "queue_retry_max = 10m\nqueue_lifetime = 2d\nqueue_concurrency = 4\n";
 
 	(void)state;
 	assert_int_equal(conf_init(&conf), 0);
-	assert_int_equal(conf_parse(&conf, text, strlen(text), "t.ini", "/tmp", err, sizeof(err)),
-		0);
+	assert_int_equal(
+	        conf_parse(&conf, text, strlen(text), "t.ini", "/tmp", err, sizeof(err)), 0);
 	queue_schedule_init(&s, &conf);
 	assert_int_equal(s.retry_initial, 30);
 	assert_int_equal(s.retry_max, 600);
@@ -160,13 +160,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_delay_doubles_and_caps),
-		cmocka_unit_test(test_delay_odd_values),
-		cmocka_unit_test(test_retry_until_expiry),
-		cmocka_unit_test(test_after_failure_near_deadline),
-		cmocka_unit_test(test_due),
-		cmocka_unit_test(test_on_load_and_concurrency),
-		cmocka_unit_test(test_init_from_conf),
+	        cmocka_unit_test(test_delay_doubles_and_caps),
+	        cmocka_unit_test(test_delay_odd_values),
+	        cmocka_unit_test(test_retry_until_expiry),
+	        cmocka_unit_test(test_after_failure_near_deadline),
+	        cmocka_unit_test(test_due),
+	        cmocka_unit_test(test_on_load_and_concurrency),
+	        cmocka_unit_test(test_init_from_conf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
