@@ -66,6 +66,17 @@ struct queue_dkim_signer;
 struct queue_dkim_signer *queue_dkim_signer_new(
         EVP_PKEY *key, const char *domain, const char *selector);
 
+/*
+ * queue_dkim_signer_load - GEN-5 in one call: when signing is active
+ * (queue_dkim_is_signing), generate the key if missing
+ * (queue_dkim_key_prepare), load it and make the signer for the mail
+ * domain and dkim_selector; otherwise *signer_r is NULL. Returns 0, or -1
+ * with a message in err. Blocks on disk I/O (start-up only). Run it before
+ * privileges are dropped if the key file is root-only.
+ */
+int queue_dkim_signer_load(
+        const struct conf *conf, struct queue_dkim_signer **signer_r, char *err, size_t errlen);
+
 /* queue_dkim_signer_free - release; accepts NULL, leaves NULL. */
 void queue_dkim_signer_free(struct queue_dkim_signer **sp);
 

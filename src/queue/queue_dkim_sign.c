@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/core_conf.h"
 #include "core/core_str.h"
 #include "mail/mail_dkim_canon.h"
 #include "mail/mail_dkim_sig.h"
@@ -79,6 +80,29 @@ queue_dkim_signer_new(EVP_PKEY *key, const char *domain, const char *selector)
 	s->key = key;
 	s->is_ed25519 = EVP_PKEY_is_a(key, "ED25519");
 	return s;
+}
+
+int
+queue_dkim_signer_load(
+        const struct conf *conf, struct queue_dkim_signer **signer_r, char *err, size_t errlen)
+{
+	EVP_PKEY *key = NULL;
+	bool is_generated;
+
+	*signer_r = NULL;
+	if (!queue_dkim_is_signing(conf))
+		return 0;
+	if (queue_dkim_key_prepare(conf, &is_generated, err, errlen) < 0 ||
+	        queue_dkim_key_load(conf->dkim_key, &key, err, errlen) < 0)
+		return -1;
+	*signer_r = queue_dkim_signer_new(key, conf->mail_domain, conf->dkim_selector);
+	EVP_PKEY_free(key);
+	if (*signer_r == NULL) {
+		snprintf(err, errlen, "cannot set up DKIM signing: invalid dkim_selector '%s'",
+		        conf->dkim_selector);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -700,6 +700,38 @@ test_key_prepare(void **state)
 	/* Present: kept as it is. */
 	assert_int_equal(queue_dkim_key_prepare(&conf, &is_generated, err, sizeof(err)), 0);
 	assert_false(is_generated);
+	/* The start-up helper signs for the mail domain with the selector. */
+	{
+		struct queue_dkim_signer *signer = NULL;
+		char *field = NULL, *msg = NULL, *record = NULL;
+		const char *error;
+
+		assert_int_equal(queue_dkim_signer_load(&conf, &signer, err, sizeof(err)), 0);
+		assert_non_null(signer);
+		assert_int_equal(queue_dkim_sign_buf(
+		                         signer, plain_msg, strlen(plain_msg), NOW, &field, &error),
+		        0);
+		assert_non_null(strstr(field, "d=example.org;"));
+		assert_non_null(strstr(field, "s=opendkim;"));
+		assert_int_equal(queue_dkim_key_load(conf.dkim_key, &key, err, sizeof(err)), 0);
+		assert_int_equal(queue_dkim_key_record(key, &record), 0);
+		EVP_PKEY_free(key);
+		assert_int_equal(str_printf(&msg, "%s%s", field, plain_msg), 0);
+		{
+			struct test_dns dns[] = {
+			        {"opendkim", record, QUEUE_DKIM_LOOKUP_FOUND, 0},
+			        {NULL, NULL, QUEUE_DKIM_LOOKUP_NONE, 0},
+			};
+
+			assert_int_equal(queue_dkim_verify_buf(msg, strlen(msg), "example.org", NOW,
+			                         test_lookup, dns),
+			        QUEUE_DKIM_PASS);
+		}
+		free(record);
+		free(msg);
+		free(field);
+		queue_dkim_signer_free(&signer);
+	}
 	unlink(conf.dkim_key);
 	snprintf(text, sizeof(text), "%s/data/dkim", dir);
 	rmdir(text);
@@ -707,6 +739,21 @@ test_key_prepare(void **state)
 	rmdir(text);
 	rmdir(dir);
 	conf_free(&conf);
+	/* IP-literal domains are never signed (DKIM-1): no signer, no key file. */
+	{
+		struct queue_dkim_signer *signer = NULL;
+
+		snprintf(text, sizeof(text),
+		        "[params]\nmail_domain = 127.0.0.2\ndata_dir = %s/ip\n", dir);
+		assert_int_equal(conf_init(&conf), 0);
+		assert_int_equal(
+		        conf_parse(&conf, text, strlen(text), "t.ini", dir, err, sizeof(err)), 0);
+		assert_false(queue_dkim_is_signing(&conf));
+		assert_int_equal(queue_dkim_signer_load(&conf, &signer, err, sizeof(err)), 0);
+		assert_null(signer);
+		assert_int_equal(stat(conf.dkim_key, &st), -1);
+		conf_free(&conf);
+	}
 	/* Not a PEM key. */
 	assert_int_equal(queue_dkim_key_load("/dev/null", &key, err, sizeof(err)), -1);
 	assert_null(key);
