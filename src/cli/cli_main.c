@@ -48,6 +48,7 @@ static const struct cli_command cli_commands[] = {
 	{ "version", false, cli_version_cmd },
 	{ "account", true, cli_account_cmd },
 	{ "block", true, cli_block_cmd },
+	{ "dns", true, cli_dns },
 };
 
 int
@@ -67,7 +68,8 @@ cli_usage(void)
 		"  serve      run the server in the foreground\n"
 		"  version    print the version\n"
 		"  account    add|del|list|passwd|quota accounts\n"
-		"  block      add|del|list blocklist entries\n");
+		"  block      add|del|list blocklist entries\n"
+		"  dns        print the DNS zone records for the mail domain\n");
 }
 
 /* cli_take_config_opt - remove "-c FILE" / "-cFILE" / "--config FILE" from argv. */

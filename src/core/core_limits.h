@@ -46,6 +46,30 @@
 #define SHUTDOWN_DRAIN_SECS 10
 #define SHUTDOWN_MAX_SECS 30
 
+/*
+ * DKIM (RFC 6376, SPEC section 11). The header section is held in memory
+ * while the body streams; RFC 5322 sets no limit, real chat mail headers
+ * (Autocrypt keys included) stay well below 64 KiB.
+ */
+#define DKIM_HEADER_MAX (1024UL * 1024)
+/* Header fields considered in one header section. */
+#define DKIM_FIELDS_MAX 1000
+/* Signatures evaluated per message (DKIM-6). */
+#define DKIM_SIGS_MAX 5
+/* Tags in one tag list (RFC 6376 3.2); a signature defines 14. */
+#define DKIM_TAGS_MAX 32
+/* Names in one h= tag (signing lists every DKIM-2 name count + 1 times). */
+#define DKIM_H_NAMES_MAX 128
+/* One header field name in h= (RFC 5322 allows 997; real names are short). */
+#define DKIM_FIELD_NAME_MAX 64
+/* Decoded b= (an 8192-bit RSA signature is 1024 octets) and p= (DER SPKI). */
+#define DKIM_SIG_BYTES_MAX 1024
+#define DKIM_KEY_BYTES_MAX 2048
+/* A key record: TXT strings concatenated (DKIM-6). */
+#define DKIM_KEY_RECORD_MAX 4096
+/* d= and s= values: a DNS name is at most 253 octets (RFC 1035 2.3.4). */
+#define DKIM_DOMAIN_MAX 253
+
 /* Worker threads when threads = 0 picks the CPU count (CONF-9). */
 #define WORKER_THREADS_MAX 64
 

@@ -74,16 +74,23 @@ http_autoconfig_cb(struct conn *c, const struct http_request *req)
 	http_respond(c, 200, "application/xml; charset=utf-8", doc, (size_t)n, NULL);
 }
 
+size_t
+http_mta_sts_policy(const struct conf *conf, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "version: STSv1\r\nmode: enforce\r\nmx: %s\r\n"
+				    "max_age: 2419200\r\n",
+		conf->hostname);
+
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
 /* http_mta_sts_cb - HTTP-5: the four lines of the policy (RFC 8461 section 3.2, CRLF). */
 void
 http_mta_sts_cb(struct conn *c, const struct http_request *req)
 {
 	char doc[1024];
-	int n = snprintf(doc, sizeof(doc),
-	        "version: STSv1\r\nmode: enforce\r\nmx: %s\r\n"
-	        "max_age: 2419200\r\n",
-	        c->srv->conf->hostname);
+	size_t n = http_mta_sts_policy(c->srv->conf, doc, sizeof(doc));
 
 	(void)req;
-	http_respond(c, 200, "text/plain; charset=utf-8", doc, n > 0 ? (size_t)n : 0, NULL);
+	http_respond(c, 200, "text/plain; charset=utf-8", doc, n, NULL);
 }

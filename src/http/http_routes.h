@@ -20,6 +20,9 @@ void http_new_get_cb(struct conn *c, const struct http_request *req);
 /* HTTP-4, HTTP-5 (http_autoconfig.c), HTTP-6 (http_metrics.c). */
 void http_autoconfig_cb(struct conn *c, const struct http_request *req);
 void http_mta_sts_cb(struct conn *c, const struct http_request *req);
+
+/* http_mta_sts_policy - the HTTP-5 policy text (CRLF lines) into buf; its length, 0 if too small. */
+size_t http_mta_sts_policy(const struct conf *conf, char *buf, size_t size);
 void http_metrics_cb(struct conn *c, const struct http_request *req);
 
 /*
