@@ -91,8 +91,8 @@ hdr_cleanup(const char *hdr, size_t len, enum hdr_cleanup_mode mode, char **out_
 		mode == HDR_CLEANUP_SUBMISSION ? hdr_removed_submission : hdr_removed_delivery;
 	struct mail_field f;
 	size_t pos = 0, o = 0;
-	/* a Subject can only shrink except when its value was shorter than " [...]" */
-	char *out = malloc(len + len / 2 + 16);
+	/* a Subject field (>= 8 octets) grows by at most 6 octets: 2 * len is enough */
+	char *out = malloc(2 * len + 16);
 
 	if (out == NULL)
 		return -1;
