@@ -315,8 +315,10 @@ mail_addr_parse(const char *value, struct mail_addr **list_r, size_t *count_r)
 		}
 		if (mail_addr_one(&ctx, false) < 0)
 			ret = -1;
-		else if (ctx.count >= MAIL_ADDRESSES_MAX)
+		else if (ctx.count >= MAIL_ADDRESSES_MAX) {
+			ctx.is_bad = ctx.is_bad || ctx.i < ctx.ntoks;
 			break;
+		}
 	}
 	free(ctx.toks);
 	free(ctx.text);
