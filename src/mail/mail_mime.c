@@ -150,6 +150,15 @@ mail_mime_read_fields(struct mail_part *p, const char *hdr, size_t len, bool is_
 	}
 	if (is_dup)
 		p->flags |= MAIL_PART_DUP_CONTENT_FIELD;
+	/* RFC 2557 4.4.1: white space of a folded Content-Location is not part of the URI */
+	if (r == 0 && p->location != NULL) {
+		size_t o = 0;
+
+		for (size_t i = 0; p->location[i] != '\0'; i++)
+			if (p->location[i] != ' ' && p->location[i] != '\t')
+				p->location[o++] = p->location[i];
+		p->location[o] = '\0';
+	}
 	if (r == 0 && p->encoding != NULL)
 		for (char *e = p->encoding; *e != '\0'; e++)
 			if (*e >= 'A' && *e <= 'Z')

@@ -13,6 +13,13 @@
 
 #include "core/core_limits.h"
 
+/* addr_lower - ASCII lowercase of one octet (ACC-1 leaves other octets alone). */
+static char
+addr_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
 /* addr_ipv4_bare - true when d[0..n) is a dotted-quad IPv4 address. */
 static bool
 addr_ipv4_bare(const char *d, size_t n)
@@ -52,18 +59,13 @@ addr_normalize(const char *addr, size_t len, char *out, size_t outsize)
 	if (local_len + dom_len + 4 > outsize)
 		return -1;
 	o = 0;
-	for (size_t i = 0; i < len; i++) {
-		const char *src = i < local_len ? addr + i : NULL;
-
-		if (src == NULL)
-			break;
-		out[o++] = *src >= 'A' && *src <= 'Z' ? (char)(*src + 32) : *src;
-	}
+	for (size_t i = 0; i < local_len; i++)
+		out[o++] = addr_lower(addr[i]);
 	out[o++] = '@';
 	if (is_ip)
 		out[o++] = '[';
 	for (size_t i = 0; i < dom_len; i++)
-		out[o++] = dom[i] >= 'A' && dom[i] <= 'Z' ? (char)(dom[i] + 32) : dom[i];
+		out[o++] = addr_lower(dom[i]);
 	if (is_ip)
 		out[o++] = ']';
 	out[o] = '\0';

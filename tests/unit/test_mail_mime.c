@@ -187,7 +187,7 @@ test_mime_multipart(void **state)
 	assert_string_equal(p3->disposition, "attachment");
 	assert_string_equal(mail_params_get(&p3->disp_params, "filename"), "m.eml");
 	assert_string_equal(mail_params_get(&p3->disp_params, "size"), "12");
-	assert_string_equal(p3->location, "http://x/  y");
+	assert_string_equal(p3->location, "http://x/y");
 	inner = p3->message;
 	assert_non_null(inner);
 	assert_true(mail_part_is(inner, "application", "pdf"));
