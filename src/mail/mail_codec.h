@@ -5,7 +5,8 @@
  * RFC 2045 section 6.8 (base64 in MIME bodies). Used by SASL (RFC 4954),
  * the encryption gate (GATE-3, GATE-5) and later by IMAP BINARY.
  * Does not allocate: callers pass an output buffer of at least the input
- * length (decoding never grows data).
+ * length (decoding never grows data). Every decoder may run in place
+ * (out == in): it never writes ahead of what it has read.
  */
 #ifndef CHATRELAY_MAIL_CODEC_H
 #define CHATRELAY_MAIL_CODEC_H
