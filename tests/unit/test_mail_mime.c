@@ -336,6 +336,94 @@ test_mime_every_prefix(void **state)
 	}
 }
 
+/* dump_params - append " name=value" pairs. */
+static size_t
+dump_params(char *out, size_t cap, size_t n, const char *label, const struct mail_params *ps)
+{
+	if (ps->count == 0)
+		return n;
+	n += (size_t)snprintf(out + n, cap - n, " %s{", label);
+	for (size_t k = 0; k < ps->count; k++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%s=\"%s\"", k ? " " : "", ps->v[k].name,
+			ps->v[k].value);
+	return n + (size_t)snprintf(out + n, cap - n, "}");
+}
+
+/* dump_part - one line per part, children indented (golden .ref format). */
+static size_t
+dump_part(char *out, size_t cap, size_t n, const struct mail_part *p)
+{
+	n += (size_t)snprintf(out + n, cap - n, "%*s%s/%s", (int)p->depth * 2, "", p->type,
+		p->subtype);
+	n = dump_params(out, cap, n, "params", &p->params);
+	n += (size_t)snprintf(out + n, cap - n, " hdr=%zu+%zu body=%zu+%zu lines=%zu", p->off,
+		p->hdr_len, p->body_off, p->body_len, p->body_lines);
+	if (p->encoding != NULL)
+		n += (size_t)snprintf(out + n, cap - n, " enc=%s", p->encoding);
+	if (p->disposition != NULL)
+		n += (size_t)snprintf(out + n, cap - n, " disp=%s", p->disposition);
+	n = dump_params(out, cap, n, "dparams", &p->disp_params);
+	if (p->language != NULL)
+		n += (size_t)snprintf(out + n, cap - n, " lang=\"%s\"", p->language);
+	if (p->location != NULL)
+		n += (size_t)snprintf(out + n, cap - n, " loc=\"%s\"", p->location);
+	if (p->id != NULL)
+		n += (size_t)snprintf(out + n, cap - n, " id=\"%s\"", p->id);
+	if (p->description != NULL)
+		n += (size_t)snprintf(out + n, cap - n, " desc=\"%s\"", p->description);
+	if (p->md5 != NULL)
+		n += (size_t)snprintf(out + n, cap - n, " md5=\"%s\"", p->md5);
+	if (p->flags != 0)
+		n += (size_t)snprintf(out + n, cap - n, " flags=0x%x", p->flags);
+	n += (size_t)snprintf(out + n, cap - n, "\n");
+	for (const struct mail_part *c = p->children; c != NULL; c = c->next)
+		n = dump_part(out, cap, n, c);
+	if (p->message != NULL)
+		n = dump_part(out, cap, n, p->message);
+	return n;
+}
+
+/*
+ * Golden pairs: tests/data/mime/<name>.eml (LF, turned into CRLF) against
+ * <name>.ref. UPDATE_GOLDEN=1 rewrites the .ref files (review the diff).
+ */
+static void
+test_mime_golden(void **state)
+{
+	static const char *const names[] = { "nested", "malformed" };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		char path[256], *m, *ref, *out = malloc(65536);
+		size_t len, rlen, n;
+		struct mail_part *r;
+		FILE *f;
+
+		assert_non_null(out);
+		snprintf(path, sizeof(path), "../mime/%s.eml", names[k]);
+		m = fixture_crlf(fixture_read(path, &len));
+		r = parse(m);
+		n = dump_part(out, 65536, 0, r);
+		snprintf(path, sizeof(path), "../mime/%s.ref", names[k]);
+		if (getenv("UPDATE_GOLDEN") != NULL) {
+			char full[512];
+
+			snprintf(full, sizeof(full), "%s/%s", fixture_dir(), path);
+			f = fopen(full, "wb");
+			assert_non_null(f);
+			fwrite(out, 1, n, f);
+			fclose(f);
+		}
+		ref = fixture_read(path, &rlen);
+		if (rlen != n || memcmp(ref, out, n) != 0)
+			fail_msg("%s differs from its golden output:\n%.*s", names[k], (int)n, out);
+		free(ref);
+		free(out);
+		free(m);
+		mail_part_free(&r);
+	}
+}
+
 static void
 test_codec(void **state)
 {
@@ -379,6 +467,7 @@ main(void)
 		cmocka_unit_test(test_mime_depth_bomb),
 		cmocka_unit_test(test_mime_many_parts),
 		cmocka_unit_test(test_mime_every_prefix),
+		cmocka_unit_test(test_mime_golden),
 		cmocka_unit_test(test_codec),
 	};
 
