@@ -65,6 +65,19 @@ smtp_parse_command(const char *line, size_t len, struct smtp_cmd *cmd_r)
 }
 
 int
+smtp_parse_line_len(const struct smtp_cmd *cmd, size_t len, const char **reply_r)
+{
+	size_t max = cmd->verb == SMTP_VERB_AUTH ? SMTP_AUTH_LINE_MAX : SMTP_LINE_MAX;
+
+	/* the limits include CRLF (RFC 5321 4.5.3.1.4) */
+	if (len + 2 > max) {
+		*reply_r = SMTP_REPLY_LINE_TOO_LONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
 smtp_parse_helo(const struct smtp_cmd *cmd, const char **reply_r)
 {
 	if (cmd->arg_len == 0) {

@@ -37,6 +37,7 @@ enum smtp_verb {
 
 /* Replies the parser hands out (SPEC text, no CRLF). */
 #define SMTP_REPLY_UNKNOWN "500 5.5.2 Command not recognized"
+#define SMTP_REPLY_LINE_TOO_LONG "500 5.5.2 Line too long"
 #define SMTP_REPLY_HELO_SYNTAX "501 5.5.4 Syntax: EHLO hostname"
 #define SMTP_REPLY_SYNTAX "501 5.5.4 Syntax error"
 #define SMTP_REPLY_BAD_SENDER "501 5.1.7 Bad sender address syntax"
@@ -66,6 +67,16 @@ const char *smtp_verb_name(enum smtp_verb verb);
  * SMTP_VERB_UNKNOWN (reply SMTP_REPLY_UNKNOWN, SMTP-11).
  */
 void smtp_parse_command(const char *line, size_t len, struct smtp_cmd *cmd_r);
+
+/*
+ * smtp_parse_line_len - SMTP-2 length rule for a parsed command line of
+ * len octets (line end excluded). The session reads lines with a buffer of
+ * SMTP_AUTH_LINE_MAX (the larger limit) and lets this decide: AUTH lines
+ * may have SMTP_AUTH_LINE_MAX octets with CRLF, all others SMTP_LINE_MAX.
+ * Returns 0, or -1 with *reply_r = SMTP_REPLY_LINE_TOO_LONG. (SASL
+ * response lines are not commands: they are bounded by the read buffer.)
+ */
+int smtp_parse_line_len(const struct smtp_cmd *cmd, size_t len, const char **reply_r);
 
 /*
  * smtp_parse_helo - EHLO/HELO argument (SMTP-3): any non-empty argument is

@@ -56,6 +56,28 @@ test_parse_verbs(void **state)
 }
 
 static void
+test_parse_line_len(void **state)
+{
+	char line[SMTP_AUTH_LINE_MAX];
+	struct smtp_cmd c;
+	const char *reply = NULL;
+
+	(void)state;
+	memset(line, 'A', sizeof(line));
+	memcpy(line, "NOOP ", 5);
+	smtp_parse_command(line, 998, &c);
+	assert_int_equal(smtp_parse_line_len(&c, 998, &reply), 0);
+	smtp_parse_command(line, 999, &c);
+	assert_int_equal(smtp_parse_line_len(&c, 999, &reply), -1);
+	assert_string_equal(reply, "500 5.5.2 Line too long");
+	memcpy(line, "AUTH PLAIN ", 11);
+	smtp_parse_command(line, SMTP_AUTH_LINE_MAX - 2, &c);
+	assert_int_equal(smtp_parse_line_len(&c, SMTP_AUTH_LINE_MAX - 2, &reply), 0);
+	smtp_parse_command(line, SMTP_AUTH_LINE_MAX - 1, &c);
+	assert_int_equal(smtp_parse_line_len(&c, SMTP_AUTH_LINE_MAX - 1, &reply), -1);
+}
+
+static void
 test_parse_helo_noarg(void **state)
 {
 	struct smtp_cmd c;
@@ -386,6 +408,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_verbs),
+		cmocka_unit_test(test_parse_line_len),
 		cmocka_unit_test(test_parse_helo_noarg),
 		cmocka_unit_test(test_parse_mail_paths),
 		cmocka_unit_test(test_parse_path_length),
