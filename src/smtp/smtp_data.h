@@ -83,7 +83,12 @@ void smtp_data_init(struct smtp_data *d, uint64_t max_size, smtp_data_out_fn *ou
 enum smtp_data_status smtp_data_feed(struct smtp_data *d, const char *in, size_t len,
 	size_t *used_r);
 
-/* smtp_data_result - after COMPLETE: the error to reply with, SMTP_DATA_OK if none. */
+/*
+ * smtp_data_result - after COMPLETE: the error to reply with, SMTP_DATA_OK
+ * if none. Output already handed to the callback before an error was
+ * noticed is not taken back: on any result but OK the caller discards
+ * what it stored for this message.
+ */
 enum smtp_data_error smtp_data_result(const struct smtp_data *d);
 
 /* smtp_data_reply - the exact reply line for an error (NULL for OK and ERR_OUTPUT). */
