@@ -61,8 +61,8 @@ mail_addr_skip_comment(const char *s, size_t *i)
 
 /* mail_addr_tok_delimited - copy a quoted string or domain literal. */
 static void
-mail_addr_tok_delimited(const char *s, size_t *i, char close, char *text, size_t *tn,
-	bool keep_delims)
+mail_addr_tok_delimited(
+        const char *s, size_t *i, char close, char *text, size_t *tn, bool keep_delims)
 {
 	if (keep_delims)
 		text[(*tn)++] = s[*i];
@@ -119,7 +119,7 @@ mail_addr_tokenize(struct mail_addr_ctx *ctx, const char *s)
 		} else {
 			t->kind = MAIL_TOK_ATOM;
 			while (s[i] != '\0' && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
-			       s[i] != '\n' && !mail_addr_is_special(s[i]))
+			        s[i] != '\n' && !mail_addr_is_special(s[i]))
 				ctx->text[tn++] = s[i++];
 		}
 		t->len = tn - t->off;
@@ -201,7 +201,8 @@ mail_addr_angle(struct mail_addr_ctx *ctx, struct mail_addr *a)
 	bool has_route = false;
 
 	for (k = start; k < ctx->ntoks && !mail_addr_is_tok(ctx, k, '>'); k++)
-		if (!has_route && mail_addr_is_tok(ctx, k, ':') && mail_addr_is_tok(ctx, start, '@')) {
+		if (!has_route && mail_addr_is_tok(ctx, k, ':') &&
+		        mail_addr_is_tok(ctx, start, '@')) {
 			has_route = true;
 			colon = k;
 		}
@@ -229,7 +230,7 @@ static void
 mail_addr_skip_to_end(struct mail_addr_ctx *ctx, bool is_in_group)
 {
 	while (ctx->i < ctx->ntoks && !mail_addr_is_tok(ctx, ctx->i, ',') &&
-	       !(is_in_group && mail_addr_is_tok(ctx, ctx->i, ';'))) {
+	        !(is_in_group && mail_addr_is_tok(ctx, ctx->i, ';'))) {
 		ctx->is_bad = true;
 		ctx->i++;
 	}
@@ -246,7 +247,8 @@ mail_addr_one(struct mail_addr_ctx *ctx, bool is_in_group)
 
 	for (k = from; k < ctx->ntoks; k++) {
 		if (mail_addr_is_tok(ctx, k, '<') || mail_addr_is_tok(ctx, k, ',') ||
-		    mail_addr_is_tok(ctx, k, ';') || (!is_in_group && mail_addr_is_tok(ctx, k, ':')))
+		        mail_addr_is_tok(ctx, k, ';') ||
+		        (!is_in_group && mail_addr_is_tok(ctx, k, ':')))
 			break;
 	}
 	if (k < ctx->ntoks && mail_addr_is_tok(ctx, k, ':'))
@@ -364,8 +366,8 @@ mail_addr_single_mailbox(const char *value, char *out, size_t outsize)
 	int r = mail_addr_parse(value, &list, &count);
 
 	is_ok = r == 0 && count == 1 && mail_addr_is_mailbox(list) && list->mailbox[0] != '\0' &&
-		list->host[0] != '\0' &&
-		(size_t)snprintf(out, outsize, "%s@%s", list->mailbox, list->host) < outsize;
+	        list->host[0] != '\0' &&
+	        (size_t)snprintf(out, outsize, "%s@%s", list->mailbox, list->host) < outsize;
 	mail_addr_free(&list);
 	return is_ok;
 }

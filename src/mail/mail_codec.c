@@ -164,9 +164,9 @@ mail_qp_decode(const char *in, size_t len, unsigned char *out)
 				continue;
 			}
 			if (i + 2 < len && mail_hex_value(p[i + 1]) >= 0 &&
-			    mail_hex_value(p[i + 2]) >= 0) {
+			        mail_hex_value(p[i + 2]) >= 0) {
 				out[o++] = (unsigned char)(mail_hex_value(p[i + 1]) * 16 +
-							   mail_hex_value(p[i + 2]));
+				        mail_hex_value(p[i + 2]));
 				i += 3;
 				continue;
 			}

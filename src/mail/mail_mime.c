@@ -24,8 +24,8 @@ struct mail_mime_ctx {
 	size_t nparts;
 };
 
-static int mail_mime_parse_part(struct mail_mime_ctx *ctx, size_t off, size_t end,
-	unsigned depth, bool is_digest_child, struct mail_part **part_r);
+static int mail_mime_parse_part(struct mail_mime_ctx *ctx, size_t off, size_t end, unsigned depth,
+        bool is_digest_child, struct mail_part **part_r);
 
 bool
 mail_part_is(const struct mail_part *p, const char *type, const char *subtype)
@@ -165,8 +165,8 @@ mail_mime_read_fields(struct mail_part *p, const char *hdr, size_t len, bool is_
 				*e = (char)(*e + 32);
 	if (r == 0)
 		r = mail_mime_set_type(p, ctype, is_digest_child);
-	if (r == 0 && disp != NULL && mail_disposition_parse(disp, &p->disposition,
-					  &p->disp_params) < 0)
+	if (r == 0 && disp != NULL &&
+	        mail_disposition_parse(disp, &p->disposition, &p->disp_params) < 0)
 		r = -1;
 	free(ctype);
 	free(disp);
@@ -185,7 +185,7 @@ mail_mime_delim(const char *s, size_t pos, size_t end, const char *b, size_t ble
 	int kind = 1;
 
 	if (end - pos < 2 + blen || s[pos] != '-' || s[pos + 1] != '-' ||
-	    memcmp(s + pos + 2, b, blen) != 0)
+	        memcmp(s + pos + 2, b, blen) != 0)
 		return 0;
 	if (i + 1 < end && s[i] == '-' && s[i + 1] == '-') {
 		kind = 2;
@@ -215,7 +215,7 @@ mail_mime_before_eol(const char *s, size_t start, size_t pos)
 /* mail_mime_add_child - parse s[off..end) as the next child of p. */
 static int
 mail_mime_add_child(struct mail_mime_ctx *ctx, struct mail_part *p, struct mail_part ***tail,
-	size_t off, size_t end)
+        size_t off, size_t end)
 {
 	struct mail_part *c;
 
@@ -223,8 +223,8 @@ mail_mime_add_child(struct mail_mime_ctx *ctx, struct mail_part *p, struct mail_
 		p->flags |= MAIL_PART_TRUNCATED;
 		return 0;
 	}
-	if (mail_mime_parse_part(ctx, off, end, p->depth + 1,
-		    strcmp(p->subtype, "digest") == 0, &c) < 0)
+	if (mail_mime_parse_part(
+	            ctx, off, end, p->depth + 1, strcmp(p->subtype, "digest") == 0, &c) < 0)
 		return -1;
 	**tail = c;
 	*tail = &c->next;
@@ -248,8 +248,9 @@ mail_mime_split(struct mail_mime_ctx *ctx, struct mail_part *p)
 		int kind = mail_mime_delim(s, pos, next, p->boundary, blen);
 
 		if (kind != 0) {
-			if (is_in_part && mail_mime_add_child(ctx, p, &tail, part_start,
-						mail_mime_before_eol(s, part_start, pos)) < 0)
+			if (is_in_part &&
+			        mail_mime_add_child(ctx, p, &tail, part_start,
+			                mail_mime_before_eol(s, part_start, pos)) < 0)
 				return -1;
 			if (kind == 2)
 				return 0; /* the epilogue is ignored */
@@ -272,8 +273,8 @@ mail_mime_descend(struct mail_mime_ctx *ctx, struct mail_part *p)
 {
 	bool is_multi = strcmp(p->type, "multipart") == 0;
 	bool is_msg = mail_part_is(p, "message", "rfc822") &&
-		(p->encoding == NULL || strcmp(p->encoding, "7bit") == 0 ||
-		    strcmp(p->encoding, "8bit") == 0 || strcmp(p->encoding, "binary") == 0);
+	        (p->encoding == NULL || strcmp(p->encoding, "7bit") == 0 ||
+	                strcmp(p->encoding, "8bit") == 0 || strcmp(p->encoding, "binary") == 0);
 
 	if (!is_multi && !is_msg)
 		return 0;
@@ -287,11 +288,11 @@ mail_mime_descend(struct mail_mime_ctx *ctx, struct mail_part *p)
 			return 0;
 		}
 		return mail_mime_parse_part(ctx, p->body_off, p->body_off + p->body_len,
-			p->depth + 1, false, &p->message);
+		        p->depth + 1, false, &p->message);
 	}
 	p->boundary = mail_params_get(&p->params, "boundary");
 	if (p->boundary == NULL || p->boundary[0] == '\0' ||
-	    strlen(p->boundary) > MAIL_BOUNDARY_MAX) {
+	        strlen(p->boundary) > MAIL_BOUNDARY_MAX) {
 		p->boundary = NULL;
 		p->flags |= MAIL_PART_NO_BOUNDARY;
 		return 0;
@@ -302,7 +303,7 @@ mail_mime_descend(struct mail_mime_ctx *ctx, struct mail_part *p)
 /* mail_mime_parse_part - parse msg[off..end) as one part (header + body). */
 static int
 mail_mime_parse_part(struct mail_mime_ctx *ctx, size_t off, size_t end, unsigned depth,
-	bool is_digest_child, struct mail_part **part_r)
+        bool is_digest_child, struct mail_part **part_r)
 {
 	struct mail_part *p = calloc(1, sizeof(*p));
 	size_t body_rel;
@@ -318,7 +319,7 @@ mail_mime_parse_part(struct mail_mime_ctx *ctx, size_t off, size_t end, unsigned
 	p->body_len = end - p->body_off;
 	p->body_lines = mail_mime_count_lines(ctx->msg + p->body_off, p->body_len);
 	if (mail_mime_read_fields(p, ctx->msg + off, p->hdr_len, is_digest_child) < 0 ||
-	    mail_mime_descend(ctx, p) < 0) {
+	        mail_mime_descend(ctx, p) < 0) {
 		mail_part_free(&p);
 		return -1;
 	}
@@ -329,7 +330,7 @@ mail_mime_parse_part(struct mail_mime_ctx *ctx, size_t off, size_t end, unsigned
 int
 mail_mime_parse(const char *msg, size_t len, struct mail_part **root_r, const char **error_r)
 {
-	struct mail_mime_ctx ctx = { .msg = msg, .nparts = 0 };
+	struct mail_mime_ctx ctx = {.msg = msg, .nparts = 0};
 
 	if (mail_mime_parse_part(&ctx, 0, len, 0, false, root_r) < 0) {
 		*error_r = "out of memory";

@@ -40,23 +40,23 @@ enum mail_part_flag {
 };
 
 struct mail_part {
-	size_t off;       /* start of the part (its header) in the message */
-	size_t hdr_len;   /* header fields incl. their line ends, without the empty line */
-	size_t body_off;  /* start of the body in the message */
+	size_t off;      /* start of the part (its header) in the message */
+	size_t hdr_len;  /* header fields incl. their line ends, without the empty line */
+	size_t body_off; /* start of the body in the message */
 	size_t body_len;
-	size_t body_lines; /* lines of the body (a final unterminated line counts) */
-	char *type;        /* owned, lowercase; "text" when absent */
-	char *subtype;     /* owned, lowercase; "plain" when absent */
-	struct mail_params params;      /* Content-Type parameters */
+	size_t body_lines;         /* lines of the body (a final unterminated line counts) */
+	char *type;                /* owned, lowercase; "text" when absent */
+	char *subtype;             /* owned, lowercase; "plain" when absent */
+	struct mail_params params; /* Content-Type parameters */
 	bool has_content_type;
 	char *encoding;    /* owned, lowercase Content-Transfer-Encoding, NULL if absent */
 	char *disposition; /* owned, lowercase disposition type, NULL if absent */
 	struct mail_params disp_params;
-	char *language;    /* owned, unfolded raw value or NULL */
-	char *location;    /* owned, unfolded with folding white space removed, or NULL */
-	char *id;          /* owned Content-ID, unfolded, or NULL */
-	char *description; /* owned, unfolded, or NULL */
-	char *md5;         /* owned Content-MD5, unfolded, or NULL */
+	char *language;       /* owned, unfolded raw value or NULL */
+	char *location;       /* owned, unfolded with folding white space removed, or NULL */
+	char *id;             /* owned Content-ID, unfolded, or NULL */
+	char *description;    /* owned, unfolded, or NULL */
+	char *md5;            /* owned Content-MD5, unfolded, or NULL */
 	const char *boundary; /* borrowed from params, NULL if not multipart */
 	unsigned flags;       /* enum mail_part_flag */
 	unsigned depth;       /* 0 for the message itself */
@@ -72,8 +72,7 @@ struct mail_part {
  * holds offsets, not pointers into msg. Returns 0, or -1 with *error_r
  * only when out of memory; malformed input still yields a tree.
  */
-int mail_mime_parse(const char *msg, size_t len, struct mail_part **root_r,
-	const char **error_r);
+int mail_mime_parse(const char *msg, size_t len, struct mail_part **root_r, const char **error_r);
 
 /* mail_part_free - free a part tree (accepts NULL), leaves NULL behind. */
 void mail_part_free(struct mail_part **partp);
@@ -93,8 +92,8 @@ unsigned mail_part_flags_all(const struct mail_part *p);
  * and *params. Returns 0, 1 when the syntax is bad (defaults filled in:
  * text/plain), -1 when out of memory.
  */
-int mail_content_type_parse(const char *value, char **type_r, char **subtype_r,
-	struct mail_params *params);
+int mail_content_type_parse(
+        const char *value, char **type_r, char **subtype_r, struct mail_params *params);
 
 /*
  * mail_disposition_parse - parse a Content-Disposition value into a

@@ -17,9 +17,9 @@
 
 /* A parameter as written, before RFC 2231 joining. */
 struct mail_raw_param {
-	char *name;  /* owned, lowercase, without the '*' parts */
-	char *value; /* owned */
-	int section; /* -1 when there is no *N */
+	char *name;       /* owned, lowercase, without the '*' parts */
+	char *value;      /* owned */
+	int section;      /* -1 when there is no *N */
 	bool is_extended; /* ends in '*': %-encoded, maybe charset'lang' */
 };
 
@@ -174,7 +174,7 @@ mail_param_pct_append(char *buf, size_t *n, const char *v, bool extended, bool s
 	}
 	for (; *v != '\0'; v++) {
 		if (extended && v[0] == '%' && mail_param_hex(v[1]) >= 0 &&
-		    mail_param_hex(v[2]) >= 0) {
+		        mail_param_hex(v[2]) >= 0) {
 			char c = (char)(mail_param_hex(v[1]) * 16 + mail_param_hex(v[2]));
 
 			buf[(*n)++] = c == '\0' ? ' ' : c;
@@ -230,7 +230,7 @@ mail_params_join(struct mail_raw_param *raw, size_t nraw, size_t k, struct mail_
 
 		for (j = 0; j < nraw; j++)
 			if (raw[j].name != NULL && raw[j].section == sec &&
-			    strcmp(raw[j].name, raw[k].name) == 0)
+			        strcmp(raw[j].name, raw[k].name) == 0)
 				break;
 		if (j == nraw)
 			break;
@@ -330,8 +330,8 @@ mail_params_parse(const char *s, size_t *i, struct mail_params *ps)
 }
 
 int
-mail_content_type_parse(const char *value, char **type_r, char **subtype_r,
-	struct mail_params *params)
+mail_content_type_parse(
+        const char *value, char **type_r, char **subtype_r, struct mail_params *params)
 {
 	size_t i = 0;
 	char *type, *subtype = NULL;

@@ -43,7 +43,7 @@ addr_normalize(const char *addr, size_t len, char *out, size_t outsize)
 	bool is_ip;
 
 	if (at == NULL || memchr(at + 1, '@', len - (size_t)(at + 1 - addr)) != NULL ||
-	    memchr(addr, '\0', len) != NULL)
+	        memchr(addr, '\0', len) != NULL)
 		return -1;
 	local_len = (size_t)(at - addr);
 	dom = at + 1;
@@ -51,7 +51,7 @@ addr_normalize(const char *addr, size_t len, char *out, size_t outsize)
 	if (local_len == 0 || dom_len == 0)
 		return -1;
 	if (dom_len >= 2 && dom[0] == '[' && dom[dom_len - 1] == ']' &&
-	    addr_ipv4_bare(dom + 1, dom_len - 2)) {
+	        addr_ipv4_bare(dom + 1, dom_len - 2)) {
 		dom++;
 		dom_len -= 2;
 	}
@@ -78,7 +78,7 @@ addr_equal(const char *a, const char *b)
 	char na[SMTP_PATH_MAX + 8], nb[SMTP_PATH_MAX + 8];
 
 	return addr_normalize(a, strlen(a), na, sizeof(na)) == 0 &&
-		addr_normalize(b, strlen(b), nb, sizeof(nb)) == 0 && strcmp(na, nb) == 0;
+	        addr_normalize(b, strlen(b), nb, sizeof(nb)) == 0 && strcmp(na, nb) == 0;
 }
 
 bool

@@ -22,9 +22,9 @@
 #include "policy/policy_address.h"
 
 /* What GATE-3 calls malformed. */
-#define GATE_BAD_FLAGS                                                                    \
-	(MAIL_PART_BAD_CONTENT_TYPE | MAIL_PART_DUP_CONTENT_FIELD | MAIL_PART_NO_BOUNDARY | \
-		MAIL_PART_NO_CLOSE | MAIL_PART_NO_PARTS | MAIL_PART_TRUNCATED)
+#define GATE_BAD_FLAGS                                                                             \
+	(MAIL_PART_BAD_CONTENT_TYPE | MAIL_PART_DUP_CONTENT_FIELD | MAIL_PART_NO_BOUNDARY |        \
+	        MAIL_PART_NO_CLOSE | MAIL_PART_NO_PARTS | MAIL_PART_TRUNCATED)
 
 /* Everything one decision needs, borrowed from gate_check()'s arguments. */
 struct gate_msg {
@@ -40,18 +40,12 @@ const char *
 gate_verdict_name(enum gate_verdict v)
 {
 	switch (v) {
-	case GATE_REJECT:
-		return "reject";
-	case GATE_PASS_ENCRYPTED:
-		return "encrypted";
-	case GATE_PASS_SECUREJOIN:
-		return "securejoin";
-	case GATE_PASS_SETUP:
-		return "setup-message";
-	case GATE_PASS_PASSTHROUGH:
-		return "passthrough";
-	case GATE_PASS_BOUNCE:
-		return "bounce";
+	case GATE_REJECT: return "reject";
+	case GATE_PASS_ENCRYPTED: return "encrypted";
+	case GATE_PASS_SECUREJOIN: return "securejoin";
+	case GATE_PASS_SETUP: return "setup-message";
+	case GATE_PASS_PASSTHROUGH: return "passthrough";
+	case GATE_PASS_BOUNCE: return "bounce";
 	}
 	return "?";
 }
@@ -74,11 +68,12 @@ gate_decode(struct gate_msg *m, const struct mail_part *p, size_t *len_r)
 		return NULL;
 	}
 	if (e == NULL || strcmp(e, "7bit") == 0 || strcmp(e, "8bit") == 0 ||
-	    strcmp(e, "binary") == 0) {
+	        strcmp(e, "binary") == 0) {
 		memcpy(out, body, p->body_len);
 		*len_r = p->body_len;
 	} else if (strcmp(e, "base64") == 0) {
-		is_ok = mail_base64_decode_mime(body, p->body_len, (unsigned char *)out, len_r) == 0;
+		is_ok = mail_base64_decode_mime(body, p->body_len, (unsigned char *)out, len_r) ==
+		        0;
 	} else if (strcmp(e, "quoted-printable") == 0) {
 		*len_r = mail_qp_decode(body, p->body_len, (unsigned char *)out);
 	} else {
@@ -129,7 +124,7 @@ gate_encrypted(struct gate_msg *m, enum gate_direction dir, const char **why_r)
 		return false;
 	}
 	if (!mail_part_is(p1, "application", "pgp-encrypted") ||
-	    !mail_part_is(p2, "application", "octet-stream")) {
+	        !mail_part_is(p2, "application", "octet-stream")) {
 		*why_r = "multipart/encrypted part types";
 		return false;
 	}
@@ -160,7 +155,7 @@ gate_header_value(struct gate_msg *m, const char *name)
 	char *v;
 
 	if (mail_header_count(m->hdr, m->hdr_len, name) != 1 ||
-	    !mail_header_find(m->hdr, m->hdr_len, name, &f))
+	        !mail_header_find(m->hdr, m->hdr_len, name, &f))
 		return NULL;
 	v = mail_header_unfold(f.value, f.value_len);
 	if (v == NULL)
@@ -180,14 +175,14 @@ gate_securejoin(struct gate_msg *m)
 	is_ok = v != NULL && (strcmp(v, "vc-request") == 0 || strcmp(v, "vg-request") == 0);
 	free(v);
 	if (!is_ok || strcmp(m->root->type, "multipart") != 0 || m->root->nchildren != 1 ||
-	    c == NULL || !mail_part_is(c, "text", "plain"))
+	        c == NULL || !mail_part_is(c, "text", "plain"))
 		return false;
 	body = gate_decode(m, c, &n);
 	if (body == NULL)
 		return false;
 	/* compare lowercased (GATE-7): fold case on the whole text */
 	is_ok = gate_trimmed_equal(body, n, "secure-join: vc-request", true) ||
-		gate_trimmed_equal(body, n, "secure-join: vg-request", true);
+	        gate_trimmed_equal(body, n, "secure-join: vg-request", true);
 	free(body);
 	return is_ok;
 }
@@ -201,7 +196,7 @@ gate_from(struct gate_msg *m, char *out, size_t outsize)
 	bool is_ok;
 
 	is_ok = v != NULL && mail_addr_single_mailbox(v, raw, sizeof(raw)) &&
-		addr_normalize(raw, strlen(raw), out, outsize) == 0;
+	        addr_normalize(raw, strlen(raw), out, outsize) == 0;
 	free(v);
 	return is_ok;
 }
@@ -215,7 +210,7 @@ gate_setup_message(struct gate_msg *m, const struct gate_envelope *env)
 	bool is_ok;
 
 	if (env->nrcpts != 1 || !mail_part_is(m->root, "multipart", "mixed") ||
-	    !gate_from(m, from, sizeof(from)) || !addr_equal(env->rcpts[0], from))
+	        !gate_from(m, from, sizeof(from)) || !addr_equal(env->rcpts[0], from))
 		return false;
 	subject = gate_header_value(m, "Subject");
 	is_ok = subject != NULL && strcmp(subject, "Autocrypt Setup Message") == 0;
@@ -236,7 +231,7 @@ gate_passthrough(const struct gate_envelope *env)
 		return false;
 	for (k = 0; k < env->nrcpts; k++)
 		if (!addr_list_match(env->rcpts[k], env->passthrough_recipients,
-			    env->npassthrough_recipients))
+		            env->npassthrough_recipients))
 			return false;
 	return true;
 }
@@ -250,7 +245,7 @@ gate_bounce(struct gate_msg *m)
 	bool is_ok;
 
 	if (!mail_part_is(m->root, "multipart", "report") || !gate_from(m, from, sizeof(from)) ||
-	    strncmp(from, "mailer-daemon@", 14) != 0)
+	        strncmp(from, "mailer-daemon@", 14) != 0)
 		return false;
 	v = gate_header_value(m, "Auto-Submitted");
 	is_ok = v != NULL && v[0] != '\0' && strcasecmp(v, "no") != 0;
@@ -261,7 +256,7 @@ gate_bounce(struct gate_msg *m)
 /* gate_decide - the verdict on a parsed, well-formed message. */
 static enum gate_verdict
 gate_decide(struct gate_msg *m, enum gate_direction dir, const struct gate_envelope *env,
-	const char **why_r)
+        const char **why_r)
 {
 	if (gate_encrypted(m, dir, why_r))
 		return GATE_PASS_ENCRYPTED;
@@ -277,10 +272,10 @@ gate_decide(struct gate_msg *m, enum gate_direction dir, const struct gate_envel
 }
 
 int
-gate_check(const char *msg, size_t len, enum gate_direction dir,
-	const struct gate_envelope *env, enum gate_verdict *verdict_r, const char **why_r)
+gate_check(const char *msg, size_t len, enum gate_direction dir, const struct gate_envelope *env,
+        enum gate_verdict *verdict_r, const char **why_r)
 {
-	struct gate_msg m = { .msg = msg, .len = len };
+	struct gate_msg m = {.msg = msg, .len = len};
 	size_t body_off;
 	const char *error;
 

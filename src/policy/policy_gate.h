@@ -33,8 +33,8 @@ enum gate_verdict {
 };
 
 struct gate_envelope {
-	const char *sender;        /* borrowed; "" for the null sender */
-	const char *const *rcpts;  /* borrowed array of nrcpts addresses */
+	const char *sender;       /* borrowed; "" for the null sender */
+	const char *const *rcpts; /* borrowed array of nrcpts addresses */
 	size_t nrcpts;
 	char *const *passthrough_senders; /* borrowed (conf_list words) */
 	size_t npassthrough_senders;
@@ -50,7 +50,7 @@ struct gate_envelope {
  * Does not block; cost is linear in len (bounded MIME depth).
  */
 int gate_check(const char *msg, size_t len, enum gate_direction dir,
-	const struct gate_envelope *env, enum gate_verdict *verdict_r, const char **why_r);
+        const struct gate_envelope *env, enum gate_verdict *verdict_r, const char **why_r);
 
 /* gate_verdict_name - short name for logs ("reject", "encrypted", ...). */
 const char *gate_verdict_name(enum gate_verdict v);

@@ -44,7 +44,7 @@ static bool
 gate_is_b64(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		c == '+' || c == '/';
+	        c == '+' || c == '/';
 }
 
 /* gate_is_checksum - "=" followed by exactly four base64 characters (GATE-5.5). */
@@ -52,7 +52,7 @@ static bool
 gate_is_checksum(const char *l, size_t n)
 {
 	return n == 5 && l[0] == '=' && gate_is_b64(l[1]) && gate_is_b64(l[2]) &&
-		gate_is_b64(l[3]) && gate_is_b64(l[4]);
+	        gate_is_b64(l[3]) && gate_is_b64(l[4]);
 }
 
 /*
@@ -60,8 +60,8 @@ gate_is_checksum(const char *l, size_t n)
  * then blank lines. Returns false with *why_r on a forbidden header.
  */
 static bool
-gate_armor_headers(const char *s, size_t end, size_t *pos, enum gate_direction dir,
-	const char **why_r)
+gate_armor_headers(
+        const char *s, size_t end, size_t *pos, enum gate_direction dir, const char **why_r)
 {
 	const char *l;
 	size_t n, save;
@@ -154,7 +154,7 @@ gate_armor_check(const char *body, size_t len, enum gate_direction dir, const ch
 	while (end > pos && (body[end - 1] == '\r' || body[end - 1] == '\n'))
 		end--;
 	if (end - pos < elen || memcmp(body + end - elen, GATE_ARMOR_END, elen) != 0 ||
-	    (end - elen > pos && body[end - elen - 1] != '\n')) {
+	        (end - elen > pos && body[end - elen - 1] != '\n')) {
 		*why_r = "armor END missing";
 		return false;
 	}
@@ -181,8 +181,7 @@ gate_be(const unsigned char *p, size_t n)
  * *is_partial_r. Returns false when truncated.
  */
 static bool
-gate_new_length(const unsigned char *p, size_t n, size_t *pos, uint64_t *len_r,
-	bool *is_partial_r)
+gate_new_length(const unsigned char *p, size_t n, size_t *pos, uint64_t *len_r, bool *is_partial_r)
 {
 	unsigned o;
 
@@ -215,7 +214,7 @@ gate_new_length(const unsigned char *p, size_t n, size_t *pos, uint64_t *len_r,
  */
 static bool
 gate_packet(const unsigned char *p, size_t n, size_t *pos, unsigned *tag_r, size_t *body_r,
-	bool *has_partial_r, const char **why_r)
+        bool *has_partial_r, const char **why_r)
 {
 	unsigned h = p[(*pos)++];
 	uint64_t blen;
@@ -228,7 +227,7 @@ gate_packet(const unsigned char *p, size_t n, size_t *pos, unsigned *tag_r, size
 		return false;
 	}
 	if ((h & 0x40) == 0) {
-		static const size_t lsize[3] = { 1, 2, 4 };
+		static const size_t lsize[3] = {1, 2, 4};
 
 		*tag_r = (h >> 2) & 0x0F;
 		if ((h & 3) == 3) {

@@ -9,6 +9,7 @@
 #include "policy/policy_header.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,11 +19,18 @@
 #include "policy/policy_address.h"
 
 static const char *const hdr_removed_submission[] = {
-	"Received", "X-Originating-IP", "X-Mailer", "User-Agent", NULL,
+        "Received",
+        "X-Originating-IP",
+        "X-Mailer",
+        "User-Agent",
+        NULL,
 };
 
 static const char *const hdr_removed_delivery[] = {
-	"DKIM-Signature", "Authentication-Results", "Received", NULL,
+        "DKIM-Signature",
+        "Authentication-Results",
+        "Received",
+        NULL,
 };
 
 int
@@ -39,7 +47,7 @@ hdr_from_address(const char *hdr, size_t len, char *out, size_t outsize)
 	if (v == NULL)
 		return -1;
 	is_ok = mail_addr_single_mailbox(v, raw, sizeof(raw)) &&
-		addr_normalize(raw, strlen(raw), out, outsize) == 0;
+	        addr_normalize(raw, strlen(raw), out, outsize) == 0;
 	free(v);
 	return is_ok ? 0 : -1;
 }
@@ -84,11 +92,11 @@ hdr_line_end(const struct mail_field *f)
 }
 
 int
-hdr_cleanup(const char *hdr, size_t len, enum hdr_cleanup_mode mode, char **out_r,
-	size_t *out_len_r)
+hdr_cleanup(
+        const char *hdr, size_t len, enum hdr_cleanup_mode mode, char **out_r, size_t *out_len_r)
 {
 	const char *const *removed =
-		mode == HDR_CLEANUP_SUBMISSION ? hdr_removed_submission : hdr_removed_delivery;
+	        mode == HDR_CLEANUP_SUBMISSION ? hdr_removed_submission : hdr_removed_delivery;
 	struct mail_field f;
 	size_t pos = 0, o = 0;
 	/* a Subject field (>= 8 octets) grows by at most 6 octets: 2 * len is enough */
@@ -99,15 +107,11 @@ hdr_cleanup(const char *hdr, size_t len, enum hdr_cleanup_mode mode, char **out_
 	while (mail_header_next(hdr, len, &pos, &f)) {
 		if (f.name_len > 0 && hdr_is_listed(&f, removed))
 			continue;
-		if (f.name_len > 0 && mode == HDR_CLEANUP_SUBMISSION && mail_field_is(&f, "Subject")) {
-			const char *eol = hdr_line_end(&f);
-
-			memcpy(out + o, f.name, f.name_len);
-			o += f.name_len;
-			memcpy(out + o, ": [...]", 7);
-			o += 7;
-			memcpy(out + o, eol, strlen(eol));
-			o += strlen(eol);
+		if (f.name_len > 0 && mode == HDR_CLEANUP_SUBMISSION &&
+		        mail_field_is(&f, "Subject")) {
+			/* the name as written, the fixed value, the original line end */
+			o += (size_t)snprintf(out + o, 2 * len + 16 - o, "%.*s: [...]%s",
+			        (int)f.name_len, f.name, hdr_line_end(&f));
 			continue;
 		}
 		memcpy(out + o, hdr + f.off, f.len);

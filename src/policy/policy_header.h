@@ -14,7 +14,8 @@
 #define HDR_REPLY_FROM_MISMATCH "554 5.7.1 From header does not match the authenticated sender"
 
 enum hdr_cleanup_mode {
-	HDR_CLEANUP_SUBMISSION, /* HDR-1: Received, X-Originating-IP, X-Mailer, User-Agent; Subject */
+	HDR_CLEANUP_SUBMISSION, /* HDR-1: Received, X-Originating-IP, X-Mailer, User-Agent; Subject
+	                         */
 	HDR_CLEANUP_DELIVERY,   /* HDR-2: DKIM-Signature, Authentication-Results, Received */
 };
 
@@ -40,7 +41,7 @@ int hdr_from_check(const char *hdr, size_t len, const char *auth_addr, const cha
  * Other octets are kept exactly. *out_r is a heap buffer (caller frees)
  * of *out_len_r octets. Returns 0, or -1 when out of memory.
  */
-int hdr_cleanup(const char *hdr, size_t len, enum hdr_cleanup_mode mode, char **out_r,
-	size_t *out_len_r);
+int hdr_cleanup(
+        const char *hdr, size_t len, enum hdr_cleanup_mode mode, char **out_r, size_t *out_len_r);
 
 #endif

@@ -40,7 +40,7 @@ static void
 smtp_data_flush(struct smtp_data *d)
 {
 	if (d->buf_len > 0 && !smtp_data_is_rejected(d) && d->out_cb != NULL &&
-	    d->out_cb(d->out_ctx, d->buf, d->buf_len) < 0)
+	        d->out_cb(d->out_ctx, d->buf, d->buf_len) < 0)
 		d->has_output_error = true;
 	d->buf_len = 0;
 }
@@ -184,23 +184,12 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t len, size_t *used_r)
 
 	while (i < len && d->state != SMTP_DATA_DONE) {
 		switch (d->state) {
-		case SMTP_DATA_BOL:
-			smtp_data_bol(d, in[i++]);
-			break;
-		case SMTP_DATA_DOT:
-			smtp_data_dot(d, in[i++]);
-			break;
-		case SMTP_DATA_DOT_CR:
-			smtp_data_dot_cr(d, in[i++]);
-			break;
-		case SMTP_DATA_CR:
-			smtp_data_cr(d, in[i++]);
-			break;
-		case SMTP_DATA_MID:
-			i += smtp_data_mid(d, in + i, len - i);
-			break;
-		case SMTP_DATA_DONE:
-			break;
+		case SMTP_DATA_BOL: smtp_data_bol(d, in[i++]); break;
+		case SMTP_DATA_DOT: smtp_data_dot(d, in[i++]); break;
+		case SMTP_DATA_DOT_CR: smtp_data_dot_cr(d, in[i++]); break;
+		case SMTP_DATA_CR: smtp_data_cr(d, in[i++]); break;
+		case SMTP_DATA_MID: i += smtp_data_mid(d, in + i, len - i); break;
+		case SMTP_DATA_DONE: break;
 		}
 	}
 	*used_r = i;
@@ -228,15 +217,11 @@ const char *
 smtp_data_reply(enum smtp_data_error err)
 {
 	switch (err) {
-	case SMTP_DATA_ERR_TOO_BIG:
-		return SMTP_REPLY_DATA_TOO_BIG;
-	case SMTP_DATA_ERR_LINE:
-		return SMTP_REPLY_DATA_LINE;
-	case SMTP_DATA_ERR_BARE_LF:
-		return SMTP_REPLY_DATA_BARE_LF;
+	case SMTP_DATA_ERR_TOO_BIG: return SMTP_REPLY_DATA_TOO_BIG;
+	case SMTP_DATA_ERR_LINE: return SMTP_REPLY_DATA_LINE;
+	case SMTP_DATA_ERR_BARE_LF: return SMTP_REPLY_DATA_BARE_LF;
 	case SMTP_DATA_OK:
-	case SMTP_DATA_ERR_OUTPUT:
-		break;
+	case SMTP_DATA_ERR_OUTPUT: break;
 	}
 	return NULL;
 }

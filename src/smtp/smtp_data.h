@@ -35,18 +35,18 @@ enum smtp_data_status { SMTP_DATA_NEED_MORE, SMTP_DATA_COMPLETE };
 /* Why a finished message is rejected, in reply order (SMTP-9 before SMTP-8). */
 enum smtp_data_error {
 	SMTP_DATA_OK,
-	SMTP_DATA_ERR_OUTPUT,   /* the callback failed: 451 by the session */
-	SMTP_DATA_ERR_TOO_BIG,  /* SMTP-9: 552 */
-	SMTP_DATA_ERR_LINE,     /* SMTP-9: 554 5.6.0 */
-	SMTP_DATA_ERR_BARE_LF,  /* SMTP-8: 554 5.5.2 */
+	SMTP_DATA_ERR_OUTPUT,  /* the callback failed: 451 by the session */
+	SMTP_DATA_ERR_TOO_BIG, /* SMTP-9: 552 */
+	SMTP_DATA_ERR_LINE,    /* SMTP-9: 554 5.6.0 */
+	SMTP_DATA_ERR_BARE_LF, /* SMTP-8: 554 5.5.2 */
 };
 
 enum smtp_data_state {
-	SMTP_DATA_BOL,  /* at the beginning of a line */
-	SMTP_DATA_DOT,  /* a line started with '.' (held back) */
+	SMTP_DATA_BOL,    /* at the beginning of a line */
+	SMTP_DATA_DOT,    /* a line started with '.' (held back) */
 	SMTP_DATA_DOT_CR, /* ".\r" seen at the beginning of a line */
-	SMTP_DATA_MID,  /* inside a line */
-	SMTP_DATA_CR,   /* a CR inside a line, held until we know if LF follows */
+	SMTP_DATA_MID,    /* inside a line */
+	SMTP_DATA_CR,     /* a CR inside a line, held until we know if LF follows */
 	SMTP_DATA_DONE,
 };
 
@@ -58,8 +58,8 @@ struct smtp_data {
 	bool is_line_too_long;
 	bool has_output_error;
 	uint64_t max_size;
-	uint64_t size;     /* octets of the unstuffed message, counted even when not stored */
-	size_t line_len;   /* octets of the current line without its end */
+	uint64_t size;   /* octets of the unstuffed message, counted even when not stored */
+	size_t line_len; /* octets of the current line without its end */
 	smtp_data_out_fn *out_cb;
 	void *out_ctx; /* borrowed */
 	size_t buf_len;
@@ -70,8 +70,8 @@ struct smtp_data {
  * smtp_data_init - start reading one message; max_size is
  * max_message_size (0: no limit). out_cb may be NULL to only count.
  */
-void smtp_data_init(struct smtp_data *d, uint64_t max_size, smtp_data_out_fn *out_cb,
-	void *out_ctx);
+void smtp_data_init(
+        struct smtp_data *d, uint64_t max_size, smtp_data_out_fn *out_cb, void *out_ctx);
 
 /*
  * smtp_data_feed - consume in[0..len) up to and including the end-of-data
@@ -80,8 +80,8 @@ void smtp_data_init(struct smtp_data *d, uint64_t max_size, smtp_data_out_fn *ou
  * is flushed), SMTP_DATA_NEED_MORE otherwise (all octets consumed, output
  * flushed). Never blocks; errors are collected for smtp_data_result().
  */
-enum smtp_data_status smtp_data_feed(struct smtp_data *d, const char *in, size_t len,
-	size_t *used_r);
+enum smtp_data_status smtp_data_feed(
+        struct smtp_data *d, const char *in, size_t len, size_t *used_r);
 
 /*
  * smtp_data_result - after COMPLETE: the error to reply with, SMTP_DATA_OK

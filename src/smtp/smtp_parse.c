@@ -21,12 +21,20 @@ static const struct {
 	const char *name;
 	enum smtp_verb verb;
 } smtp_verbs[] = {
-	{ "HELO", SMTP_VERB_HELO }, { "EHLO", SMTP_VERB_EHLO }, { "MAIL", SMTP_VERB_MAIL },
-	{ "RCPT", SMTP_VERB_RCPT }, { "DATA", SMTP_VERB_DATA }, { "RSET", SMTP_VERB_RSET },
-	{ "NOOP", SMTP_VERB_NOOP }, { "QUIT", SMTP_VERB_QUIT }, { "VRFY", SMTP_VERB_VRFY },
-	{ "EXPN", SMTP_VERB_EXPN }, { "HELP", SMTP_VERB_HELP },
-	{ "STARTTLS", SMTP_VERB_STARTTLS }, { "AUTH", SMTP_VERB_AUTH },
-	{ "BDAT", SMTP_VERB_BDAT },
+        {"HELO", SMTP_VERB_HELO},
+        {"EHLO", SMTP_VERB_EHLO},
+        {"MAIL", SMTP_VERB_MAIL},
+        {"RCPT", SMTP_VERB_RCPT},
+        {"DATA", SMTP_VERB_DATA},
+        {"RSET", SMTP_VERB_RSET},
+        {"NOOP", SMTP_VERB_NOOP},
+        {"QUIT", SMTP_VERB_QUIT},
+        {"VRFY", SMTP_VERB_VRFY},
+        {"EXPN", SMTP_VERB_EXPN},
+        {"HELP", SMTP_VERB_HELP},
+        {"STARTTLS", SMTP_VERB_STARTTLS},
+        {"AUTH", SMTP_VERB_AUTH},
+        {"BDAT", SMTP_VERB_BDAT},
 };
 
 const char *
@@ -48,7 +56,7 @@ smtp_parse_command(const char *line, size_t len, struct smtp_cmd *cmd_r)
 	cmd_r->verb = SMTP_VERB_UNKNOWN;
 	for (i = 0; i < sizeof(smtp_verbs) / sizeof(smtp_verbs[0]); i++) {
 		if (strlen(smtp_verbs[i].name) == vlen &&
-		    strncasecmp(line, smtp_verbs[i].name, vlen) == 0) {
+		        strncasecmp(line, smtp_verbs[i].name, vlen) == 0) {
 			cmd_r->verb = smtp_verbs[i].verb;
 			break;
 		}
@@ -59,8 +67,8 @@ smtp_parse_command(const char *line, size_t len, struct smtp_cmd *cmd_r)
 	cmd_r->arg = line + i;
 	cmd_r->arg_len = len - i;
 	while (cmd_r->arg_len > 0 &&
-	       (cmd_r->arg[cmd_r->arg_len - 1] == ' ' || cmd_r->arg[cmd_r->arg_len - 1] == '\t' ||
-		   cmd_r->arg[cmd_r->arg_len - 1] == '\r'))
+	        (cmd_r->arg[cmd_r->arg_len - 1] == ' ' || cmd_r->arg[cmd_r->arg_len - 1] == '\t' ||
+	                cmd_r->arg[cmd_r->arg_len - 1] == '\r'))
 		cmd_r->arg_len--;
 }
 
@@ -102,7 +110,7 @@ static bool
 smtp_is_alnum8(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		c >= 0x80;
+	        c >= 0x80;
 }
 
 /* smtp_is_atext - RFC 5322 atext, extended by UTF-8 octets (RFC 6531). */
@@ -149,7 +157,7 @@ smtp_path_domain(const char *s, size_t n, size_t *i)
 		if (*i == start || *i - start > 63 || s[start] == '-' || s[*i - 1] == '-')
 			return -1;
 		if (*i < n && s[*i] == '.' && *i + 1 < n &&
-		    (smtp_is_alnum8((unsigned char)s[*i + 1])))
+		        (smtp_is_alnum8((unsigned char)s[*i + 1])))
 			(*i)++;
 		else
 			return 0;
@@ -167,7 +175,7 @@ smtp_path_local(const char *s, size_t n, size_t *i)
 			if (c == '\\') {
 				/* quoted-pairSMTP: %d92 %d32-126 */
 				if (*i + 1 >= n || (unsigned char)s[*i + 1] < 32 ||
-				    (unsigned char)s[*i + 1] == 127)
+				        (unsigned char)s[*i + 1] == 127)
 					return -1;
 				(*i)++;
 			} else if (c < 32 || c == 127) {
@@ -326,13 +334,13 @@ static bool
 smtp_value_is(const struct smtp_param *p, const char *v)
 {
 	return p->value != NULL && p->value_len == strlen(v) &&
-		strncasecmp(p->value, v, p->value_len) == 0;
+	        strncasecmp(p->value, v, p->value_len) == 0;
 }
 
 /* smtp_mail_size - SIZE=digits (RFC 1870), saturating. */
 static int
-smtp_mail_size(const struct smtp_param *p, const struct smtp_parse_ctx *ctx,
-	struct smtp_mail *m, const char **reply_r)
+smtp_mail_size(const struct smtp_param *p, const struct smtp_parse_ctx *ctx, struct smtp_mail *m,
+        const char **reply_r)
 {
 	uint64_t v = 0;
 
@@ -360,8 +368,8 @@ smtp_mail_size(const struct smtp_param *p, const struct smtp_parse_ctx *ctx,
 
 /* smtp_mail_param - apply one MAIL parameter (SMTP-6). */
 static int
-smtp_mail_param(const struct smtp_param *p, const struct smtp_parse_ctx *ctx,
-	struct smtp_mail *m, const char **reply_r)
+smtp_mail_param(const struct smtp_param *p, const struct smtp_parse_ctx *ctx, struct smtp_mail *m,
+        const char **reply_r)
 {
 	*reply_r = SMTP_REPLY_BAD_PARAM;
 	if (smtp_param_is(p, "SIZE"))
@@ -388,7 +396,7 @@ smtp_mail_param(const struct smtp_param *p, const struct smtp_parse_ctx *ctx,
 
 int
 smtp_parse_mail(const struct smtp_cmd *cmd, const struct smtp_parse_ctx *ctx,
-	struct smtp_mail *mail_r, const char **reply_r)
+        struct smtp_mail *mail_r, const char **reply_r)
 {
 	struct smtp_param p;
 	size_t i;
@@ -396,7 +404,7 @@ smtp_parse_mail(const struct smtp_cmd *cmd, const struct smtp_parse_ctx *ctx,
 
 	memset(mail_r, 0, sizeof(*mail_r));
 	if (smtp_path_prefix(cmd, "FROM:", &i) < 0 ||
-	    smtp_path_parse(cmd->arg, cmd->arg_len, &i, &mail_r->path) < 0) {
+	        smtp_path_parse(cmd->arg, cmd->arg_len, &i, &mail_r->path) < 0) {
 		*reply_r = SMTP_REPLY_BAD_SENDER;
 		return -1;
 	}
@@ -418,13 +426,13 @@ smtp_parse_mail(const struct smtp_cmd *cmd, const struct smtp_parse_ctx *ctx,
 
 int
 smtp_parse_rcpt(const struct smtp_cmd *cmd, bool is_smtputf8, struct smtp_path *path_r,
-	const char **reply_r)
+        const char **reply_r)
 {
 	struct smtp_param p;
 	size_t i;
 
 	if (smtp_path_prefix(cmd, "TO:", &i) < 0 ||
-	    smtp_path_parse(cmd->arg, cmd->arg_len, &i, path_r) < 0 || path_r->is_null) {
+	        smtp_path_parse(cmd->arg, cmd->arg_len, &i, path_r) < 0 || path_r->is_null) {
 		*reply_r = SMTP_REPLY_BAD_RCPT;
 		return -1;
 	}
@@ -479,15 +487,14 @@ smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth *auth_r, const char
 }
 
 int
-smtp_sasl_decode(const char *line, size_t len, char *out, size_t *out_len_r,
-	const char **reply_r)
+smtp_sasl_decode(const char *line, size_t len, char *out, size_t *out_len_r, const char **reply_r)
 {
 	if (len == 1 && line[0] == '*') {
 		*reply_r = SMTP_REPLY_AUTH_ABORTED;
 		return -1;
 	}
 	if (len > SMTP_AUTH_LINE_MAX ||
-	    mail_base64_decode_strict(line, len, (unsigned char *)out, out_len_r) < 0) {
+	        mail_base64_decode_strict(line, len, (unsigned char *)out, out_len_r) < 0) {
 		*reply_r = SMTP_REPLY_AUTH_DECODE;
 		return -1;
 	}
@@ -505,7 +512,7 @@ smtp_sasl_plain(const char *dec, size_t len, struct smtp_creds *creds_r, const c
 		return -1;
 	nul2 = memchr(nul1 + 1, '\0', len - (size_t)(nul1 + 1 - dec));
 	if (nul2 == NULL || nul2 == nul1 + 1 || nul2 + 1 == dec + len ||
-	    memchr(nul2 + 1, '\0', len - (size_t)(nul2 + 1 - dec)) != NULL)
+	        memchr(nul2 + 1, '\0', len - (size_t)(nul2 + 1 - dec)) != NULL)
 		return -1;
 	creds_r->authzid = dec;
 	creds_r->authcid = nul1 + 1;

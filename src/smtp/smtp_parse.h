@@ -122,7 +122,7 @@ struct smtp_parse_ctx {
  * order: path syntax 501, parameters 555/501/552, non-ASCII 553).
  */
 int smtp_parse_mail(const struct smtp_cmd *cmd, const struct smtp_parse_ctx *ctx,
-	struct smtp_mail *mail_r, const char **reply_r);
+        struct smtp_mail *mail_r, const char **reply_r);
 
 /*
  * smtp_parse_rcpt - the argument of RCPT ("TO:<path>"). is_smtputf8 is
@@ -130,7 +130,7 @@ int smtp_parse_mail(const struct smtp_cmd *cmd, const struct smtp_parse_ctx *ctx
  * with *reply_r (501 syntax or "<>", 555 any parameter, 553 non-ASCII).
  */
 int smtp_parse_rcpt(const struct smtp_cmd *cmd, bool is_smtputf8, struct smtp_path *path_r,
-	const char **reply_r);
+        const char **reply_r);
 
 enum smtp_auth_mech { SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN };
 
@@ -155,8 +155,8 @@ int smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth *auth_r, const 
  * NUL-terminated as a convenience but may contain NULs. Returns 0 with
  * *out_len_r, or -1 with *reply_r. The caller wipes out after use.
  */
-int smtp_sasl_decode(const char *line, size_t len, char *out, size_t *out_len_r,
-	const char **reply_r);
+int smtp_sasl_decode(
+        const char *line, size_t len, char *out, size_t *out_len_r, const char **reply_r);
 
 /* Credentials of one AUTH attempt; all pointers borrow from the decoded buffer. */
 struct smtp_creds {
@@ -172,8 +172,7 @@ struct smtp_creds {
  * authcid) give -1 with *reply_r = SMTP_REPLY_AUTH_DECODE. Returns 0
  * otherwise; AUTH-1's authzid rule is checked by smtp_sasl_authzid_ok().
  */
-int smtp_sasl_plain(const char *dec, size_t len, struct smtp_creds *creds_r,
-	const char **reply_r);
+int smtp_sasl_plain(const char *dec, size_t len, struct smtp_creds *creds_r, const char **reply_r);
 
 /*
  * smtp_sasl_authzid_ok - AUTH-1: true when authzid is empty or equal after

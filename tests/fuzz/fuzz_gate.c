@@ -1,4 +1,4 @@
-/* fuzz-sources: src/policy/policy_gate.c src/policy/policy_gate_pgp.c src/policy/policy_address.c src/mail/mail_mime.c src/mail/mail_mime_param.c src/mail/mail_header.c src/mail/mail_address.c src/mail/mail_codec.c */
+/* fuzz-sources: src/policy/policy_*.c src/mail/mail_*.c */
 /*
  * fuzz_gate.c - libFuzzer target for the encryption gate: the input is a
  * whole message, checked in both directions; the armor and packet
@@ -15,9 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const rcpts[] = { "alice@example.org" };
+	static const char *const rcpts[] = {"alice@example.org"};
 	const struct gate_envelope env = {
-		.sender = "alice@example.org", .rcpts = rcpts, .nrcpts = 1,
+	        .sender = "alice@example.org",
+	        .rcpts = rcpts,
+	        .nrcpts = 1,
 	};
 	char *msg = malloc(size ? size : 1);
 	enum gate_verdict v;

@@ -1,4 +1,4 @@
-/* fuzz-sources: src/mail/mail_mime.c src/mail/mail_mime_param.c src/mail/mail_header.c src/mail/mail_address.c src/mail/mail_codec.c src/policy/policy_header.c src/policy/policy_address.c */
+/* fuzz-sources: src/mail/mail_*.c src/policy/policy_header.c src/policy/policy_address.c */
 /*
  * fuzz_mime.c - libFuzzer target for the mail/ parsers: MIME tree (checks
  * that every part lies inside the message), header fields, address lists
@@ -22,7 +22,7 @@ fuzz_check_part(const struct mail_part *p, size_t len)
 	size_t n = 0;
 
 	if (p->off > len || p->body_off > len || p->body_len > len - p->body_off ||
-	    p->off + p->hdr_len > p->body_off)
+	        p->off + p->hdr_len > p->body_off)
 		abort();
 	for (const struct mail_part *c = p->children; c != NULL; c = c->next) {
 		fuzz_check_part(c, len);

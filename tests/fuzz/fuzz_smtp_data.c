@@ -29,8 +29,8 @@ fuzz_sink_cb(void *ctx, const char *p, size_t n)
 }
 
 static void
-fuzz_run(const char *in, size_t len, size_t step, uint64_t max, struct fuzz_sink *s,
-	size_t *used_r, enum smtp_data_error *err_r)
+fuzz_run(const char *in, size_t len, size_t step, uint64_t max, struct fuzz_sink *s, size_t *used_r,
+        enum smtp_data_error *err_r)
 {
 	static struct smtp_data d;
 	enum smtp_data_status st = SMTP_DATA_NEED_MORE;
@@ -47,7 +47,7 @@ fuzz_run(const char *in, size_t len, size_t step, uint64_t max, struct fuzz_sink
 		pos += used;
 	}
 	*used_r = pos;
-	*err_r = st == SMTP_DATA_COMPLETE ? smtp_data_result(&d) : (enum smtp_data_error)-1;
+	*err_r = st == SMTP_DATA_COMPLETE ? smtp_data_result(&d) : (enum smtp_data_error) - 1;
 	if (s->len > d.size)
 		abort();
 }

@@ -16,8 +16,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char dec[SMTP_SASL_DECODED_MAX + 1];
 	const struct smtp_parse_ctx ctx = {
-		.is_ehlo = size > 0 && (data[0] & 1), .is_submission = size > 0 && (data[0] & 2),
-		.max_message_size = 10000,
+	        .is_ehlo = size > 0 && (data[0] & 1),
+	        .is_submission = size > 0 && (data[0] & 2),
+	        .max_message_size = 10000,
 	};
 	char *line = malloc(size ? size : 1);
 	struct smtp_cmd c;
@@ -38,11 +39,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	(void)smtp_parse_rcpt(&c, ctx.is_ehlo, &p, &reply);
 	if (smtp_parse_auth(&c, &a, &reply) == 0 && a.has_initial &&
-	    smtp_sasl_decode(a.initial, a.initial_len, dec, &n, &reply) == 0 &&
-	    smtp_sasl_plain(dec, n, &cr, &reply) == 0)
+	        smtp_sasl_decode(a.initial, a.initial_len, dec, &n, &reply) == 0 &&
+	        smtp_sasl_plain(dec, n, &cr, &reply) == 0)
 		(void)smtp_sasl_authzid_ok(&cr);
 	if (smtp_sasl_decode(line, size, dec, &n, &reply) == 0 &&
-	    smtp_sasl_plain(dec, n, &cr, &reply) == 0)
+	        smtp_sasl_plain(dec, n, &cr, &reply) == 0)
 		(void)smtp_sasl_authzid_ok(&cr);
 	free(line);
 	return 0;

@@ -29,8 +29,8 @@ fmt(const char *value, int *ret_r)
 	out[0] = '\0';
 	for (a = list; a != NULL; a = a->next) {
 		n += (size_t)snprintf(out + n, 4096 - n, "%s|%s|%s|%s;", a->name ? a->name : "-",
-			a->route ? a->route : "-", a->mailbox ? a->mailbox : "-",
-			a->host ? a->host : "-");
+		        a->route ? a->route : "-", a->mailbox ? a->mailbox : "-",
+		        a->host ? a->host : "-");
 		count--;
 	}
 	assert_int_equal(count, 0);
@@ -60,7 +60,7 @@ test_addr_forms(void **state)
 	check("\"A \\\"q\\\" B\" <a@b.c>", 0, "A \"q\" B|-|a|b.c;");
 	check("alice@example.org (Alice)", 0, "-|-|alice|example.org;");
 	check("(c1) Alice (c2 (nested)) <alice (c3) @ (c4) example.org>", 0,
-		"Alice|-|alice|example.org;");
+	        "Alice|-|alice|example.org;");
 	check("John Q. Public <jqp@x.y>", 0, "John Q. Public|-|jqp|x.y;");
 	check("=?utf-8?q?J=C3=B6rg?= <j@x.y>", 0, "=?utf-8?q?J=C3=B6rg?=|-|j|x.y;");
 	check("\"a b\"@x.y", 0, "-|-|a b|x.y;");
@@ -77,7 +77,7 @@ test_addr_groups(void **state)
 	(void)state;
 	check("undisclosed-recipients:;", 0, "-|-|undisclosed-recipients|-;-|-|-|-;");
 	check("Friends: a@x.y, B <b@z.w>;, c@v.u", 0,
-		"-|-|Friends|-;-|-|a|x.y;B|-|b|z.w;-|-|-|-;-|-|c|v.u;");
+	        "-|-|Friends|-;-|-|a|x.y;B|-|b|z.w;-|-|-|-;-|-|c|v.u;");
 	check("G: a@x.y", 1, "-|-|G|-;-|-|a|x.y;-|-|-|-;");
 }
 
@@ -165,7 +165,7 @@ static void
 test_addr_list_match(void **state)
 {
 	char w1[] = "x@Y.org", w2[] = "@Relay.Example";
-	char *words[] = { w1, w2 };
+	char *words[] = {w1, w2};
 
 	(void)state;
 	assert_true(addr_list_match("X@y.ORG", words, 2));
@@ -179,13 +179,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_addr_forms),
-		cmocka_unit_test(test_addr_groups),
-		cmocka_unit_test(test_addr_bad),
-		cmocka_unit_test(test_addr_single_mailbox),
-		cmocka_unit_test(test_addr_limit),
-		cmocka_unit_test(test_addr_normalize),
-		cmocka_unit_test(test_addr_list_match),
+	        cmocka_unit_test(test_addr_forms),
+	        cmocka_unit_test(test_addr_groups),
+	        cmocka_unit_test(test_addr_bad),
+	        cmocka_unit_test(test_addr_single_mailbox),
+	        cmocka_unit_test(test_addr_limit),
+	        cmocka_unit_test(test_addr_normalize),
+	        cmocka_unit_test(test_addr_list_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

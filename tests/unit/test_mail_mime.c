@@ -58,7 +58,7 @@ static void
 test_header_fields(void **state)
 {
 	static const char h[] = "Subject: hello\r\n world\r\nfrom : x@y\r\nno colon line\r\n"
-				"X-Empty:\r\nsubject: second\r\n";
+	                        "X-Empty:\r\nsubject: second\r\n";
 	struct mail_field f;
 	size_t pos = 0;
 	char *v;
@@ -108,39 +108,39 @@ test_mime_simple(void **state)
 }
 
 static const char multi[] =
-	"Content-Type: Multipart/Mixed; boundary=\"b1\"\r\n"
-	"\r\n"
-	"preamble\r\n"
-	"--b1\r\n"
-	"Content-Type: text/plain; charset=UTF-8; format=flowed\r\n"
-	"Content-Transfer-Encoding: Quoted-Printable\r\n"
-	"Content-Language: en, de\r\n"
-	"Content-ID: <id1@x>\r\n"
-	"Content-Description: the\r\n text\r\n"
-	"\r\n"
-	"hello\r\n"
-	"--b1  \r\n"
-	"Content-Type: multipart/alternative; boundary=b2\r\n"
-	"\r\n"
-	"--b2\r\n"
-	"\r\n"
-	"no header\r\n"
-	"--b2\r\n"
-	"Content-Type: text/html\r\n"
-	"\r\n"
-	"<p>x</p>\r\n"
-	"--b2--\r\n"
-	"--b1\r\n"
-	"Content-Type: message/rfc822\r\n"
-	"Content-Disposition: attachment; filename=\"m.eml\"; size=12\r\n"
-	"Content-Location: http://x/\r\n  y\r\n"
-	"\r\n"
-	"Subject: inner\r\n"
-	"Content-Type: application/pdf; name*0*=utf-8''%E2%82%AC; name*1=\".pdf\"\r\n"
-	"\r\n"
-	"PDF\r\n"
-	"--b1--  \r\n"
-	"epilogue\r\n";
+        "Content-Type: Multipart/Mixed; boundary=\"b1\"\r\n"
+        "\r\n"
+        "preamble\r\n"
+        "--b1\r\n"
+        "Content-Type: text/plain; charset=UTF-8; format=flowed\r\n"
+        "Content-Transfer-Encoding: Quoted-Printable\r\n"
+        "Content-Language: en, de\r\n"
+        "Content-ID: <id1@x>\r\n"
+        "Content-Description: the\r\n text\r\n"
+        "\r\n"
+        "hello\r\n"
+        "--b1  \r\n"
+        "Content-Type: multipart/alternative; boundary=b2\r\n"
+        "\r\n"
+        "--b2\r\n"
+        "\r\n"
+        "no header\r\n"
+        "--b2\r\n"
+        "Content-Type: text/html\r\n"
+        "\r\n"
+        "<p>x</p>\r\n"
+        "--b2--\r\n"
+        "--b1\r\n"
+        "Content-Type: message/rfc822\r\n"
+        "Content-Disposition: attachment; filename=\"m.eml\"; size=12\r\n"
+        "Content-Location: http://x/\r\n  y\r\n"
+        "\r\n"
+        "Subject: inner\r\n"
+        "Content-Type: application/pdf; name*0*=utf-8''%E2%82%AC; name*1=\".pdf\"\r\n"
+        "\r\n"
+        "PDF\r\n"
+        "--b1--  \r\n"
+        "epilogue\r\n";
 
 static void
 test_mime_multipart(void **state)
@@ -201,8 +201,8 @@ test_mime_multipart(void **state)
 static void
 test_mime_fixtures(void **state)
 {
-	static const char *const names[] = { "encrypted.eml", "plain.eml", "securejoin-vc.eml",
-		"asm.eml", "mailer-daemon.eml", "mdn.eml" };
+	static const char *const names[] = {"encrypted.eml", "plain.eml", "securejoin-vc.eml",
+	        "asm.eml", "mailer-daemon.eml", "mdn.eml"};
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -215,8 +215,9 @@ test_mime_fixtures(void **state)
 			assert_true(mail_part_is(r, "multipart", "encrypted"));
 			assert_int_equal(r->nchildren, 2);
 			assert_string_equal(mail_params_get(&r->params, "protocol"),
-				"application/pgp-encrypted");
-			assert_string_equal(r->children->next->description, "OpenPGP encrypted message");
+			        "application/pgp-encrypted");
+			assert_string_equal(
+			        r->children->next->description, "OpenPGP encrypted message");
 		}
 		if (k == 4) {
 			assert_true(mail_part_is(r, "multipart", "report"));
@@ -253,12 +254,14 @@ test_mime_malformed(void **state)
 	assert_true(r->flags & MAIL_PART_DUP_CONTENT_FIELD);
 	mail_part_free(&r);
 	/* delimiter look-alikes are not delimiters */
-	r = parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--bx\r\n--b --\r\n--b--\r\n");
+	r = parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--bx\r\n--b "
+	          "--\r\n--b--\r\n");
 	assert_int_equal(r->nchildren, 1);
 	assert_int_equal(r->flags, 0);
 	mail_part_free(&r);
 	/* digest children default to message/rfc822 (RFC 2046 5.1.5) */
-	r = parse("Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\r\nSubject: x\r\n\r\ny\r\n--d--\r\n");
+	r = parse("Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\r\nSubject: "
+	          "x\r\n\r\ny\r\n--d--\r\n");
 	assert_true(mail_part_is(r->children, "message", "rfc822"));
 	assert_non_null(r->children->message);
 	mail_part_free(&r);
@@ -284,7 +287,7 @@ test_mime_depth_bomb(void **state)
 	assert_non_null(m);
 	for (size_t i = 0; i < depth; i++)
 		n += (size_t)snprintf(m + n, cap - n,
-			"Content-Type: multipart/mixed; boundary=\"b%zu\"\r\n\r\n--b%zu\r\n", i, i);
+		        "Content-Type: multipart/mixed; boundary=\"b%zu\"\r\n\r\n--b%zu\r\n", i, i);
 	n += (size_t)snprintf(m + n, cap - n, "\r\nleaf\r\n");
 	r = parse(m);
 	for (p = r; p->children != NULL; p = p->children)
@@ -345,7 +348,7 @@ dump_params(char *out, size_t cap, size_t n, const char *label, const struct mai
 	n += (size_t)snprintf(out + n, cap - n, " %s{", label);
 	for (size_t k = 0; k < ps->count; k++)
 		n += (size_t)snprintf(out + n, cap - n, "%s%s=\"%s\"", k ? " " : "", ps->v[k].name,
-			ps->v[k].value);
+		        ps->v[k].value);
 	return n + (size_t)snprintf(out + n, cap - n, "}");
 }
 
@@ -353,11 +356,11 @@ dump_params(char *out, size_t cap, size_t n, const char *label, const struct mai
 static size_t
 dump_part(char *out, size_t cap, size_t n, const struct mail_part *p)
 {
-	n += (size_t)snprintf(out + n, cap - n, "%*s%s/%s", (int)p->depth * 2, "", p->type,
-		p->subtype);
+	n += (size_t)snprintf(
+	        out + n, cap - n, "%*s%s/%s", (int)p->depth * 2, "", p->type, p->subtype);
 	n = dump_params(out, cap, n, "params", &p->params);
 	n += (size_t)snprintf(out + n, cap - n, " hdr=%zu+%zu body=%zu+%zu lines=%zu", p->off,
-		p->hdr_len, p->body_off, p->body_len, p->body_lines);
+	        p->hdr_len, p->body_off, p->body_len, p->body_lines);
 	if (p->encoding != NULL)
 		n += (size_t)snprintf(out + n, cap - n, " enc=%s", p->encoding);
 	if (p->disposition != NULL)
@@ -390,7 +393,7 @@ dump_part(char *out, size_t cap, size_t n, const struct mail_part *p)
 static void
 test_mime_golden(void **state)
 {
-	static const char *const names[] = { "nested", "malformed" };
+	static const char *const names[] = {"nested", "malformed"};
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -458,17 +461,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_header_end),
-		cmocka_unit_test(test_header_fields),
-		cmocka_unit_test(test_mime_simple),
-		cmocka_unit_test(test_mime_multipart),
-		cmocka_unit_test(test_mime_fixtures),
-		cmocka_unit_test(test_mime_malformed),
-		cmocka_unit_test(test_mime_depth_bomb),
-		cmocka_unit_test(test_mime_many_parts),
-		cmocka_unit_test(test_mime_every_prefix),
-		cmocka_unit_test(test_mime_golden),
-		cmocka_unit_test(test_codec),
+	        cmocka_unit_test(test_header_end),
+	        cmocka_unit_test(test_header_fields),
+	        cmocka_unit_test(test_mime_simple),
+	        cmocka_unit_test(test_mime_multipart),
+	        cmocka_unit_test(test_mime_fixtures),
+	        cmocka_unit_test(test_mime_malformed),
+	        cmocka_unit_test(test_mime_depth_bomb),
+	        cmocka_unit_test(test_mime_many_parts),
+	        cmocka_unit_test(test_mime_every_prefix),
+	        cmocka_unit_test(test_mime_golden),
+	        cmocka_unit_test(test_codec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@
 #define IN GATE_INCOMING
 
 static const char *env_sender = "alice@example.org";
-static const char *env_rcpt_list[2] = { "bob@remote.example", "carol@remote.example" };
+static const char *env_rcpt_list[2] = {"bob@remote.example", "carol@remote.example"};
 static size_t env_nrcpts = 1;
 static char **env_pt_senders;
 static size_t env_npt_senders;
@@ -45,13 +45,13 @@ static enum gate_verdict
 verdict_n(const char *msg, size_t len, enum gate_direction dir, const char **why_r)
 {
 	struct gate_envelope env = {
-		.sender = env_sender,
-		.rcpts = env_rcpt_list,
-		.nrcpts = env_nrcpts,
-		.passthrough_senders = env_pt_senders,
-		.npassthrough_senders = env_npt_senders,
-		.passthrough_recipients = env_pt_rcpts,
-		.npassthrough_recipients = env_npt_rcpts,
+	        .sender = env_sender,
+	        .rcpts = env_rcpt_list,
+	        .nrcpts = env_nrcpts,
+	        .passthrough_senders = env_pt_senders,
+	        .npassthrough_senders = env_npt_senders,
+	        .passthrough_recipients = env_pt_rcpts,
+	        .npassthrough_recipients = env_npt_rcpts,
 	};
 	enum gate_verdict v;
 	const char *why = NULL;
@@ -82,16 +82,15 @@ expect(const char *what, const char *msg, enum gate_verdict out, enum gate_verdi
 	v = verdict_n(msg, strlen(msg), OUT, &why);
 	if (v != out)
 		fail_msg("%s outgoing: got %s (%s), want %s", what, gate_verdict_name(v),
-			why ? why : "-", gate_verdict_name(out));
+		        why ? why : "-", gate_verdict_name(out));
 	v = verdict_n(msg, strlen(msg), IN, &why);
 	if (v != in)
 		fail_msg("%s incoming: got %s (%s), want %s", what, gate_verdict_name(v),
-			why ? why : "-", gate_verdict_name(in));
+		        why ? why : "-", gate_verdict_name(in));
 }
 
 /* mk - printf into a heap string with LF turned into CRLF. */
-static char *
-mk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *mk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *
 mk(const char *fmt, ...)
 {
@@ -115,7 +114,7 @@ b64(const unsigned char *p, size_t n)
 	assert_non_null(out);
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
-			(i + 2 < n ? p[i + 2] : 0);
+		        (i + 2 < n ? p[i + 2] : 0);
 
 		out[o++] = a[(v >> 18) & 63];
 		out[o++] = a[(v >> 12) & 63];
@@ -139,8 +138,9 @@ armor(const unsigned char *p, size_t n)
 {
 	char *data = b64(p, n), *s = NULL;
 
-	assert_true(asprintf(&s, "-----BEGIN PGP MESSAGE-----\n\n%s=abcd\n-----END PGP MESSAGE-----\n",
-			    data) >= 0);
+	assert_true(
+	        asprintf(&s, "-----BEGIN PGP MESSAGE-----\n\n%s=abcd\n-----END PGP MESSAGE-----\n",
+	                data) >= 0);
 	free(data);
 	return s;
 }
@@ -150,13 +150,13 @@ static char *
 pgpmime(const char *armor_text)
 {
 	return mk("From: alice@example.org\nTo: bob@remote.example\nSubject: [...]\n"
-		  "MIME-Version: 1.0\n"
-		  "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";\n"
-		  "\tboundary=\"XYZ\"\n\n"
-		  "--XYZ\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n"
-		  "--XYZ\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\n\n"
-		  "%s\n--XYZ--\n",
-		armor_text);
+	          "MIME-Version: 1.0\n"
+	          "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";\n"
+	          "\tboundary=\"XYZ\"\n\n"
+	          "--XYZ\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n"
+	          "--XYZ\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\n\n"
+	          "%s\n--XYZ--\n",
+	        armor_text);
 }
 
 /* expect_packets - wrap packets in armor and PGP/MIME and check the verdict. */
@@ -179,12 +179,12 @@ test_gate_fixtures(void **state)
 		const char *name;
 		enum gate_verdict out, in;
 	} cases[] = {
-		{ "encrypted.eml", GATE_PASS_ENCRYPTED, GATE_PASS_ENCRYPTED },
-		{ "plain.eml", GATE_REJECT, GATE_REJECT },
-		{ "securejoin-vc.eml", GATE_PASS_SECUREJOIN, GATE_PASS_SECUREJOIN },
-		{ "asm.eml", GATE_REJECT, GATE_REJECT }, /* to another recipient */
-		{ "mailer-daemon.eml", GATE_REJECT, GATE_PASS_BOUNCE },
-		{ "mdn.eml", GATE_REJECT, GATE_REJECT },
+	        {"encrypted.eml", GATE_PASS_ENCRYPTED, GATE_PASS_ENCRYPTED},
+	        {"plain.eml", GATE_REJECT, GATE_REJECT},
+	        {"securejoin-vc.eml", GATE_PASS_SECUREJOIN, GATE_PASS_SECUREJOIN},
+	        {"asm.eml", GATE_REJECT, GATE_REJECT}, /* to another recipient */
+	        {"mailer-daemon.eml", GATE_REJECT, GATE_PASS_BOUNCE},
+	        {"mdn.eml", GATE_REJECT, GATE_REJECT},
 	};
 
 	(void)state;
@@ -273,9 +273,9 @@ test_gate_bounce(void **state)
 }
 
 static const char sj_fmt[] = "From: <alice@example.org>\nTo: <bob@remote.example>\n"
-			     "Subject: Message from alice@example.org\n%s"
-			     "MIME-Version: 1.0\nContent-Type: %s; boundary=\"SJ\"\n\n"
-			     "--SJ\nContent-Type: %s\n%s\n%s\n--SJ--\n";
+                             "Subject: Message from alice@example.org\n%s"
+                             "MIME-Version: 1.0\nContent-Type: %s; boundary=\"SJ\"\n\n"
+                             "--SJ\nContent-Type: %s\n%s\n%s\n--SJ--\n";
 
 static void
 test_gate_securejoin(void **state)
@@ -284,42 +284,43 @@ test_gate_securejoin(void **state)
 		const char *what, *hdr, *type, *ptype, *cte, *body;
 		enum gate_verdict v;
 	} cases[] = {
-		{ "vc-request", "Secure-Join: vc-request\n", "multipart/mixed", "text/plain", "",
-			"Secure-Join: vc-request\n", GATE_PASS_SECUREJOIN },
-		{ "vg-request", "Secure-Join: vg-request\n", "multipart/mixed", "text/plain", "",
-			"Secure-Join: vg-request\n", GATE_PASS_SECUREJOIN },
-		{ "uppercase body", "Secure-Join:  vg-request \n", "multipart/alternative",
-			"text/plain; charset=utf-8", "", "\n  SECURE-JOIN: VG-REQUEST  \n\n",
-			GATE_PASS_SECUREJOIN },
-		{ "base64 body", "Secure-Join: vc-request\n", "multipart/mixed", "text/plain",
-			"Content-Transfer-Encoding: base64\n", "U2VjdXJlLUpvaW46IHZjLXJlcXVlc3Q=\n",
-			GATE_PASS_SECUREJOIN },
-		{ "other body", "Secure-Join: vc-request\n", "multipart/mixed", "text/plain", "",
-			"Secure-Join: vc-request\nhello\n", GATE_REJECT },
-		{ "body of another step", "Secure-Join: vc-request\n", "multipart/mixed",
-			"text/plain", "", "Secure-Join: vc-auth-required\n", GATE_REJECT },
-		{ "vc-auth-required in clear", "Secure-Join: vc-auth-required\n", "multipart/mixed",
-			"text/plain", "", "Secure-Join: vc-auth-required\n", GATE_REJECT },
-		{ "header case", "Secure-Join: VC-REQUEST\n", "multipart/mixed", "text/plain", "",
-			"Secure-Join: vc-request\n", GATE_REJECT },
-		{ "no header", "", "multipart/mixed", "text/plain", "", "Secure-Join: vc-request\n",
-			GATE_REJECT },
-		{ "two headers", "Secure-Join: vc-request\nSecure-Join: vc-request\n",
-			"multipart/mixed", "text/plain", "", "Secure-Join: vc-request\n", GATE_REJECT },
-		{ "html part", "Secure-Join: vc-request\n", "multipart/mixed", "text/html", "",
-			"Secure-Join: vc-request\n", GATE_REJECT },
-		{ "bad encoding", "Secure-Join: vc-request\n", "multipart/mixed", "text/plain",
-			"Content-Transfer-Encoding: x-uuencode\n", "Secure-Join: vc-request\n",
-			GATE_REJECT },
-		{ "nested multipart", "Secure-Join: vc-request\n", "multipart/mixed",
-			"multipart/mixed; boundary=in", "", "--in\n\nSecure-Join: vc-request\n--in--\n",
-			GATE_REJECT },
+	        {"vc-request", "Secure-Join: vc-request\n", "multipart/mixed", "text/plain", "",
+	                "Secure-Join: vc-request\n", GATE_PASS_SECUREJOIN},
+	        {"vg-request", "Secure-Join: vg-request\n", "multipart/mixed", "text/plain", "",
+	                "Secure-Join: vg-request\n", GATE_PASS_SECUREJOIN},
+	        {"uppercase body", "Secure-Join:  vg-request \n", "multipart/alternative",
+	                "text/plain; charset=utf-8", "", "\n  SECURE-JOIN: VG-REQUEST  \n\n",
+	                GATE_PASS_SECUREJOIN},
+	        {"base64 body", "Secure-Join: vc-request\n", "multipart/mixed", "text/plain",
+	                "Content-Transfer-Encoding: base64\n", "U2VjdXJlLUpvaW46IHZjLXJlcXVlc3Q=\n",
+	                GATE_PASS_SECUREJOIN},
+	        {"other body", "Secure-Join: vc-request\n", "multipart/mixed", "text/plain", "",
+	                "Secure-Join: vc-request\nhello\n", GATE_REJECT},
+	        {"body of another step", "Secure-Join: vc-request\n", "multipart/mixed",
+	                "text/plain", "", "Secure-Join: vc-auth-required\n", GATE_REJECT},
+	        {"vc-auth-required in clear", "Secure-Join: vc-auth-required\n", "multipart/mixed",
+	                "text/plain", "", "Secure-Join: vc-auth-required\n", GATE_REJECT},
+	        {"header case", "Secure-Join: VC-REQUEST\n", "multipart/mixed", "text/plain", "",
+	                "Secure-Join: vc-request\n", GATE_REJECT},
+	        {"no header", "", "multipart/mixed", "text/plain", "", "Secure-Join: vc-request\n",
+	                GATE_REJECT},
+	        {"two headers", "Secure-Join: vc-request\nSecure-Join: vc-request\n",
+	                "multipart/mixed", "text/plain", "", "Secure-Join: vc-request\n",
+	                GATE_REJECT},
+	        {"html part", "Secure-Join: vc-request\n", "multipart/mixed", "text/html", "",
+	                "Secure-Join: vc-request\n", GATE_REJECT},
+	        {"bad encoding", "Secure-Join: vc-request\n", "multipart/mixed", "text/plain",
+	                "Content-Transfer-Encoding: x-uuencode\n", "Secure-Join: vc-request\n",
+	                GATE_REJECT},
+	        {"nested multipart", "Secure-Join: vc-request\n", "multipart/mixed",
+	                "multipart/mixed; boundary=in", "",
+	                "--in\n\nSecure-Join: vc-request\n--in--\n", GATE_REJECT},
 	};
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		char *m = mk(sj_fmt, cases[k].hdr, cases[k].type, cases[k].ptype, cases[k].cte,
-			cases[k].body);
+		        cases[k].body);
 
 		expect(cases[k].what, m, cases[k].v, cases[k].v);
 		free(m);
@@ -393,22 +394,22 @@ test_gate_armor_in_text(void **state)
 	m = mk("From: alice@example.org\nContent-Type: multipart/mixed; boundary=b\n\n"
 	       "--b\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n"
 	       "--b\nContent-Type: application/octet-stream\n\n%s\n--b--\n",
-		a);
+	        a);
 	expect("PGP parts in multipart/mixed", m, GATE_REJECT, GATE_REJECT);
 	free(m);
 	free(a);
 }
 
 /* A valid PKESK (new format, tag 1) and SEIPD v1 body for constructed cases. */
-static const unsigned char pk_new[] = { 0xc1, 0x04, 0x03, 0x01, 0x02, 0x03 };
-static const unsigned char pk_old[] = { 0x84, 0x04, 0x03, 0x01, 0x02, 0x03 };
-static const unsigned char sk_new[] = { 0xc3, 0x04, 0x04, 0x09, 0x03, 0x08 };
-static const unsigned char seipd1[] = { 0xd2, 0x05, 0x01, 0xaa, 0xbb, 0xcc, 0xdd };
+static const unsigned char pk_new[] = {0xc1, 0x04, 0x03, 0x01, 0x02, 0x03};
+static const unsigned char pk_old[] = {0x84, 0x04, 0x03, 0x01, 0x02, 0x03};
+static const unsigned char sk_new[] = {0xc3, 0x04, 0x04, 0x09, 0x03, 0x08};
+static const unsigned char seipd1[] = {0xd2, 0x05, 0x01, 0xaa, 0xbb, 0xcc, 0xdd};
 
 /* cat - concatenate up to four packet arrays into buf; returns the length. */
 static size_t
 cat(unsigned char *buf, const unsigned char *a, size_t an, const unsigned char *b, size_t bn,
-	const unsigned char *c, size_t cn)
+        const unsigned char *c, size_t cn)
 {
 	memcpy(buf, a, an);
 	memcpy(buf + an, b, bn);
@@ -436,14 +437,15 @@ test_gate_packets(void **state)
 	expect_packets("packet after SEIPD", buf, n, GATE_REJECT);
 	n = cat(buf, pk_new, sizeof(pk_new), seipd1, sizeof(seipd1), seipd1, sizeof(seipd1));
 	expect_packets("two SEIPD", buf, n, GATE_REJECT);
-	n = cat(buf, pk_new, sizeof(pk_new), seipd1, sizeof(seipd1), (const unsigned char *)"\0", 1);
+	n = cat(buf, pk_new, sizeof(pk_new), seipd1, sizeof(seipd1), (const unsigned char *)"\0",
+	        1);
 	expect_packets("trailing octet", buf, n, GATE_REJECT);
 	n = cat(buf, pk_new, sizeof(pk_new), seipd1, sizeof(seipd1) - 1, NULL, 0);
 	expect_packets("truncated SEIPD", buf, n, GATE_REJECT);
 	/* literal data (tag 11) and SED without integrity (tag 9) */
 	{
-		static const unsigned char lit[] = { 0xcb, 0x03, 0x62, 0x00, 0x41 };
-		static const unsigned char sed[] = { 0xc9, 0x02, 0x01, 0x02 };
+		static const unsigned char lit[] = {0xcb, 0x03, 0x62, 0x00, 0x41};
+		static const unsigned char sed[] = {0xc9, 0x02, 0x01, 0x02};
 
 		n = cat(buf, pk_new, sizeof(pk_new), lit, sizeof(lit), NULL, 0);
 		expect_packets("literal data", buf, n, GATE_REJECT);
@@ -465,14 +467,14 @@ test_gate_packets(void **state)
 		expect_packets("SEIPD v3", buf, n, GATE_REJECT);
 	}
 	{
-		static const unsigned char empty[] = { 0xd2, 0x00 };
+		static const unsigned char empty[] = {0xd2, 0x00};
 
 		n = cat(buf, pk_new, sizeof(pk_new), empty, sizeof(empty), NULL, 0);
 		expect_packets("empty SEIPD", buf, n, GATE_REJECT);
 	}
 	{
-		static const unsigned char bit7[] = { 0x41, 0x01, 0x00 };
-		static const unsigned char indet[] = { 0x87, 0x03, 0x01, 0x02 };
+		static const unsigned char bit7[] = {0x41, 0x01, 0x00};
+		static const unsigned char indet[] = {0x87, 0x03, 0x01, 0x02};
 
 		n = cat(buf, bit7, sizeof(bit7), seipd1, sizeof(seipd1), NULL, 0);
 		expect_packets("bit 7 clear", buf, n, GATE_REJECT);
@@ -511,7 +513,7 @@ test_gate_packet_lengths(void **state)
 	expect_packets("five-octet length", buf, n, GATE_PASS_ENCRYPTED);
 	/* old-format 2-octet length PKESK */
 	{
-		static const unsigned char pk2[] = { 0x85, 0x00, 0x02, 0x03, 0x01 };
+		static const unsigned char pk2[] = {0x85, 0x00, 0x02, 0x03, 0x01};
 
 		n = cat(buf, pk2, sizeof(pk2), seipd1, sizeof(seipd1), NULL, 0);
 		expect_packets("old-format two-octet", buf, n, GATE_PASS_ENCRYPTED);
@@ -565,25 +567,35 @@ test_gate_armor(void **state)
 
 	(void)state;
 	data[strlen(data) - 1] = '\0'; /* without its final LF */
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s\n-----END PGP MESSAGE-----", data) >= 0);
+	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s\n-----END PGP MESSAGE-----",
+	                    data) >= 0);
 	armor_case("no checksum", a, GATE_PASS_ENCRYPTED, GATE_PASS_ENCRYPTED);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n\n\n%s\n=AbC+\n-----END PGP MESSAGE-----\n\n\n", data) >= 0);
+	assert_true(asprintf(&a,
+	                    "-----BEGIN PGP MESSAGE-----\n\n\n\n%s\n=AbC+\n-----END PGP "
+	                    "MESSAGE-----\n\n\n",
+	                    data) >= 0);
 	armor_case("blank lines, checksum", a, GATE_PASS_ENCRYPTED, GATE_PASS_ENCRYPTED);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s\n=AbC\n-----END PGP MESSAGE-----\n", data) >= 0);
+	assert_true(
+	        asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s\n=AbC\n-----END PGP MESSAGE-----\n",
+	                data) >= 0);
 	armor_case("short checksum", a, GATE_REJECT, GATE_REJECT);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s!\n-----END PGP MESSAGE-----\n", data) >= 0);
+	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s!\n-----END PGP MESSAGE-----\n",
+	                    data) >= 0);
 	armor_case("bad base64", a, GATE_REJECT, GATE_REJECT);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s \n-----END PGP MESSAGE-----\n", data) >= 0);
+	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s \n-----END PGP MESSAGE-----\n",
+	                    data) >= 0);
 	armor_case("space in base64", a, GATE_REJECT, GATE_REJECT);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%sA\n-----END PGP MESSAGE-----\n", data) >= 0);
+	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%sA\n-----END PGP MESSAGE-----\n",
+	                    data) >= 0);
 	armor_case("bad padding", a, GATE_REJECT, GATE_REJECT);
 	free(a);
-	assert_true(asprintf(&a, "\n-----BEGIN PGP MESSAGE-----\n\n%s\n-----END PGP MESSAGE-----\n", data) >= 0);
+	assert_true(asprintf(&a, "\n-----BEGIN PGP MESSAGE-----\n\n%s\n-----END PGP MESSAGE-----\n",
+	                    data) >= 0);
 	armor_case("text before BEGIN", a, GATE_REJECT, GATE_REJECT);
 	free(a);
 	assert_true(asprintf(&a, "\n\n%s\n-----END PGP MESSAGE-----\n", data) >= 0);
@@ -592,19 +604,31 @@ test_gate_armor(void **state)
 	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s\n", data) >= 0);
 	armor_case("missing END", a, GATE_REJECT, GATE_REJECT);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n%s\n-----END PGP MESSAGE-----\ntrailer\n", data) >= 0);
+	assert_true(
+	        asprintf(&a,
+	                "-----BEGIN PGP MESSAGE-----\n\n%s\n-----END PGP MESSAGE-----\ntrailer\n",
+	                data) >= 0);
 	armor_case("text after END", a, GATE_REJECT, GATE_REJECT);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP SIGNATURE-----\n\n%s\n-----END PGP SIGNATURE-----\n", data) >= 0);
+	assert_true(
+	        asprintf(&a, "-----BEGIN PGP SIGNATURE-----\n\n%s\n-----END PGP SIGNATURE-----\n",
+	                data) >= 0);
 	armor_case("signature armor", a, GATE_REJECT, GATE_REJECT);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\nVersion: X\nVersion: Y\n\n%s\n-----END PGP MESSAGE-----\n", data) >= 0);
+	assert_true(asprintf(&a,
+	                    "-----BEGIN PGP MESSAGE-----\nVersion: X\nVersion: Y\n\n%s\n-----END "
+	                    "PGP MESSAGE-----\n",
+	                    data) >= 0);
 	armor_case("two Version headers", a, GATE_REJECT, GATE_PASS_ENCRYPTED);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\nVersion: X\nHash: SHA256\n\n%s\n-----END PGP MESSAGE-----\n", data) >= 0);
+	assert_true(asprintf(&a,
+	                    "-----BEGIN PGP MESSAGE-----\nVersion: X\nHash: SHA256\n\n%s\n-----END "
+	                    "PGP MESSAGE-----\n",
+	                    data) >= 0);
 	armor_case("Version and Hash", a, GATE_REJECT, GATE_REJECT);
 	free(a);
-	assert_true(asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n-----END PGP MESSAGE-----\n") >= 0);
+	assert_true(
+	        asprintf(&a, "-----BEGIN PGP MESSAGE-----\n\n-----END PGP MESSAGE-----\n") >= 0);
 	armor_case("empty armor", a, GATE_REJECT, GATE_REJECT);
 	free(a);
 	free(data);
@@ -612,15 +636,14 @@ test_gate_armor(void **state)
 
 /* structure - a PGP/MIME variant built from pieces. */
 static void
-structure_case(const char *what, const char *top, const char *p1, const char *p2,
-	const char *extra)
+structure_case(const char *what, const char *top, const char *p1, const char *p2, const char *extra)
 {
 	size_t len;
 	char *a = fixture_read("gpg-pkesk.asc", &len), *m;
 
 	m = mk("From: alice@example.org\nContent-Type: %s; boundary=\"B\"\n\n"
 	       "--B\n%s\n--B\n%s\n%s\n%s--B--\n",
-		top, p1, p2, a, extra);
+	        top, p1, p2, a, extra);
 	expect(what, m, GATE_REJECT, GATE_REJECT);
 	free(m);
 	free(a);
@@ -635,26 +658,29 @@ test_gate_structure(void **state)
 	(void)state;
 	structure_case("three parts", "multipart/encrypted", v1, os, "--B\n\nthird\n");
 	structure_case("part 1 type", "multipart/encrypted",
-		"Content-Type: text/plain\n\nVersion: 1\n", os, "");
+	        "Content-Type: text/plain\n\nVersion: 1\n", os, "");
 	structure_case("part 1 Version 2", "multipart/encrypted",
-		"Content-Type: application/pgp-encrypted\n\nVersion: 2\n", os, "");
+	        "Content-Type: application/pgp-encrypted\n\nVersion: 2\n", os, "");
 	structure_case("part 1 empty", "multipart/encrypted",
-		"Content-Type: application/pgp-encrypted\n\n", os, "");
+	        "Content-Type: application/pgp-encrypted\n\n", os, "");
 	structure_case("part 2 type", "multipart/encrypted", v1, "Content-Type: text/plain\n", "");
 	structure_case("part 2 undecodable", "multipart/encrypted", v1,
-		"Content-Type: application/octet-stream\nContent-Transfer-Encoding: x-uue\n", "");
+	        "Content-Type: application/octet-stream\nContent-Transfer-Encoding: x-uue\n", "");
 	structure_case("top multipart/signed", "multipart/signed", v1, os, "");
 	structure_case("duplicate Content-Type", "multipart/encrypted", v1,
-		"Content-Type: application/octet-stream\nContent-Type: text/plain\n", "");
+	        "Content-Type: application/octet-stream\nContent-Type: text/plain\n", "");
 	{
 		char *m = mk("From: a@b.c\nContent-Type: multipart/encrypted; boundary=B\n\n"
-			     "--B\n%s\n--B--\n", v1);
+		             "--B\n%s\n--B--\n",
+		        v1);
 
 		expect("one part", m, GATE_REJECT, GATE_REJECT);
 		free(m);
 		m = mk("From: a@b.c\nContent-Type: multipart/encrypted; boundary=B\n\n"
-		       "--B\n%s\n--B\nContent-Type: multipart/mixed; boundary=C\n\n--C\n\nx\n--C--\n"
-		       "--B--\n", v1);
+		       "--B\n%s\n--B\nContent-Type: multipart/mixed; "
+		       "boundary=C\n\n--C\n\nx\n--C--\n"
+		       "--B--\n",
+		        v1);
 		expect("nested multipart", m, GATE_REJECT, GATE_REJECT);
 		free(m);
 		m = mk("From: a@b.c\nContent-Type: multipart/encrypted\n\n--B\n%s\n--B--\n", v1);
@@ -676,14 +702,14 @@ test_gate_transfer_encodings(void **state)
 	       "--B\nContent-Type: application/pgp-encrypted\nContent-Transfer-Encoding: 7bit\n\n"
 	       "Version: 1\n--B\nContent-Type: application/octet-stream\n"
 	       "Content-Transfer-Encoding: BASE64\n\n%s--B--\n",
-		enc);
+	        enc);
 	expect("base64 part 2", m, GATE_PASS_ENCRYPTED, GATE_PASS_ENCRYPTED);
 	free(m);
 	m = mk("From: a@b.c\nContent-Type: multipart/encrypted; boundary=B\n\n"
 	       "--B\nContent-Type: application/pgp-encrypted\n"
 	       "Content-Transfer-Encoding: quoted-printable\n\nVersion:=201\n"
 	       "--B\nContent-Type: application/octet-stream\n\n%s--B--\n",
-		a);
+	        a);
 	expect("quoted-printable part 1", m, GATE_PASS_ENCRYPTED, GATE_PASS_ENCRYPTED);
 	free(m);
 	free(enc);
@@ -696,7 +722,7 @@ test_gate_passthrough(void **state)
 	size_t len;
 	char *m = fixture_load("plain.eml", "alice@example.org", "bob@remote.example", &len);
 	char s1[] = "Alice@Example.org", r1[] = "@remote.example", r2[] = "carol@other.example";
-	char *senders[] = { s1 }, *rcpts[] = { r1, r2 };
+	char *senders[] = {s1}, *rcpts[] = {r1, r2};
 
 	(void)state;
 	env_pt_senders = senders;
@@ -771,7 +797,8 @@ static void
 test_gate_reply(void **state)
 {
 	(void)state;
-	assert_string_equal(GATE_REPLY_REJECT, "523 5.7.1 Encryption Needed: Invalid Unencrypted Mail");
+	assert_string_equal(
+	        GATE_REPLY_REJECT, "523 5.7.1 Encryption Needed: Invalid Unencrypted Mail");
 	assert_non_null(strcasestr(GATE_REPLY_REJECT, "invalid unencrypted mail"));
 	assert_string_equal(gate_verdict_name(GATE_REJECT), "reject");
 	assert_int_equal(verdict("", OUT), GATE_REJECT);
@@ -783,23 +810,23 @@ main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, reset_env)
 	const struct CMUnitTest tests[] = {
-		T(test_gate_fixtures),
-		T(test_gate_fixture_lf),
-		T(test_gate_asm),
-		T(test_gate_bounce),
-		T(test_gate_securejoin),
-		T(test_gate_securejoin_shapes),
-		T(test_gate_gpg),
-		T(test_gate_armor_in_text),
-		T(test_gate_packets),
-		T(test_gate_packet_lengths),
-		T(test_gate_armor),
-		T(test_gate_structure),
-		T(test_gate_transfer_encodings),
-		T(test_gate_passthrough),
-		T(test_gate_mdn_and_selfmail),
-		T(test_gate_every_prefix),
-		T(test_gate_reply),
+	        T(test_gate_fixtures),
+	        T(test_gate_fixture_lf),
+	        T(test_gate_asm),
+	        T(test_gate_bounce),
+	        T(test_gate_securejoin),
+	        T(test_gate_securejoin_shapes),
+	        T(test_gate_gpg),
+	        T(test_gate_armor_in_text),
+	        T(test_gate_packets),
+	        T(test_gate_packet_lengths),
+	        T(test_gate_armor),
+	        T(test_gate_structure),
+	        T(test_gate_transfer_encodings),
+	        T(test_gate_passthrough),
+	        T(test_gate_mdn_and_selfmail),
+	        T(test_gate_every_prefix),
+	        T(test_gate_reply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

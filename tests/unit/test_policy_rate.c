@@ -15,7 +15,7 @@
 static void
 test_rate_burst_then_refuse(void **state)
 {
-	struct rate_gcra g = { 0 };
+	struct rate_gcra g = {0};
 	int64_t t = 1000 * SEC;
 
 	(void)state;
@@ -34,7 +34,7 @@ test_rate_burst_then_refuse(void **state)
 static void
 test_rate_idle_recovers(void **state)
 {
-	struct rate_gcra g = { 0 };
+	struct rate_gcra g = {0};
 	int64_t t = 5 * SEC;
 
 	(void)state;
@@ -52,7 +52,7 @@ test_rate_idle_recovers(void **state)
 static void
 test_rate_steady(void **state)
 {
-	struct rate_gcra g = { 0 };
+	struct rate_gcra g = {0};
 	int64_t t = 0;
 	int passed = 0;
 
@@ -66,7 +66,7 @@ test_rate_steady(void **state)
 static void
 test_rate_edges(void **state)
 {
-	struct rate_gcra g = { 0 };
+	struct rate_gcra g = {0};
 
 	(void)state;
 	for (int i = 0; i < 1000; i++)
@@ -81,10 +81,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rate_burst_then_refuse),
-		cmocka_unit_test(test_rate_idle_recovers),
-		cmocka_unit_test(test_rate_steady),
-		cmocka_unit_test(test_rate_edges),
+	        cmocka_unit_test(test_rate_burst_then_refuse),
+	        cmocka_unit_test(test_rate_idle_recovers),
+	        cmocka_unit_test(test_rate_steady),
+	        cmocka_unit_test(test_rate_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,7 +75,7 @@ run_feed(const char *in, size_t len, uint64_t max, size_t cut, bool bytewise, st
 /* check - feed every way and compare with the expectation. */
 static void
 check(const char *in, size_t len, uint64_t max, enum smtp_data_status status,
-	enum smtp_data_error result, const char *want, size_t want_len, size_t used)
+        enum smtp_data_error result, const char *want, size_t want_len, size_t used)
 {
 	struct run r;
 
@@ -94,9 +94,9 @@ check(const char *in, size_t len, uint64_t max, enum smtp_data_status status,
 }
 
 /* CHECK_OK - in is one whole message including its end: all of it is consumed */
-#define CHECK_OK(in, want)                                                              \
-	check(in, sizeof(in) - 1, 0, SMTP_DATA_COMPLETE, SMTP_DATA_OK, want, sizeof(want) - 1, \
-		sizeof(in) - 1)
+#define CHECK_OK(in, want)                                                                         \
+	check(in, sizeof(in) - 1, 0, SMTP_DATA_COMPLETE, SMTP_DATA_OK, want, sizeof(want) - 1,     \
+	        sizeof(in) - 1)
 
 static void
 test_data_simple(void **state)
@@ -143,7 +143,7 @@ test_data_octets(void **state)
 
 	(void)state;
 	check(in, sizeof(in) - 1, 0, SMTP_DATA_COMPLETE, SMTP_DATA_OK, want, sizeof(want) - 1,
-		sizeof(in) - 1);
+	        sizeof(in) - 1);
 }
 
 static void
@@ -177,16 +177,16 @@ test_data_smuggling(void **state)
 	(void)state;
 	/* "." with a bare LF: not the end, rejected after the real end */
 	check(a, sizeof(a) - 1, 0, SMTP_DATA_COMPLETE, SMTP_DATA_ERR_BARE_LF, NULL, 0,
-		sizeof(a) - 1);
+	        sizeof(a) - 1);
 	/* "." after a line ended by a bare LF */
 	check(b, sizeof(b) - 1, 0, SMTP_DATA_COMPLETE, SMTP_DATA_ERR_BARE_LF, NULL, 0,
-		sizeof(b) - 1 - 6);
+	        sizeof(b) - 1 - 6);
 	check(c, sizeof(c) - 1, 0, SMTP_DATA_COMPLETE, SMTP_DATA_ERR_BARE_LF, NULL, 0,
-		sizeof(c) - 1);
+	        sizeof(c) - 1);
 	check(d, sizeof(d) - 1, 0, SMTP_DATA_COMPLETE, SMTP_DATA_ERR_BARE_LF, NULL, 0,
-		sizeof(d) - 1);
+	        sizeof(d) - 1);
 	assert_string_equal(smtp_data_reply(SMTP_DATA_ERR_BARE_LF),
-		"554 5.5.2 Bare LF in message terminator not allowed");
+	        "554 5.5.2 Bare LF in message terminator not allowed");
 }
 
 static void
@@ -197,12 +197,12 @@ test_data_size_limit(void **state)
 	(void)state;
 	/* 24 stored octets: exactly at the limit is fine */
 	check(in, sizeof(in) - 1, 24, SMTP_DATA_COMPLETE, SMTP_DATA_OK, NULL, 0,
-		sizeof(in) - 1 - 6);
+	        sizeof(in) - 1 - 6);
 	/* over it: read to the end, nothing more stored, then 552 (SMTP-9) */
 	check(in, sizeof(in) - 1, 23, SMTP_DATA_COMPLETE, SMTP_DATA_ERR_TOO_BIG, NULL, 0,
-		sizeof(in) - 1 - 6);
+	        sizeof(in) - 1 - 6);
 	assert_string_equal(smtp_data_reply(SMTP_DATA_ERR_TOO_BIG),
-		"552 5.3.4 Message size exceeds fixed maximum message size");
+	        "552 5.3.4 Message size exceeds fixed maximum message size");
 }
 
 static void
@@ -258,7 +258,7 @@ test_data_output_error(void **state)
 {
 	static const char in[] = "abc\r\ndef\r\n.\r\n";
 	struct smtp_data *d = malloc(sizeof(*d));
-	struct sink s = { .fail_after = 0 };
+	struct sink s = {.fail_after = 0};
 	size_t used;
 
 	(void)state;
@@ -293,18 +293,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_data_simple),
-		cmocka_unit_test(test_data_dot_unstuffing),
-		cmocka_unit_test(test_data_line_ends),
-		cmocka_unit_test(test_data_octets),
-		cmocka_unit_test(test_data_pipelined_rest),
-		cmocka_unit_test(test_data_unfinished),
-		cmocka_unit_test(test_data_smuggling),
-		cmocka_unit_test(test_data_size_limit),
-		cmocka_unit_test(test_data_size_drain_large),
-		cmocka_unit_test(test_data_line_limit),
-		cmocka_unit_test(test_data_output_error),
-		cmocka_unit_test(test_data_done_consumes_nothing),
+	        cmocka_unit_test(test_data_simple),
+	        cmocka_unit_test(test_data_dot_unstuffing),
+	        cmocka_unit_test(test_data_line_ends),
+	        cmocka_unit_test(test_data_octets),
+	        cmocka_unit_test(test_data_pipelined_rest),
+	        cmocka_unit_test(test_data_unfinished),
+	        cmocka_unit_test(test_data_smuggling),
+	        cmocka_unit_test(test_data_size_limit),
+	        cmocka_unit_test(test_data_size_drain_large),
+	        cmocka_unit_test(test_data_line_limit),
+	        cmocka_unit_test(test_data_output_error),
+	        cmocka_unit_test(test_data_done_consumes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

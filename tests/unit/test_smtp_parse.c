@@ -14,11 +14,13 @@
 
 #include "smtp/smtp_parse.h"
 
-static const struct smtp_parse_ctx ctx_ehlo = { .is_ehlo = true, .max_message_size = 1000 };
+static const struct smtp_parse_ctx ctx_ehlo = {.is_ehlo = true, .max_message_size = 1000};
 static const struct smtp_parse_ctx ctx_sub = {
-	.is_ehlo = true, .is_submission = true, .max_message_size = 1000,
+        .is_ehlo = true,
+        .is_submission = true,
+        .max_message_size = 1000,
 };
-static const struct smtp_parse_ctx ctx_helo = { .is_ehlo = false, .max_message_size = 1000 };
+static const struct smtp_parse_ctx ctx_helo = {.is_ehlo = false, .max_message_size = 1000};
 
 static void
 cmd(const char *line, struct smtp_cmd *c)
@@ -131,26 +133,45 @@ test_parse_mail_paths(void **state)
 	static const struct {
 		const char *arg, *addr;
 	} good[] = {
-		{ "FROM:<a@b.c>", "a@b.c" },
-		{ "from:<a@b.c>", "a@b.c" },
-		{ "From:   <A.B@Example.ORG>", "A.B@Example.ORG" },
-		{ "FROM:a@b.c", "a@b.c" },
-		{ "FROM:<@x.y,@z.w:a@b.c>", "a@b.c" },
-		{ "FROM:<\"a b\"@c.d>", "\"a b\"@c.d" },
-		{ "FROM:<\"a\\\"b\"@c.d>", "\"a\\\"b\"@c.d" },
-		{ "FROM:<a@[192.0.2.1]>", "a@[192.0.2.1]" },
-		{ "FROM:<a@[IPv6:2001:db8::1]>", "a@[IPv6:2001:db8::1]" },
-		{ "FROM:<x-y+z!#$%&'*/=?^_`{|}~@b-c.d1>", "x-y+z!#$%&'*/=?^_`{|}~@b-c.d1" },
-		{ "FROM:<a@localhost>", "a@localhost" },
+	        {"FROM:<a@b.c>", "a@b.c"},
+	        {"from:<a@b.c>", "a@b.c"},
+	        {"From:   <A.B@Example.ORG>", "A.B@Example.ORG"},
+	        {"FROM:a@b.c", "a@b.c"},
+	        {"FROM:<@x.y,@z.w:a@b.c>", "a@b.c"},
+	        {"FROM:<\"a b\"@c.d>", "\"a b\"@c.d"},
+	        {"FROM:<\"a\\\"b\"@c.d>", "\"a\\\"b\"@c.d"},
+	        {"FROM:<a@[192.0.2.1]>", "a@[192.0.2.1]"},
+	        {"FROM:<a@[IPv6:2001:db8::1]>", "a@[IPv6:2001:db8::1]"},
+	        {"FROM:<x-y+z!#$%&'*/=?^_`{|}~@b-c.d1>", "x-y+z!#$%&'*/=?^_`{|}~@b-c.d1"},
+	        {"FROM:<a@localhost>", "a@localhost"},
 	};
 	static const char *const bad[] = {
-		"<a@b.c>", "FROM<a@b.c>", "FROM:", "FROM:<a@b.c", "FROM:<a..b@c.d>",
-		"FROM:<.a@c.d>", "FROM:<a.@c.d>", "FROM:<a@-b.c>", "FROM:<a@b-.c>",
-		"FROM:<a@b..c>", "FROM:<a@b.c.>", "FROM:<a@[1.2.3]>", "FROM:<a@[IPv6:zz]>",
-		"FROM:<a@[1.2.3.4>", "FROM:<a b@c.d>", "FROM:<a@b.c>x", "FROM:<@x:>",
-		"FROM:<a>", "FROM:<@b.c>", "FROM:<a@>", "FROM:<\"a@b.c>", "FROM:<a@b_c.d>",
-		"FROM:<a(b)@c.d>", "FROM:<<a@b.c>>",
-		"FROM:<a@[tag:stuff]>", "FROM:<\"a\x01\"@b.c>",
+	        "<a@b.c>",
+	        "FROM<a@b.c>",
+	        "FROM:",
+	        "FROM:<a@b.c",
+	        "FROM:<a..b@c.d>",
+	        "FROM:<.a@c.d>",
+	        "FROM:<a.@c.d>",
+	        "FROM:<a@-b.c>",
+	        "FROM:<a@b-.c>",
+	        "FROM:<a@b..c>",
+	        "FROM:<a@b.c.>",
+	        "FROM:<a@[1.2.3]>",
+	        "FROM:<a@[IPv6:zz]>",
+	        "FROM:<a@[1.2.3.4>",
+	        "FROM:<a b@c.d>",
+	        "FROM:<a@b.c>x",
+	        "FROM:<@x:>",
+	        "FROM:<a>",
+	        "FROM:<@b.c>",
+	        "FROM:<a@>",
+	        "FROM:<\"a@b.c>",
+	        "FROM:<a@b_c.d>",
+	        "FROM:<a(b)@c.d>",
+	        "FROM:<<a@b.c>>",
+	        "FROM:<a@[tag:stuff]>",
+	        "FROM:<\"a\x01\"@b.c>",
 	};
 	struct smtp_mail m;
 
@@ -170,8 +191,8 @@ test_parse_mail_paths(void **state)
 			fail_msg("%s: %s", bad[i], r == NULL ? "accepted" : r);
 	}
 	/* a second path is an unknown parameter */
-	assert_string_equal(mail("FROM:<a@b.c> <x@y.z>", &ctx_ehlo, &m),
-		"555 5.5.4 Unsupported parameter");
+	assert_string_equal(
+	        mail("FROM:<a@b.c> <x@y.z>", &ctx_ehlo, &m), "555 5.5.4 Unsupported parameter");
 	assert_null(mail("FROM:<>", &ctx_ehlo, &m));
 	assert_true(m.path.is_null);
 	assert_null(mail("FROM: <>", &ctx_helo, &m));
@@ -189,19 +210,19 @@ test_parse_path_length(void **state)
 	memset(local, 'a', 64);
 	local[64] = '\0';
 	snprintf(arg, sizeof(arg), "FROM:<%s@%.63s.%.63s.%.61s>", local,
-		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
-		"ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
-		"ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
+	        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+	        "ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
+	        "ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
 	assert_null(mail(arg, &ctx_ehlo, &m));
 	assert_int_equal(m.path.len, 254);
 	snprintf(arg, sizeof(arg), "FROM:<%s@%.63s.%.63s.%.62s>", local,
-		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
-		"ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
-		"ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
+	        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+	        "ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
+	        "ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
 	assert_string_equal(mail(arg, &ctx_ehlo, &m), "501 5.1.7 Bad sender address syntax");
 	/* a label of 64 octets is too long */
 	snprintf(arg, sizeof(arg), "FROM:<a@%.64s.org>",
-		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+	        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
 	assert_string_equal(mail(arg, &ctx_ehlo, &m), "501 5.1.7 Bad sender address syntax");
 }
 
@@ -219,33 +240,33 @@ test_parse_mail_params(void **state)
 	assert_null(mail("FROM:<a@b.c>  size=0  body=7bit", &ctx_ehlo, &m));
 	assert_int_equal(m.body, SMTP_BODY_7BIT);
 	assert_string_equal(mail("FROM:<a@b.c> SIZE=1001", &ctx_ehlo, &m),
-		"552 5.3.4 Message size exceeds fixed maximum message size");
+	        "552 5.3.4 Message size exceeds fixed maximum message size");
 	assert_string_equal(mail("FROM:<a@b.c> SIZE=99999999999999999999999999", &ctx_ehlo, &m),
-		"552 5.3.4 Message size exceeds fixed maximum message size");
-	assert_string_equal(mail("FROM:<a@b.c> SIZE=12a", &ctx_ehlo, &m),
-		"501 5.5.4 Invalid SIZE parameter");
-	assert_string_equal(mail("FROM:<a@b.c> SIZE=", &ctx_ehlo, &m),
-		"501 5.5.4 Invalid SIZE parameter");
-	assert_string_equal(mail("FROM:<a@b.c> SIZE", &ctx_ehlo, &m),
-		"501 5.5.4 Invalid SIZE parameter");
-	assert_string_equal(mail("FROM:<a@b.c> SIZE=-1", &ctx_ehlo, &m),
-		"501 5.5.4 Invalid SIZE parameter");
+	        "552 5.3.4 Message size exceeds fixed maximum message size");
+	assert_string_equal(
+	        mail("FROM:<a@b.c> SIZE=12a", &ctx_ehlo, &m), "501 5.5.4 Invalid SIZE parameter");
+	assert_string_equal(
+	        mail("FROM:<a@b.c> SIZE=", &ctx_ehlo, &m), "501 5.5.4 Invalid SIZE parameter");
+	assert_string_equal(
+	        mail("FROM:<a@b.c> SIZE", &ctx_ehlo, &m), "501 5.5.4 Invalid SIZE parameter");
+	assert_string_equal(
+	        mail("FROM:<a@b.c> SIZE=-1", &ctx_ehlo, &m), "501 5.5.4 Invalid SIZE parameter");
 	assert_string_equal(mail("FROM:<a@b.c> BODY=BINARYMIME", &ctx_ehlo, &m),
-		"555 5.5.4 Unsupported parameter");
+	        "555 5.5.4 Unsupported parameter");
 	assert_string_equal(mail("FROM:<a@b.c> SMTPUTF8=yes", &ctx_ehlo, &m),
-		"555 5.5.4 Unsupported parameter");
-	assert_string_equal(mail("FROM:<a@b.c> RET=FULL", &ctx_ehlo, &m),
-		"555 5.5.4 Unsupported parameter");
-	assert_string_equal(mail("FROM:<a@b.c> =x", &ctx_ehlo, &m),
-		"555 5.5.4 Unsupported parameter");
+	        "555 5.5.4 Unsupported parameter");
+	assert_string_equal(
+	        mail("FROM:<a@b.c> RET=FULL", &ctx_ehlo, &m), "555 5.5.4 Unsupported parameter");
+	assert_string_equal(
+	        mail("FROM:<a@b.c> =x", &ctx_ehlo, &m), "555 5.5.4 Unsupported parameter");
 	/* AUTH= only on submission (SMTP-6) */
-	assert_string_equal(mail("FROM:<a@b.c> AUTH=<>", &ctx_ehlo, &m),
-		"555 5.5.4 Unsupported parameter");
+	assert_string_equal(
+	        mail("FROM:<a@b.c> AUTH=<>", &ctx_ehlo, &m), "555 5.5.4 Unsupported parameter");
 	assert_null(mail("FROM:<a@b.c> AUTH=<>", &ctx_sub, &m));
 	assert_true(m.has_auth);
 	/* after HELO no parameter at all (SMTP-3) */
-	assert_string_equal(mail("FROM:<a@b.c> SIZE=10", &ctx_helo, &m),
-		"555 5.5.4 Unsupported parameter");
+	assert_string_equal(
+	        mail("FROM:<a@b.c> SIZE=10", &ctx_helo, &m), "555 5.5.4 Unsupported parameter");
 	assert_null(mail("FROM:<a@b.c>", &ctx_helo, &m));
 }
 
@@ -257,15 +278,15 @@ test_parse_utf8(void **state)
 
 	(void)state;
 	assert_string_equal(mail("FROM:<j\xc3\xb6rg@b\xc3\xa4r.de>", &ctx_ehlo, &m),
-		"553 5.6.7 Non-ASCII address requires SMTPUTF8");
+	        "553 5.6.7 Non-ASCII address requires SMTPUTF8");
 	assert_null(mail("FROM:<j\xc3\xb6rg@b\xc3\xa4r.de> SMTPUTF8", &ctx_ehlo, &m));
 	assert_false(m.path.is_ascii);
 	assert_string_equal(rcpt("TO:<\xc3\xa4@b.de>", false, &p),
-		"553 5.6.7 Non-ASCII address requires SMTPUTF8");
+	        "553 5.6.7 Non-ASCII address requires SMTPUTF8");
 	assert_null(rcpt("TO:<\xc3\xa4@b.de>", true, &p));
 	/* syntax is checked before the SMTPUTF8 rule */
 	assert_string_equal(mail("FROM:<\xc3\xa4..x@b.de>", &ctx_ehlo, &m),
-		"501 5.1.7 Bad sender address syntax");
+	        "501 5.1.7 Bad sender address syntax");
 }
 
 static void
@@ -280,11 +301,11 @@ test_parse_rcpt(void **state)
 	assert_null(rcpt("To:<@relay.example:bob@example.org>", false, &p));
 	assert_string_equal(p.addr, "bob@example.org");
 	assert_string_equal(rcpt("TO:<>", false, &p), "501 5.1.3 Bad recipient address syntax");
-	assert_string_equal(rcpt("FROM:<a@b.c>", false, &p),
-		"501 5.1.3 Bad recipient address syntax");
+	assert_string_equal(
+	        rcpt("FROM:<a@b.c>", false, &p), "501 5.1.3 Bad recipient address syntax");
 	assert_string_equal(rcpt("TO:<a@b.c", false, &p), "501 5.1.3 Bad recipient address syntax");
-	assert_string_equal(rcpt("TO:<a@b.c> NOTIFY=NEVER", false, &p),
-		"555 5.5.4 Unsupported parameter");
+	assert_string_equal(
+	        rcpt("TO:<a@b.c> NOTIFY=NEVER", false, &p), "555 5.5.4 Unsupported parameter");
 }
 
 static const char *
@@ -375,9 +396,10 @@ static void
 test_parse_every_prefix(void **state)
 {
 	static const char *const lines[] = {
-		"MAIL FROM:<@a.b,@c.d:\"x\\\"y\"@[IPv6:::1]> SIZE=10 BODY=8BITMIME SMTPUTF8 AUTH=<>",
-		"RCPT TO:<a.b.c@d-e.f> X=Y",
-		"AUTH PLAIN AGFsaWNlQHgub3JnAHNlY3JldA==",
+	        "MAIL FROM:<@a.b,@c.d:\"x\\\"y\"@[IPv6:::1]> SIZE=10 BODY=8BITMIME SMTPUTF8 "
+	        "AUTH=<>",
+	        "RCPT TO:<a.b.c@d-e.f> X=Y",
+	        "AUTH PLAIN AGFsaWNlQHgub3JnAHNlY3JldA==",
 	};
 	struct smtp_mail m;
 	struct smtp_path p;
@@ -407,18 +429,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_verbs),
-		cmocka_unit_test(test_parse_line_len),
-		cmocka_unit_test(test_parse_helo_noarg),
-		cmocka_unit_test(test_parse_mail_paths),
-		cmocka_unit_test(test_parse_path_length),
-		cmocka_unit_test(test_parse_mail_params),
-		cmocka_unit_test(test_parse_utf8),
-		cmocka_unit_test(test_parse_rcpt),
-		cmocka_unit_test(test_parse_auth),
-		cmocka_unit_test(test_parse_sasl),
-		cmocka_unit_test(test_parse_sasl_plain_layout),
-		cmocka_unit_test(test_parse_every_prefix),
+	        cmocka_unit_test(test_parse_verbs),
+	        cmocka_unit_test(test_parse_line_len),
+	        cmocka_unit_test(test_parse_helo_noarg),
+	        cmocka_unit_test(test_parse_mail_paths),
+	        cmocka_unit_test(test_parse_path_length),
+	        cmocka_unit_test(test_parse_mail_params),
+	        cmocka_unit_test(test_parse_utf8),
+	        cmocka_unit_test(test_parse_rcpt),
+	        cmocka_unit_test(test_parse_auth),
+	        cmocka_unit_test(test_parse_sasl),
+	        cmocka_unit_test(test_parse_sasl_plain_layout),
+	        cmocka_unit_test(test_parse_every_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
