@@ -22,6 +22,28 @@
 /* AUTH lines and SASL responses (SMTP-2). */
 #define SMTP_AUTH_LINE_MAX 12288
 
+/* SMTP path (SMTP-5): RFC 5321 4.5.3.1.3 allows 256 incl. brackets; SPEC says 254. */
+#define SMTP_PATH_MAX 254
+/* One DATA line without its end (SMTP-9); RFC 5321 4.5.3.1.6 minimum is 1000. */
+#define SMTP_DATA_LINE_MAX 65536
+/* Decoded SASL response: base64 of SMTP_AUTH_LINE_MAX octets. */
+#define SMTP_SASL_DECODED_MAX (SMTP_AUTH_LINE_MAX / 4 * 3)
+/* Password octets (ACC-4). */
+#define AUTH_PASSWORD_MAX 1024
+
+/* MIME nesting (multipart and message/rfc822 levels); deeper parts are leaves. */
+#define MAIL_MIME_DEPTH_MAX 32
+/* MIME parts per message; further parts are not split out. */
+#define MAIL_MIME_PARTS_MAX 10000
+/* Boundary parameter: RFC 2046 5.1.1 says 1..70 octets; we accept up to 200. */
+#define MAIL_BOUNDARY_MAX 200
+/* Parameters per Content-Type / Content-Disposition field. */
+#define MAIL_PARAMS_MAX 64
+/* Addresses per address-list header (From/To/Cc). */
+#define MAIL_ADDRESSES_MAX 1000
+/* Comment nesting in structured header fields (RFC 5322 3.2.2). */
+#define MAIL_COMMENT_DEPTH_MAX 32
+
 /* IMAP command line outside literals (IMAP-7). */
 #define IMAP_LINE_MAX 65536
 
