@@ -8,17 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/core_limits.h"
+
 struct conf_list;
 
 /* Longest address accepted anywhere (RFC 5321 4.5.3.1.3 path minus brackets). */
 #define AUTH_ADDRESS_MAX 256
-/*
- * Longest password. ACC-4 says 1024 octets, but libxcrypt refuses
- * passphrases of CRYPT_MAX_PASSPHRASE_SIZE (512) octets or more with every
- * method, so a longer password could never be hashed or verified; it fails
- * without hashing like any over-long one (auth_hash.c asserts the bound).
- */
-#define AUTH_PASSWORD_MAX 511
 
 /*
  * auth_address_normalise - ACC-1 for any address: exactly one '@', both

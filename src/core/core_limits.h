@@ -28,8 +28,13 @@
 #define SMTP_DATA_LINE_MAX 65536
 /* Decoded SASL response: base64 of SMTP_AUTH_LINE_MAX octets. */
 #define SMTP_SASL_DECODED_MAX (SMTP_AUTH_LINE_MAX / 4 * 3)
-/* Password octets (ACC-4). */
-#define AUTH_PASSWORD_MAX 1024
+/*
+ * Longest password. ACC-4 says 1024 octets, but libxcrypt refuses
+ * passphrases of CRYPT_MAX_PASSPHRASE_SIZE (512) octets or more with every
+ * method, so a longer password could never be hashed or verified; it fails
+ * without hashing like any over-long one (auth_hash.c asserts the bound).
+ */
+#define AUTH_PASSWORD_MAX 511
 
 /* MIME nesting (multipart and message/rfc822 levels); deeper parts are leaves. */
 #define MAIL_MIME_DEPTH_MAX 32
