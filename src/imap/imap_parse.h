@@ -181,6 +181,16 @@ bool imap_arg_get_nstring(const struct imap_arg *a, const char **s_r, size_t *le
 /* imap_arg_get_list - a list's items. */
 bool imap_arg_get_list(const struct imap_arg *a, const struct imap_arg **items_r, size_t *count_r);
 
+/*
+ * imap_arg_get_number - an atom of decimal digits (no sign, no leading
+ * zero unless it is "0") whose value is <= max (RFC 3501 `number`,
+ * RFC 7162 `mod-sequence-value` with max = 2^63-1).
+ */
+bool imap_arg_get_number(const struct imap_arg *a, uint64_t max, uint64_t *v_r);
+
+/* imap_parse_number - the same for s[0..len). */
+bool imap_parse_number(const char *s, size_t len, uint64_t max, uint64_t *v_r);
+
 /* imap_parse_result_name - for logs. */
 const char *imap_parse_result_name(enum imap_parse_result r);
 

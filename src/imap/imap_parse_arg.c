@@ -73,3 +73,31 @@ imap_arg_get_list(const struct imap_arg *a, const struct imap_arg **items_r, siz
 	*count_r = a->count;
 	return true;
 }
+
+bool
+imap_parse_number(const char *s, size_t len, uint64_t max, uint64_t *v_r)
+{
+	uint64_t v = 0;
+
+	/* 20 digits overflow 2^64; leading zeros are not canonical */
+	if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		uint64_t d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		d = (uint64_t)(s[i] - '0');
+		if (d > max || v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*v_r = v;
+	return true;
+}
+
+bool
+imap_arg_get_number(const struct imap_arg *a, uint64_t max, uint64_t *v_r)
+{
+	return a != NULL && a->type == IMAP_ARG_ATOM && imap_parse_number(a->str, a->len, max, v_r);
+}
