@@ -327,14 +327,19 @@ imap_parser_line_end(struct imap_parser *p, unsigned char c)
 static enum imap_step
 imap_parser_step_tag(struct imap_parser *p, unsigned char c)
 {
+	bool is_eol = c == '\r' || c == '\n';
+
 	if (imap_is_tag_char(c))
 		return imap_parser_tok_add(p, c) < 0 ? imap_parser_oom(p) : IMAP_STEP_NEXT;
-	if (c != ' ' || p->tok_len == 0)
+	/* a tag ends with SP; `a1` CRLF still names a tag to answer with */
+	if ((c != ' ' && !is_eol) || p->tok_len == 0)
 		return imap_parser_fail(p, IMAP_PARSE_ERR_TAG, "Invalid tag.");
 	p->tag = imap_arena_strndup(p->arena, p->tok, p->tok_len);
 	if (p->tag == NULL)
 		return imap_parser_fail(p, IMAP_PARSE_ERR_TAG, "Invalid tag.");
 	p->tok_len = 0;
+	if (is_eol)
+		return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Missing command.");
 	p->state = IMAP_PS_NAME;
 	return IMAP_STEP_NEXT;
 }

@@ -311,7 +311,8 @@ test_errors(void **state)
 	check("a+ NOOP\r\n", "[ERR tag * Invalid tag.]");
 	check("a{3+}\r\nabc NOOP\r\nb NOOP\r\n", "[ERR tag * Invalid tag.][b NOOP]");
 	check("(a NOOP\r\n", "[ERR tag * Invalid tag.]");
-	check("a\r\n", "[ERR tag * Invalid tag.]");
+	check("a\r\n", "[ERR syntax a Missing command.]");
+	check("a\n", "[ERR syntax a Missing command.]");
 	check("a \r\n", "[ERR syntax a Missing command.]");
 	check("a \"NOOP\"\r\n", "[ERR syntax a Invalid command name.]");
 	check("a NO(OP\r\n", "[ERR syntax a Invalid command name.]");
