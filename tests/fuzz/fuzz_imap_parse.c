@@ -1,4 +1,4 @@
-/* fuzz-sources: src/imap/imap_parse.c src/imap/imap_parse_arg.c src/imap/imap_arena.c src/imap/imap_fetch_parse.c src/imap/imap_store_parse.c src/imap/imap_search_parse.c src/imap/imap_seqset.c src/imap/imap_quote.c src/imap/imap_utf7.c */
+/* fuzz-sources: src/imap/imap_parse.c src/imap/imap_parse_arg.c src/imap/imap_arena.c src/imap/imap_fetch_parse.c src/imap/imap_store_parse.c src/imap/imap_search_parse.c src/imap/imap_seqset.c src/imap/imap_quote.c src/imap/imap_utf7.c src/imap/imap_mbname.c */
 /*
  * fuzz_imap_parse.c - libFuzzer target for the IMAP command parser and the
  * argument consumers (FETCH, STORE, SEARCH, sequence sets, quoting,
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "imap/imap_fetch_parse.h"
+#include "imap/imap_mbname.h"
 #include "imap/imap_parse.h"
 #include "imap/imap_quote.h"
 #include "imap/imap_search_parse.h"
@@ -89,6 +90,15 @@ fuzz_consumers(struct imap_parser *p, const struct imap_command *c)
 		imap_date_time_parse(a->str, a->len, &t);
 		if (imap_utf7_to_utf8(a->str, a->len, &u, NULL) == 0)
 			free(u);
+		{
+			char mb[IMAP_MAILBOX_NAME_MAX + 1];
+
+			if (imap_mbname_normalize(a->str, a->len, IMAP_MBNAME_CREATE, mb) == 0 &&
+			    !imap_mbname_match("*", 1, mb, strlen(mb)))
+				__builtin_trap();
+			if (i + 1 < c->count && c->args[i + 1].str != NULL)
+				imap_mbname_match(a->str, a->len, c->args[i + 1].str, c->args[i + 1].len);
+		}
 	}
 }
 
