@@ -1,4 +1,4 @@
-/* fuzz-sources: src/imap/imap_parse.c src/imap/imap_parse_arg.c src/imap/imap_arena.c src/imap/imap_fetch_parse.c src/imap/imap_store_parse.c src/imap/imap_search_parse.c src/imap/imap_seqset.c src/imap/imap_quote.c src/imap/imap_utf7.c src/imap/imap_mbname.c */
+/* fuzz-sources: src/imap/imap_parse.c src/imap/imap_parse_arg.c src/imap/imap_arena.c src/imap/imap_fetch_parse.c src/imap/imap_store_parse.c src/imap/imap_search_parse.c src/imap/imap_seqset.c src/imap/imap_quote.c src/imap/imap_utf7.c src/imap/imap_mbname.c src/imap/imap_args_parse.c */
 /*
  * fuzz_imap_parse.c - libFuzzer target for the IMAP command parser and the
  * argument consumers (FETCH, STORE, SEARCH, sequence sets, quoting,
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imap/imap_args_parse.h"
 #include "imap/imap_fetch_parse.h"
 #include "imap/imap_mbname.h"
 #include "imap/imap_parse.h"
@@ -68,6 +69,18 @@ fuzz_consumers(struct imap_parser *p, const struct imap_command *c)
 		imap_fetch_parse(arena, args, n, &fr, &err);
 		imap_store_parse(arena, args, n, &sr, &err);
 		imap_search_parse(arena, args, n, &prog, &badcs, &err);
+		{
+			struct imap_append_args aa;
+			struct imap_status_args sa;
+			struct imap_getmetadata_args ga;
+			struct imap_setmetadata_args ma;
+
+			imap_append_parse(arena, args, n, &aa, &err);
+			imap_status_parse(arena, args, n, &sa, &err);
+			imap_getmetadata_parse(arena, args, n, &ga, &err);
+			imap_setmetadata_parse(arena, args, n, &ma, &err);
+			imap_id_check(args, n, &err);
+		}
 	}
 	for (size_t i = 0; i < c->count; i++) {
 		const struct imap_arg *a = &c->args[i];
@@ -151,6 +164,9 @@ fuzz_run(const uint8_t *data, size_t size, size_t chunk, int policy, bool use_co
 				imap_parser_reset(p);
 			} else if (r == IMAP_PARSE_LITERAL) {
 				const struct imap_literal_info *li = imap_parser_literal(p);
+				bool is_second;
+
+				imap_append_literal_is_message(p, &is_second);
 
 				fuzz_hash(&h, &li->size, sizeof(li->size));
 				if (policy == 1 && li->size > 16)
