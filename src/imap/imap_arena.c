@@ -4,8 +4,9 @@
  *
  * Chunks are linked newest first; an allocation larger than a quarter of
  * the chunk size gets a chunk of its own so big literals do not waste the
- * tail of a shared chunk. Reset keeps only the oldest chunk so an idle
- * session holds at most IMAP_ARENA_CHUNK octets.
+ * tail of a shared chunk. Reset frees every chunk: an idle session (tens
+ * of thousands sit in IDLE) holds no arena memory at all, and one malloc
+ * per command costs nothing next to the command's I/O.
  */
 #include "imap/imap_arena.h"
 
@@ -104,20 +105,13 @@ imap_arena_strndup(struct imap_arena *a, const char *s, size_t len)
 void
 imap_arena_reset(struct imap_arena *a)
 {
-	struct imap_arena_chunk *c, *next, *keep = NULL;
+	struct imap_arena_chunk *c, *next;
 
-	/* the oldest chunk is the last one; keep it if it has the standard size */
 	for (c = a->head; c != NULL; c = next) {
 		next = c->next;
-		if (next == NULL && c->size == IMAP_ARENA_CHUNK) {
-			keep = c;
-			break;
-		}
 		free(c);
 	}
-	a->head = keep;
-	if (keep != NULL)
-		keep->used = 0;
+	a->head = NULL;
 }
 
 void

@@ -28,7 +28,7 @@ void *imap_arena_alloc(struct imap_arena *a, size_t size);
 /* imap_arena_strndup - copy of s[0..len) plus a NUL (s may contain NULs). NULL on ENOMEM. */
 char *imap_arena_strndup(struct imap_arena *a, const char *s, size_t len);
 
-/* imap_arena_reset - drop every allocation; keeps the first chunk for reuse. */
+/* imap_arena_reset - drop every allocation and free the memory. */
 void imap_arena_reset(struct imap_arena *a);
 
 #endif

@@ -44,6 +44,9 @@ enum imap_parse_state {
 	IMAP_PS_FATAL,
 };
 
+/* token buffer kept across commands; longer ones are freed at reset */
+#define IMAP_PARSE_TOK_KEEP 256
+
 enum imap_lit_mode { IMAP_LIT_STORE, IMAP_LIT_STREAM, IMAP_LIT_DRAIN };
 
 /* what imap_parser_step did with the octet */
@@ -159,6 +162,12 @@ imap_parser_reset(struct imap_parser *p)
 	size_t tok_alloc = p->tok_alloc;
 
 	imap_arena_reset(arena);
+	/* an idle session keeps no big token buffer from an earlier long line */
+	if (tok_alloc > IMAP_PARSE_TOK_KEEP) {
+		free(tok);
+		tok = NULL;
+		tok_alloc = 0;
+	}
 	memset(p, 0, sizeof(*p));
 	p->arena = arena;
 	p->tok = tok;
