@@ -17,6 +17,23 @@
  * the list `(A B)` and the atom `]<0.9>` (the one place where an argument may
  * follow a `)` without a space), as in Dovecot.
  *
+ * The session's read loop, in outline (IMAP-11 decides the literal policy):
+ *
+ *   while ((r = imap_parser_feed(p, buf, len, &used)) != IMAP_PARSE_NEED_MORE) {
+ *           drop `used` octets from the input;
+ *           switch (r) {
+ *           case IMAP_PARSE_LITERAL:        // imap_parser_literal(p)->size / is_sync
+ *                   APPEND message (imap_append_literal_is_message): stream it, or
+ *                   refuse with NO [TOOBIG] / [OVERQUOTA]; any other literal: accept
+ *                   up to IMAP_LITERAL_MAX, else refuse with BAD Literal too large.
+ *                   After accept/stream of a synchronising literal send
+ *                   `+ Ready for literal data.`
+ *           case IMAP_PARSE_LITERAL_DATA:   // write imap_parser_chunk() to the file
+ *           case IMAP_PARSE_COMPLETE:       // run imap_parser_command(p), then reset
+ *           case IMAP_PARSE_ERROR:          // reply per imap_parser_error() kind, reset
+ *           }                               // (ERR_FATAL: BYE and close instead)
+ *   }
+ *
  * Limits (core_limits.h): IMAP_LINE_MAX octets outside literals,
  * IMAP_LIST_DEPTH_MAX, IMAP_ARGS_MAX, IMAP_LITERALS_BUFFERED_MAX octets of
  * accepted literals, declared lengths up to IMAP_LITERAL_DECLARED_MAX.
