@@ -323,6 +323,8 @@ imap_fetch_body_section(struct imap_fetch_ctx *c, const struct imap_arg *args, s
 	bool is_peek;
 	char *name;
 
+	if (lb == NULL)
+		return imap_fetch_fail(c, "Invalid section.");
 	if ((size_t)(lb - s) == 9 && strncasecmp(s, "BODY.PEEK", 9) == 0)
 		is_peek = true;
 	else if ((size_t)(lb - s) == 4 && strncasecmp(s, "BODY", 4) == 0)

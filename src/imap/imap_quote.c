@@ -127,8 +127,11 @@ imap_date_time_format(time_t t, char buf[IMAP_DATE_TIME_SIZE])
 	if ((int64_t)t > 253402300799LL) /* 9999-12-31 23:59:59 */
 		t = (time_t)253402300799LL;
 	gmtime_r(&t, &tm);
-	snprintf(buf, IMAP_DATE_TIME_SIZE, "\"%02d-%s-%04d %02d:%02d:%02d +0000\"", tm.tm_mday,
-		imap_months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* the modulos cannot change a clamped value; they let the compiler see the width */
+	snprintf(buf, IMAP_DATE_TIME_SIZE, "\"%02u-%s-%04u %02u:%02u:%02u +0000\"",
+		(unsigned)tm.tm_mday % 100, imap_months[(unsigned)tm.tm_mon % 12],
+		(unsigned)(tm.tm_year + 1900) % 10000, (unsigned)tm.tm_hour % 100,
+		(unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100);
 }
 
 /* imap_quote_digits - exactly n digits at s[*pos]; advances. */

@@ -95,13 +95,13 @@ int
 meta_turn_value(const char *host, long port, const char *secret, long lifetime, time_t now,
 	char **value_r)
 {
-	char password[META_TURN_PASSWORD_SIZE];
+	char password[META_TURN_PASSWORD_SIZE], probe[1];
 	int64_t expiry = meta_turn_expiry(now, lifetime);
 	int n;
 
 	if (meta_turn_password(secret, strlen(secret), expiry, password) < 0)
 		return -1;
-	n = meta_turn_format(NULL, 0, host, port, expiry, password);
+	n = meta_turn_format(probe, sizeof(probe), host, port, expiry, password);
 	if (n < 0 || (*value_r = malloc((size_t)n + 1)) == NULL)
 		return -1;
 	meta_turn_format(*value_r, (size_t)n + 1, host, port, expiry, password);
