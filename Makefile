@@ -42,29 +42,35 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 PURE_SRCS := $(wildcard src/core/*.c)
 
-.PHONY: all deps run test unit e2e analyze fuzz bench clean format
+.PHONY: all deps dc-deps run test unit unit-bins e2e analyze fuzz bench clean format
 
 all: $(BUILD)/chatrelay
 
 deps:
 	@scripts/install-deps
 
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
 $(BUILD)/chatrelay: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka
+	@echo "  TEST  $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka
 
 run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-default build/release/chatrelay
 
-test: deps
+test: deps dc-deps
 	@$(MAKE) --no-print-directory SAN=1 all unit-bins
 	@$(MAKE) --no-print-directory SAN=1 unit e2e
 
@@ -73,8 +79,16 @@ unit-bins: $(UNIT_BINS)
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
+# The real Delta Chat core, pinned by tests/deltachat/package-lock.json.
+DC_RPC := tests/deltachat/node_modules/@deltachat/stdio-rpc-server-linux-x64/deltachat-rpc-server
+dc-deps: $(DC_RPC)
+
+$(DC_RPC): tests/deltachat/package-lock.json
+	cd tests/deltachat && npm ci --no-audit --no-fund
+	@touch $@
+
 e2e: $(BUILD)/chatrelay
-	CHATRELAY_BIN=$(CURDIR)/$(BUILD)/chatrelay $(PYTHON) -m pytest -q tests/e2e
+	CHATRELAY_BIN=$(CURDIR)/$(BUILD)/chatrelay $(PYTHON) -m pytest -q tests/e2e tests/deltachat
 
 analyze:
 	@scripts/analyze $(SRCS)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -243,12 +244,13 @@ conf_parse_bool(const char *s, bool *v_r)
 	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
 	static const char *const no[] = { "no", "false", "off", "0", NULL };
 
+	/* Case-insensitive: chatmail.ini as cmdeploy writes it says "disable_ipv6 = False". */
 	for (size_t i = 0; yes[i] != NULL; i++) {
-		if (strcmp(s, yes[i]) == 0) {
+		if (strcasecmp(s, yes[i]) == 0) {
 			*v_r = true;
 			return 0;
 		}
-		if (strcmp(s, no[i]) == 0) {
+		if (strcasecmp(s, no[i]) == 0) {
 			*v_r = false;
 			return 0;
 		}
@@ -443,11 +445,16 @@ conf_is_ipv4(const char *s)
 	return parts == 4;
 }
 
-/* conf_is_hostname - LDH labels separated by dots; '_' allowed (test domains, TLS-7). */
+/*
+ * conf_is_hostname - LDH labels separated by dots; '_' allowed (test domains,
+ * TLS-7). The last label must not be all digits (RFC 3696 section 2), so that
+ * a mistyped address such as 256.1.1.1 or 1.2.3.4.5 is not taken for a name.
+ */
 static bool
 conf_is_hostname(const char *s)
 {
 	size_t label = 0, total = strlen(s);
+	bool is_numeric_label = true;
 
 	if (total == 0 || total > 253 || s[0] == '.' || s[total - 1] == '.')
 		return false;
@@ -456,14 +463,17 @@ conf_is_hostname(const char *s)
 			if (label == 0)
 				return false;
 			label = 0;
+			is_numeric_label = true;
 			continue;
 		}
 		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
 			return false;
+		if (!isdigit((unsigned char)*s))
+			is_numeric_label = false;
 		if (++label > 63)
 			return false;
 	}
-	return true;
+	return !is_numeric_label;
 }
 
 static int
@@ -715,8 +725,10 @@ conf_route_parse(struct conf_ctx *x, const char *key, const char *value)
 		r.smtp_port = (int)port;
 	}
 	r.domain = strdup(domain);
+	if (r.domain == NULL)
+		goto out;
 	routes = realloc(c->routes, (c->route_count + 1) * sizeof(*routes));
-	if (routes == NULL || r.domain == NULL)
+	if (routes == NULL)
 		goto out;
 	c->routes = routes;
 	c->routes[c->route_count++] = r;
@@ -743,6 +755,20 @@ conf_key_line(const struct conf_ctx *x, const char *name, unsigned fallback)
 	return fallback;
 }
 
+/*
+ * conf_pair_line - the line for a problem between two keys: the later of
+ * the lines that set them, so a key left at its default never hides the
+ * line the file actually wrote.
+ */
+static unsigned
+conf_pair_line(const struct conf_ctx *x, const char *a, const char *b, unsigned fallback)
+{
+	unsigned la = conf_key_line(x, a, 0), lb = conf_key_line(x, b, 0);
+	unsigned line = la > lb ? la : lb;
+
+	return line > 0 ? line : fallback;
+}
+
 /* conf_finalize - required keys, derived defaults and cross-key consistency (CONF-4). */
 static int
 conf_finalize(struct conf_ctx *x, unsigned last_line)
@@ -757,15 +783,18 @@ conf_finalize(struct conf_ctx *x, unsigned last_line)
 	if (x->from_file && conf_key_find("mail_domain", &idx) != NULL && x->key_lines[idx] == 0)
 		return conf_fail(x, last_line, "mail_domain is required");
 	if (c->username_min_length > c->username_max_length)
-		return conf_fail(x, conf_key_line(x, "username_min_length", last_line),
+		return conf_fail(x,
+			conf_pair_line(x, "username_min_length", "username_max_length", last_line),
 			"username_min_length (%ld) is greater than username_max_length (%ld)",
 			c->username_min_length, c->username_max_length);
 	if (c->quota_trim_target > c->quota_trim_threshold)
-		return conf_fail(x, conf_key_line(x, "quota_trim_target", last_line),
+		return conf_fail(x,
+			conf_pair_line(x, "quota_trim_target", "quota_trim_threshold", last_line),
 			"quota_trim_target (%ld) is greater than quota_trim_threshold (%ld)",
 			c->quota_trim_target, c->quota_trim_threshold);
 	if (c->queue_retry_initial > c->queue_retry_max)
-		return conf_fail(x, conf_key_line(x, "queue_retry_initial", last_line),
+		return conf_fail(x,
+			conf_pair_line(x, "queue_retry_initial", "queue_retry_max", last_line),
 			"queue_retry_initial is greater than queue_retry_max");
 	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0'))
 		return conf_fail(x, conf_key_line(x, c->tls_cert[0] ? "tls_cert" : "tls_key", last_line),
@@ -779,7 +808,8 @@ conf_finalize(struct conf_ctx *x, unsigned last_line)
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		for (size_t j = i + 1; j < sizeof(ports) / sizeof(ports[0]); j++) {
 			if (*ports[i] != 0 && *ports[i] == *ports[j])
-				return conf_fail(x, conf_key_line(x, port_names[j], last_line),
+				return conf_fail(x,
+					conf_pair_line(x, port_names[i], port_names[j], last_line),
 					"%s and %s are both %ld", port_names[i], port_names[j], *ports[i]);
 		}
 	}
@@ -821,6 +851,9 @@ conf_parse_line(struct conf_ctx *x, char *line, char *section, size_t section_le
 			return conf_fail(x, x->line, "malformed section header");
 		line[n - 1] = '\0';
 		snprintf(section, section_len, "%s", str_trim(line + 1));
+		/* "[ ]" would leave no section and misreport every later key. */
+		if (section[0] == '\0')
+			return conf_fail(x, x->line, "malformed section header");
 		if (strcmp(section, "params") != 0 && strcmp(section, "routes") != 0)
 			conf_notice(x->c, "%s:%u: section [%s] ignored", x->file, x->line, section);
 		return 0;
@@ -874,7 +907,7 @@ conf_parse(struct conf *c, const char *text, size_t len, const char *file, const
 	x.errlen = errlen;
 	err[0] = '\0';
 	if (len > CONF_FILE_MAX)
-		return conf_fail(&x, 0, "file is larger than %d bytes", CONF_FILE_MAX);
+		return conf_fail(&x, 0, "file is larger than %ld bytes", CONF_FILE_MAX);
 	while (pos < len) {
 		char line[CONF_LINE_MAX];
 		const char *nl = memchr(text + pos, '\n', len - pos);
@@ -916,7 +949,7 @@ conf_read_file(const char *path, char **text_r, size_t *len_r, char *err, size_t
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > CONF_FILE_MAX) {
-		snprintf(err, errlen, "%s:0: not a regular file of at most %d bytes", path, CONF_FILE_MAX);
+		snprintf(err, errlen, "%s:0: not a regular file of at most %ld bytes", path, CONF_FILE_MAX);
 		close(fd);
 		return -1;
 	}

@@ -11,7 +11,7 @@
 /* Configuration file: one line (CONF-2); chatmail.ini lines are short. */
 #define CONF_LINE_MAX 4096
 /* Configuration file as a whole. */
-#define CONF_FILE_MAX (1024 * 1024)
+#define CONF_FILE_MAX (1024L * 1024L)
 /* Words of one list value (e.g. listen_address, blocklists). */
 #define CONF_LIST_MAX 1024
 /* Entries of [routes] (CONF-10). */
@@ -48,7 +48,7 @@
 #define IMAP_MAILBOX_NAME_MAX 255
 
 /* Output buffered per connection before reading stops (NET-6: 1..16 MiB). */
-#define NET_OUTPUT_HIGH_WATER (4 * 1024 * 1024)
+#define NET_OUTPUT_HIGH_WATER (4UL * 1024 * 1024)
 /* A client that accepts no data for this long while output is pending (NET-6). */
 #define NET_WRITE_STALL_SECS 120
 /* TLS handshake deadline (TLS-6). */
@@ -57,9 +57,9 @@
 #define NET_LISTEN_BACKLOG 1024
 
 /* HTTP request line + headers (HTTP-1). */
-#define HTTP_HEADERS_MAX (16 * 1024)
+#define HTTP_HEADERS_MAX (16UL * 1024)
 /* POST /new body (REG-1). */
-#define HTTP_NEW_BODY_MAX (64 * 1024)
+#define HTTP_NEW_BODY_MAX (64UL * 1024)
 
 /* One log line, truncated beyond. */
 #define LOG_LINE_MAX 2048

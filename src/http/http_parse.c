@@ -82,14 +82,15 @@ http_parse_request_line(struct http_span line, struct http_request *req, int *st
 	req->path = (struct http_span){ sp1 + 1, (size_t)((q != NULL ? q : sp2) - sp1 - 1) };
 	req->query = q != NULL ? (struct http_span){ q + 1, (size_t)(sp2 - q - 1) } :
 				 (struct http_span){ sp2, 0 };
-	if (end - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0) {
-		if (end - sp2 - 1 >= 5 && memcmp(sp2 + 1, "HTTP/", 5) == 0) {
-			*status_r = 505;
-			return HTTP_PARSE_ERROR;
-		}
+	/*
+	 * HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 2.3): anything else is
+	 * a malformed request line (400); a well-formed version other than 1.0
+	 * or 1.1 is not supported (505).
+	 */
+	if (end - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/", 5) != 0 || !isdigit((unsigned char)sp2[6]) ||
+	    sp2[7] != '.' || !isdigit((unsigned char)sp2[8]))
 		goto bad;
-	}
-	if (sp2[8] != '0' && sp2[8] != '1') {
+	if (sp2[6] != '1' || (sp2[8] != '0' && sp2[8] != '1')) {
 		*status_r = 505;
 		return HTTP_PARSE_ERROR;
 	}
@@ -149,13 +150,45 @@ http_parse_header(struct http_span line, struct http_request *req)
 		return http_parse_content_length(value, req);
 	if (http_span_ieq(name, "transfer-encoding"))
 		req->has_transfer_encoding = true;
-	else if (http_span_ieq(name, "connection")) {
-		if (http_span_ieq(value, "close"))
-			req->is_keep_alive = false;
-		else if (http_span_ieq(value, "keep-alive"))
-			req->is_keep_alive = true;
-	}
 	return 0;
+}
+
+/*
+ * http_keep_alive - persistence after the version default and every
+ * Connection field, each a comma-separated list of options (RFC 9110 7.6.1,
+ * RFC 9112 9.3): "close" anywhere wins, else "keep-alive" keeps an
+ * HTTP/1.0 connection open.
+ */
+static bool
+http_keep_alive(const struct http_request *req)
+{
+	bool has_close = false, has_keep_alive = false;
+
+	for (size_t i = 0; i < req->header_count; i++) {
+		struct http_span v = req->header_values[i];
+		size_t pos = 0;
+
+		if (!http_span_ieq(req->header_names[i], "connection"))
+			continue;
+		while (pos < v.len) {
+			struct http_span opt = { v.p + pos, 0 };
+			const char *comma = memchr(opt.p, ',', v.len - pos);
+
+			opt.len = comma != NULL ? (size_t)(comma - opt.p) : v.len - pos;
+			pos += opt.len + 1;
+			while (opt.len > 0 && (*opt.p == ' ' || *opt.p == '\t')) {
+				opt.p++;
+				opt.len--;
+			}
+			while (opt.len > 0 && (opt.p[opt.len - 1] == ' ' || opt.p[opt.len - 1] == '\t'))
+				opt.len--;
+			has_close |= http_span_ieq(opt, "close");
+			has_keep_alive |= http_span_ieq(opt, "keep-alive");
+		}
+	}
+	if (has_close)
+		return false;
+	return has_keep_alive || req->version_minor == 1;
 }
 
 enum http_parse_result
@@ -163,7 +196,6 @@ http_parse_head(const char *buf, size_t len, struct http_request *req, int *stat
 {
 	struct http_span line;
 	size_t pos = 0;
-	bool has_connection;
 
 	memset(req, 0, sizeof(*req));
 	req->content_length = -1;
@@ -172,7 +204,6 @@ http_parse_head(const char *buf, size_t len, struct http_request *req, int *stat
 	line = http_next_line(buf, len, &pos);
 	if (http_parse_request_line(line, req, status_r) != HTTP_PARSE_OK)
 		return HTTP_PARSE_ERROR;
-	req->is_keep_alive = req->version_minor == 1;
 	for (;;) {
 		line = http_next_line(buf, len, &pos);
 		if (line.len == 0)
@@ -182,9 +213,7 @@ http_parse_head(const char *buf, size_t len, struct http_request *req, int *stat
 			return HTTP_PARSE_ERROR;
 		}
 	}
-	has_connection = http_header_get(req, "connection").p != NULL;
-	if (!has_connection)
-		req->is_keep_alive = req->version_minor == 1;
+	req->is_keep_alive = http_keep_alive(req);
 	return HTTP_PARSE_OK;
 }
 

@@ -76,6 +76,12 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockad
 		log_error("cannot set up connection listener=%s", l->name);
 		return;
 	}
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		struct log_personal p;
+
+		log_write(LOG_LEVEL_DEBUG, c->id, log_personal(&p, "ip=%s", c->peer_ip),
+			"connection accepted listener=%s", l->name);
+	}
 	c->is_over_limit = !server_conn_admit(srv, c);
 	if (c->is_over_limit)
 		log_write(LOG_LEVEL_INFO, c->id, NULL, "connection limit reached listener=%s", l->name);

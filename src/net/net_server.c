@@ -96,7 +96,7 @@ static int
 server_conn_hash_grow(struct server *srv)
 {
 	size_t size = srv->conn_hash_size * 2;
-	struct conn **hash = calloc(size, sizeof(*hash));
+	struct conn **hash = calloc(size, sizeof(struct conn *));
 
 	if (hash == NULL)
 		return -1;
@@ -293,9 +293,9 @@ server_new(const struct conf *conf)
 		return NULL;
 	srv->conf = conf;
 	srv->conn_hash_size = 1024;
-	srv->conn_hash = calloc(srv->conn_hash_size, sizeof(*srv->conn_hash));
+	srv->conn_hash = calloc(srv->conn_hash_size, sizeof(struct conn *));
 	srv->ip_hash_size = 4096;
-	srv->ip_hash = calloc(srv->ip_hash_size, sizeof(*srv->ip_hash));
+	srv->ip_hash = calloc(srv->ip_hash_size, sizeof(struct server_ip_count *));
 	if (srv->conn_hash == NULL || srv->ip_hash == NULL)
 		goto fail;
 	if (evthread_use_pthreads() < 0)

@@ -217,14 +217,14 @@ tls_alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	const unsigned char *in, unsigned int inlen, void *arg)
 {
 	static const char *const names[] = { NULL, "imap", "smtp", "http/1.1" };
-	intptr_t want = (intptr_t)SSL_get_ex_data(ssl, tls_alpn_index);
+	const enum tls_alpn *want = SSL_get_ex_data(ssl, tls_alpn_index);
 	const char *name;
 	size_t nlen;
 
 	(void)arg;
-	if (want <= TLS_ALPN_NONE || want > TLS_ALPN_HTTP)
+	if (want == NULL || *want <= TLS_ALPN_NONE || *want > TLS_ALPN_HTTP)
 		return SSL_TLSEXT_ERR_NOACK;
-	name = names[want];
+	name = names[*want];
 	nlen = strlen(name);
 	for (unsigned int i = 0; i < inlen;) {
 		unsigned int len = in[i];
@@ -329,9 +329,12 @@ tls_reload(struct tls *t, char *err, size_t errlen)
 SSL *
 tls_new_ssl(struct tls *t, enum tls_alpn alpn)
 {
+	/* ex_data holds a pointer: point at one entry per preference (never written). */
+	static enum tls_alpn prefs[] = { TLS_ALPN_NONE, TLS_ALPN_IMAP, TLS_ALPN_SMTP,
+		TLS_ALPN_HTTP };
 	SSL *ssl = SSL_new(t->ctx);
 
 	if (ssl != NULL)
-		SSL_set_ex_data(ssl, tls_alpn_index, (void *)(intptr_t)alpn);
+		SSL_set_ex_data(ssl, tls_alpn_index, &prefs[alpn]);
 	return ssl;
 }

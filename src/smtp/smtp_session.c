@@ -55,7 +55,6 @@ smtp_start(struct conn *c)
 	c->session = s;
 	conn_set_read_timeout(c, c->srv->conf->smtp_timeout);
 	conn_printf(c, "220 %s ESMTP\r\n", smtp_hostname(c));
-	log_write(LOG_LEVEL_DEBUG, c->id, NULL, "smtp session started listener=%s", c->lst->name);
 	return 0;
 }
 
@@ -120,9 +119,8 @@ smtp_command(struct conn *c, struct smtp_session *s, char *line)
 		}
 	} else if (vlen == 8 && strncasecmp(line, "STARTTLS", 8) == 0) {
 		return !smtp_starttls(c, s, arg);
-	} else if (vlen == 4 && strncasecmp(line, "NOOP", 4) == 0) {
-		conn_printf(c, "250 2.0.0 OK\r\n");
-	} else if (vlen == 4 && strncasecmp(line, "RSET", 4) == 0) {
+	} else if (vlen == 4 && (strncasecmp(line, "NOOP", 4) == 0 ||
+				       strncasecmp(line, "RSET", 4) == 0)) {
 		conn_printf(c, "250 2.0.0 OK\r\n");
 	} else if (vlen == 4 && strncasecmp(line, "QUIT", 4) == 0) {
 		conn_printf(c, "221 2.0.0 Bye\r\n");
