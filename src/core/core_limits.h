@@ -29,7 +29,7 @@
 /* A declared literal length above this is answered with BYE and close (IMAP-11). */
 #define IMAP_LITERAL_DECLARED_MAX 4294967295ULL
 /* Literal octets one command may hold in memory; APPEND streams its message instead. */
-#define IMAP_LITERALS_BUFFERED_MAX (1024 * 1024)
+#define IMAP_LITERALS_BUFFERED_MAX 1048576 /* 1 MiB */
 /* Nesting of parenthesised lists in one command (RFC 3501 sets none; BODYSTRUCTURE-deep is plenty). */
 #define IMAP_LIST_DEPTH_MAX 32
 /* Arguments (atoms, strings, lists) in one command; a 64 KiB line could otherwise hold 32768. */

@@ -13,14 +13,15 @@
 #include "imap/imap_arena.h"
 #include "imap/imap_quote.h"
 
-static const char *const imap_status_names[] = { "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY",
-	"UNSEEN", "HIGHESTMODSEQ" };
+static const char *const imap_status_names[] = {
+        "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "HIGHESTMODSEQ"};
 
 const char *
 imap_status_item_name(enum imap_status_item item)
 {
 	return (size_t)item < sizeof(imap_status_names) / sizeof(imap_status_names[0])
-		? imap_status_names[item] : "?";
+	        ? imap_status_names[item]
+	        : "?";
 }
 
 /* imap_args_fail - set the reply text, return -1. */
@@ -33,7 +34,7 @@ imap_args_fail(const char **error_r, const char *text)
 
 int
 imap_append_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_append_args *out, const char **error_r)
+        struct imap_append_args *out, const char **error_r)
 {
 	const struct imap_arg *items;
 	size_t i = 1, n;
@@ -72,7 +73,7 @@ imap_append_literal_is_message(const struct imap_parser *p, bool *is_second_r)
 
 	*is_second_r = false;
 	if (li == NULL || li->name == NULL || strcasecmp(li->name, "APPEND") != 0 ||
-	    li->depth != 0 || li->index == 0)
+	        li->depth != 0 || li->index == 0)
 		return false;
 	for (size_t i = 1; i < li->index; i++)
 		if ((a = imap_parser_top_arg(p, i)) != NULL && a->type == IMAP_ARG_LITERAL)
@@ -82,14 +83,14 @@ imap_append_literal_is_message(const struct imap_parser *p, bool *is_second_r)
 
 int
 imap_status_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_status_args *out, const char **error_r)
+        struct imap_status_args *out, const char **error_r)
 {
 	const struct imap_arg *items;
 	size_t n, k;
 
 	memset(out, 0, sizeof(*out));
 	if (count != 2 || !imap_arg_get_astring(&args[0], &out->mailbox, &out->mailbox_len) ||
-	    !imap_arg_get_list(&args[1], &items, &n) || n == 0)
+	        !imap_arg_get_list(&args[1], &items, &n) || n == 0)
 		return imap_args_fail(error_r, "Invalid STATUS arguments.");
 	out->items = imap_arena_alloc(arena, n * sizeof(*out->items));
 	if (out->items == NULL)
@@ -111,13 +112,13 @@ imap_metadata_entry_valid(const char *s, size_t len)
 	if (len == 0 || len > IMAP_METADATA_ENTRY_MAX || s[len - 1] == '/')
 		return false;
 	if (!(len >= 7 && strncasecmp(s, "/shared", 7) == 0 && (len == 7 || s[7] == '/')) &&
-	    !(len >= 8 && strncasecmp(s, "/private", 8) == 0 && (len == 8 || s[8] == '/')))
+	        !(len >= 8 && strncasecmp(s, "/private", 8) == 0 && (len == 8 || s[8] == '/')))
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c <= 0x20 || c >= 0x7f || c == '*' || c == '%' ||
-		    (c == '/' && i + 1 < len && s[i + 1] == '/'))
+		        (c == '/' && i + 1 < len && s[i + 1] == '/'))
 			return false;
 	}
 	return true;
@@ -125,8 +126,8 @@ imap_metadata_entry_valid(const char *s, size_t len)
 
 /* imap_getmetadata_options - `(MAXSIZE <n> DEPTH <d>)` (RFC 5464 4.2). */
 static int
-imap_getmetadata_options(const struct imap_arg *list, struct imap_getmetadata_args *out,
-	const char **error_r)
+imap_getmetadata_options(
+        const struct imap_arg *list, struct imap_getmetadata_args *out, const char **error_r)
 {
 	const struct imap_arg *o;
 	size_t n;
@@ -137,7 +138,7 @@ imap_getmetadata_options(const struct imap_arg *list, struct imap_getmetadata_ar
 		return imap_args_fail(error_r, "Invalid GETMETADATA options.");
 	for (size_t i = 0; i < n; i += 2) {
 		if (imap_arg_is_atom(&o[i], "MAXSIZE") &&
-		    imap_arg_get_number(&o[i + 1], UINT32_MAX, &v)) {
+		        imap_arg_get_number(&o[i + 1], UINT32_MAX, &v)) {
 			out->has_maxsize = true;
 			out->maxsize = (uint32_t)v;
 		} else if (imap_arg_is_atom(&o[i], "DEPTH") && imap_arg_is_atom(&o[i + 1], "0")) {
@@ -145,7 +146,7 @@ imap_getmetadata_options(const struct imap_arg *list, struct imap_getmetadata_ar
 		} else if (imap_arg_is_atom(&o[i], "DEPTH") && imap_arg_is_atom(&o[i + 1], "1")) {
 			out->depth = 1;
 		} else if (imap_arg_is_atom(&o[i], "DEPTH") &&
-			   imap_arg_is_atom(&o[i + 1], "infinity")) {
+		        imap_arg_is_atom(&o[i + 1], "infinity")) {
 			out->depth = -1;
 		} else {
 			return imap_args_fail(error_r, "Invalid GETMETADATA options.");
@@ -156,7 +157,7 @@ imap_getmetadata_options(const struct imap_arg *list, struct imap_getmetadata_ar
 
 int
 imap_getmetadata_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_getmetadata_args *out, const char **error_r)
+        struct imap_getmetadata_args *out, const char **error_r)
 {
 	const struct imap_arg *e;
 	size_t i = 0, n;
@@ -182,7 +183,7 @@ imap_getmetadata_parse(struct imap_arena *arena, const struct imap_arg *args, si
 		size_t len;
 
 		if (!imap_arg_get_astring(&e[k], &out->entries[k], &len) ||
-		    !imap_metadata_entry_valid(out->entries[k], len))
+		        !imap_metadata_entry_valid(out->entries[k], len))
 			return imap_args_fail(error_r, "Invalid metadata entry name.");
 	}
 	out->count = n;
@@ -191,14 +192,14 @@ imap_getmetadata_parse(struct imap_arena *arena, const struct imap_arg *args, si
 
 int
 imap_setmetadata_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_setmetadata_args *out, const char **error_r)
+        struct imap_setmetadata_args *out, const char **error_r)
 {
 	const struct imap_arg *l;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
 	if (count != 2 || !imap_arg_get_astring(&args[0], &out->mailbox, &out->mailbox_len) ||
-	    !imap_arg_get_list(&args[1], &l, &n) || n == 0 || n % 2 != 0)
+	        !imap_arg_get_list(&args[1], &l, &n) || n == 0 || n % 2 != 0)
 		return imap_args_fail(error_r, "Invalid SETMETADATA arguments.");
 	if (n / 2 > IMAP_METADATA_ENTRIES_MAX)
 		return imap_args_fail(error_r, "Too many metadata entries.");
@@ -210,7 +211,7 @@ imap_setmetadata_parse(struct imap_arena *arena, const struct imap_arg *args, si
 		size_t len;
 
 		if (!imap_arg_get_astring(&l[k], &pr->entry, &len) ||
-		    !imap_metadata_entry_valid(pr->entry, len))
+		        !imap_metadata_entry_valid(pr->entry, len))
 			return imap_args_fail(error_r, "Invalid metadata entry name.");
 		/* META-5: quoted or literal value, or NIL to remove */
 		if (!imap_arg_get_nstring(&l[k + 1], &pr->value, &pr->value_len))
@@ -228,7 +229,7 @@ imap_id_check(const struct imap_arg *args, size_t count, const char **error_r)
 	if (count == 1 && imap_arg_is_nil(&args[0]))
 		return 0;
 	if (count != 1 || !imap_arg_get_list(&args[0], &l, &n) || n % 2 != 0 ||
-	    n / 2 > IMAP_ID_PAIRS_MAX)
+	        n / 2 > IMAP_ID_PAIRS_MAX)
 		return imap_args_fail(error_r, "Invalid ID arguments.");
 	for (size_t k = 0; k < n; k += 2) {
 		const char *s;

@@ -29,11 +29,11 @@
 #define IMAP_METADATA_ENTRY_MAX 1024
 
 struct imap_append_args {
-	const char *mailbox;        /* borrowed: wire form, not yet validated (IMAP-14) */
+	const char *mailbox; /* borrowed: wire form, not yet validated (IMAP-14) */
 	size_t mailbox_len;
 	struct imap_flags flags;
 	bool has_date;
-	time_t date;                /* INTERNALDATE to set (IMAP-44) */
+	time_t date;                    /* INTERNALDATE to set (IMAP-44) */
 	const struct imap_arg *message; /* borrowed: the literal (usually streamed) */
 };
 
@@ -42,7 +42,7 @@ struct imap_append_args {
  * A second message (MULTIAPPEND) or a bad date-time is an error (IMAP-44).
  */
 int imap_append_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_append_args *out, const char **error_r);
+        struct imap_append_args *out, const char **error_r);
 
 /*
  * imap_append_literal_is_message - at an IMAP_PARSE_LITERAL of an APPEND:
@@ -62,7 +62,7 @@ enum imap_status_item {
 };
 
 struct imap_status_args {
-	const char *mailbox;        /* borrowed */
+	const char *mailbox; /* borrowed */
 	size_t mailbox_len;
 	enum imap_status_item *items; /* borrowed (arena): in request order (IMAP-29) */
 	size_t count;
@@ -70,7 +70,7 @@ struct imap_status_args {
 
 /* imap_status_parse - `STATUS <mailbox> (<items>)`; an unknown item is BAD. */
 int imap_status_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_status_args *out, const char **error_r);
+        struct imap_status_args *out, const char **error_r);
 
 /* imap_status_item_name - `MESSAGES`, ... */
 const char *imap_status_item_name(enum imap_status_item item);
@@ -78,25 +78,25 @@ const char *imap_status_item_name(enum imap_status_item item);
 struct imap_getmetadata_args {
 	bool has_maxsize;
 	uint32_t maxsize;
-	int depth;                  /* 0, 1, or -1 for infinity (default 0) */
-	const char *mailbox;        /* borrowed */
+	int depth;           /* 0, 1, or -1 for infinity (default 0) */
+	const char *mailbox; /* borrowed */
 	size_t mailbox_len;
-	const char **entries;       /* borrowed (arena) */
+	const char **entries; /* borrowed (arena) */
 	size_t count;
 };
 
 /* imap_getmetadata_parse - `GETMETADATA [(<options>)] <mailbox> <entry>|(<entries>)`. */
 int imap_getmetadata_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_getmetadata_args *out, const char **error_r);
+        struct imap_getmetadata_args *out, const char **error_r);
 
 struct imap_metadata_pair {
-	const char *entry;          /* borrowed */
-	const char *value;          /* borrowed; NULL for NIL (remove); may hold NULs */
+	const char *entry; /* borrowed */
+	const char *value; /* borrowed; NULL for NIL (remove); may hold NULs */
 	size_t value_len;
 };
 
 struct imap_setmetadata_args {
-	const char *mailbox;        /* borrowed */
+	const char *mailbox; /* borrowed */
 	size_t mailbox_len;
 	struct imap_metadata_pair *pairs; /* borrowed (arena) */
 	size_t count;
@@ -104,7 +104,7 @@ struct imap_setmetadata_args {
 
 /* imap_setmetadata_parse - `SETMETADATA <mailbox> (<entry> <value> ...)`, values nstrings. */
 int imap_setmetadata_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_setmetadata_args *out, const char **error_r);
+        struct imap_setmetadata_args *out, const char **error_r);
 
 /* imap_metadata_entry_valid - RFC 5464 3.2: `/shared/...` or `/private/...`, no `*`, `%`,
  * doubled or trailing `/`, printable ASCII, bounded. */

@@ -20,19 +20,30 @@ struct imap_fetch_ctx {
 	struct imap_arena *arena; /* borrowed */
 	struct imap_fetch_request *req;
 	size_t alloc;
-	const char *error;        /* static */
+	const char *error; /* static */
 };
 
 static const char *const imap_fetch_att_names[] = {
-	"FLAGS", "INTERNALDATE", "RFC822", "RFC822.HEADER", "RFC822.SIZE", "RFC822.TEXT",
-	"ENVELOPE", "BODY", "BODYSTRUCTURE", "UID", "MODSEQ", "BODY[]",
+        "FLAGS",
+        "INTERNALDATE",
+        "RFC822",
+        "RFC822.HEADER",
+        "RFC822.SIZE",
+        "RFC822.TEXT",
+        "ENVELOPE",
+        "BODY",
+        "BODYSTRUCTURE",
+        "UID",
+        "MODSEQ",
+        "BODY[]",
 };
 
 const char *
 imap_fetch_att_name(enum imap_fetch_att att)
 {
 	return (size_t)att < sizeof(imap_fetch_att_names) / sizeof(imap_fetch_att_names[0])
-		? imap_fetch_att_names[att] : "?";
+	        ? imap_fetch_att_names[att]
+	        : "?";
 }
 
 static int
@@ -74,12 +85,8 @@ imap_fetch_add_simple(struct imap_fetch_ctx *c, enum imap_fetch_att att)
 	if (it == NULL)
 		return imap_fetch_fail(c, "Internal error.");
 	switch (att) {
-	case IMAP_FETCH_UID:
-		c->req->has_uid = true;
-		break;
-	case IMAP_FETCH_MODSEQ:
-		c->req->has_modseq = true;
-		break;
+	case IMAP_FETCH_UID: c->req->has_uid = true; break;
+	case IMAP_FETCH_MODSEQ: c->req->has_modseq = true; break;
 	case IMAP_FETCH_RFC822:
 	case IMAP_FETCH_RFC822_TEXT:
 		c->req->sets_seen = true;
@@ -91,11 +98,8 @@ imap_fetch_add_simple(struct imap_fetch_ctx *c, enum imap_fetch_att att)
 		break;
 	case IMAP_FETCH_ENVELOPE:
 	case IMAP_FETCH_BODY:
-	case IMAP_FETCH_BODYSTRUCTURE:
-		c->req->needs_body = true;
-		break;
-	default:
-		break;
+	case IMAP_FETCH_BODYSTRUCTURE: c->req->needs_body = true; break;
+	default: break;
 	}
 	return 0;
 }
@@ -104,8 +108,8 @@ imap_fetch_add_simple(struct imap_fetch_ctx *c, enum imap_fetch_att att)
 static int
 imap_fetch_macro(struct imap_fetch_ctx *c, const char *s)
 {
-	static const enum imap_fetch_att fast[] = { IMAP_FETCH_FLAGS, IMAP_FETCH_INTERNALDATE,
-		IMAP_FETCH_RFC822_SIZE, IMAP_FETCH_ENVELOPE, IMAP_FETCH_BODY };
+	static const enum imap_fetch_att fast[] = {IMAP_FETCH_FLAGS, IMAP_FETCH_INTERNALDATE,
+	        IMAP_FETCH_RFC822_SIZE, IMAP_FETCH_ENVELOPE, IMAP_FETCH_BODY};
 	size_t n;
 
 	if (strcasecmp(s, "FAST") == 0)
@@ -130,12 +134,17 @@ imap_fetch_simple_att(const char *s)
 		const char *name;
 		enum imap_fetch_att att;
 	} tab[] = {
-		{ "FLAGS", IMAP_FETCH_FLAGS }, { "INTERNALDATE", IMAP_FETCH_INTERNALDATE },
-		{ "RFC822", IMAP_FETCH_RFC822 }, { "RFC822.HEADER", IMAP_FETCH_RFC822_HEADER },
-		{ "RFC822.SIZE", IMAP_FETCH_RFC822_SIZE }, { "RFC822.TEXT", IMAP_FETCH_RFC822_TEXT },
-		{ "ENVELOPE", IMAP_FETCH_ENVELOPE }, { "BODY", IMAP_FETCH_BODY },
-		{ "BODYSTRUCTURE", IMAP_FETCH_BODYSTRUCTURE }, { "UID", IMAP_FETCH_UID },
-		{ "MODSEQ", IMAP_FETCH_MODSEQ },
+	        {"FLAGS", IMAP_FETCH_FLAGS},
+	        {"INTERNALDATE", IMAP_FETCH_INTERNALDATE},
+	        {"RFC822", IMAP_FETCH_RFC822},
+	        {"RFC822.HEADER", IMAP_FETCH_RFC822_HEADER},
+	        {"RFC822.SIZE", IMAP_FETCH_RFC822_SIZE},
+	        {"RFC822.TEXT", IMAP_FETCH_RFC822_TEXT},
+	        {"ENVELOPE", IMAP_FETCH_ENVELOPE},
+	        {"BODY", IMAP_FETCH_BODY},
+	        {"BODYSTRUCTURE", IMAP_FETCH_BODYSTRUCTURE},
+	        {"UID", IMAP_FETCH_UID},
+	        {"MODSEQ", IMAP_FETCH_MODSEQ},
 	};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
@@ -161,16 +170,18 @@ imap_fetch_is_field_name(const char *s, size_t len)
  * included): `1.2.HEADER.FIELDS`, `TEXT`, `` ... Sets sec.
  */
 static int
-imap_fetch_section_spec(struct imap_fetch_ctx *c, const char *s, size_t len,
-	struct imap_fetch_section *sec)
+imap_fetch_section_spec(
+        struct imap_fetch_ctx *c, const char *s, size_t len, struct imap_fetch_section *sec)
 {
 	static const struct {
 		const char *word;
 		enum imap_section_text text;
 	} words[] = {
-		{ "HEADER", IMAP_SECTION_HEADER }, { "HEADER.FIELDS", IMAP_SECTION_HEADER_FIELDS },
-		{ "HEADER.FIELDS.NOT", IMAP_SECTION_HEADER_FIELDS_NOT }, { "TEXT", IMAP_SECTION_TEXT },
-		{ "MIME", IMAP_SECTION_MIME },
+	        {"HEADER", IMAP_SECTION_HEADER},
+	        {"HEADER.FIELDS", IMAP_SECTION_HEADER_FIELDS},
+	        {"HEADER.FIELDS.NOT", IMAP_SECTION_HEADER_FIELDS_NOT},
+	        {"TEXT", IMAP_SECTION_TEXT},
+	        {"MIME", IMAP_SECTION_MIME},
 	};
 	size_t pos = 0;
 
@@ -181,7 +192,7 @@ imap_fetch_section_spec(struct imap_fetch_ctx *c, const char *s, size_t len,
 		while (pos < len && s[pos] >= '0' && s[pos] <= '9')
 			pos++;
 		if (!imap_parse_number(s + start, pos - start, UINT32_MAX, &v) || v == 0 ||
-		    sec->part_count >= IMAP_SECTION_PARTS_MAX)
+		        sec->part_count >= IMAP_SECTION_PARTS_MAX)
 			return imap_fetch_fail(c, "Invalid section part number.");
 		sec->parts[sec->part_count++] = (uint32_t)v;
 		if (pos == len)
@@ -193,7 +204,7 @@ imap_fetch_section_spec(struct imap_fetch_ctx *c, const char *s, size_t len,
 		return 0; /* BODY[] */
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (strlen(words[i].word) == len - pos &&
-		    strncasecmp(s + pos, words[i].word, len - pos) == 0) {
+		        strncasecmp(s + pos, words[i].word, len - pos) == 0) {
 			if (words[i].text == IMAP_SECTION_MIME && sec->part_count == 0)
 				return imap_fetch_fail(c, "MIME needs a part number.");
 			sec->text = words[i].text;
@@ -205,8 +216,8 @@ imap_fetch_section_spec(struct imap_fetch_ctx *c, const char *s, size_t len,
 
 /* imap_fetch_fields - the HEADER.FIELDS (...) list. */
 static int
-imap_fetch_fields(struct imap_fetch_ctx *c, const struct imap_arg *list,
-	struct imap_fetch_section *sec)
+imap_fetch_fields(
+        struct imap_fetch_ctx *c, const struct imap_arg *list, struct imap_fetch_section *sec)
 {
 	const struct imap_arg *items;
 	const char **fields;
@@ -244,8 +255,8 @@ imap_fetch_partial(struct imap_fetch_ctx *c, const char *s, struct imap_fetch_it
 	end = s + strlen(s) - 1;
 	dot = strchr(s, '.');
 	if (*s != '<' || *end != '>' || dot == NULL || dot > end ||
-	    !imap_parse_number(s + 1, (size_t)(dot - s - 1), UINT32_MAX, &o) ||
-	    !imap_parse_number(dot + 1, (size_t)(end - dot - 1), UINT32_MAX, &n) || n == 0)
+	        !imap_parse_number(s + 1, (size_t)(dot - s - 1), UINT32_MAX, &o) ||
+	        !imap_parse_number(dot + 1, (size_t)(end - dot - 1), UINT32_MAX, &n) || n == 0)
 		return imap_fetch_fail(c, "Invalid partial range.");
 	it->has_partial = true;
 	it->partial_offset = (uint32_t)o;
@@ -256,8 +267,8 @@ imap_fetch_partial(struct imap_fetch_ctx *c, const char *s, struct imap_fetch_it
 static const char *
 imap_fetch_section_word(enum imap_section_text t)
 {
-	static const char *const words[] = { "", "HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT",
-		"TEXT", "MIME" };
+	static const char *const words[] = {
+	        "", "HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT", "MIME"};
 
 	return words[t];
 }
@@ -297,7 +308,7 @@ imap_fetch_name_render(const struct imap_fetch_item *it, char *buf)
 		q = imap_quote(NULL, 0, sec->fields[i], strlen(sec->fields[i]), IMAP_QUOTE_ASTRING);
 		if (buf != NULL)
 			imap_quote(buf + off, q + 1, sec->fields[i], strlen(sec->fields[i]),
-				IMAP_QUOTE_ASTRING);
+			        IMAP_QUOTE_ASTRING);
 		off += q;
 	}
 	if (sec->field_count > 0)
@@ -315,8 +326,8 @@ imap_fetch_name_render(const struct imap_fetch_item *it, char *buf)
 
 /* imap_fetch_body_section - BODY[...] / BODY.PEEK[...], maybe spread over three args. */
 static int
-imap_fetch_body_section(struct imap_fetch_ctx *c, const struct imap_arg *args, size_t count,
-	size_t *i)
+imap_fetch_body_section(
+        struct imap_fetch_ctx *c, const struct imap_arg *args, size_t count, size_t *i)
 {
 	const char *s = args[*i].str, *lb = strchr(s, '['), *rb, *rest;
 	struct imap_fetch_item *it;
@@ -337,17 +348,17 @@ imap_fetch_body_section(struct imap_fetch_ctx *c, const struct imap_arg *args, s
 	it->is_peek = is_peek;
 	rb = strchr(lb, ']');
 	if (imap_fetch_section_spec(c, lb + 1, rb != NULL ? (size_t)(rb - lb - 1) : strlen(lb + 1),
-		&it->section) < 0)
+	            &it->section) < 0)
 		return -1;
 	bool wants_fields = it->section.text == IMAP_SECTION_HEADER_FIELDS ||
-		it->section.text == IMAP_SECTION_HEADER_FIELDS_NOT;
+	        it->section.text == IMAP_SECTION_HEADER_FIELDS_NOT;
 	if (rb != NULL) {
 		if (wants_fields)
 			return imap_fetch_fail(c, "Missing header field list.");
 		rest = rb + 1;
 	} else {
-		if (!wants_fields || *i + 2 >= count ||
-		    args[*i + 2].type != IMAP_ARG_ATOM || args[*i + 2].str[0] != ']')
+		if (!wants_fields || *i + 2 >= count || args[*i + 2].type != IMAP_ARG_ATOM ||
+		        args[*i + 2].str[0] != ']')
 			return imap_fetch_fail(c, "Invalid section.");
 		if (imap_fetch_fields(c, &args[*i + 1], &it->section) < 0)
 			return -1;
@@ -399,7 +410,7 @@ imap_fetch_modifiers(struct imap_fetch_ctx *c, const struct imap_arg *a)
 		if (!imap_arg_is_atom(&items[i], "CHANGEDSINCE"))
 			return imap_fetch_fail(c, "Unknown FETCH modifier.");
 		if (c->req->has_changedsince || i + 1 >= n ||
-		    !imap_arg_get_number(&items[i + 1], INT64_MAX, &c->req->changedsince))
+		        !imap_arg_get_number(&items[i + 1], INT64_MAX, &c->req->changedsince))
 			return imap_fetch_fail(c, "Invalid CHANGEDSINCE.");
 		c->req->has_changedsince = true;
 	}
@@ -433,9 +444,9 @@ imap_fetch_items(struct imap_fetch_ctx *c, const struct imap_arg *args, size_t c
 
 int
 imap_fetch_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_fetch_request **req_r, const char **error_r)
+        struct imap_fetch_request **req_r, const char **error_r)
 {
-	struct imap_fetch_ctx c = { .arena = arena };
+	struct imap_fetch_ctx c = {.arena = arena};
 	size_t i = 0;
 
 	c.req = imap_arena_alloc(arena, sizeof(*c.req));
@@ -448,7 +459,7 @@ imap_fetch_parse(struct imap_arena *arena, const struct imap_arg *args, size_t c
 		return -1;
 	}
 	if (imap_fetch_items(&c, args, count, &i) < 0 ||
-	    (i < count && imap_fetch_modifiers(&c, &args[i++]) < 0)) {
+	        (i < count && imap_fetch_modifiers(&c, &args[i++]) < 0)) {
 		*error_r = c.error;
 		return -1;
 	}
@@ -458,7 +469,7 @@ imap_fetch_parse(struct imap_arena *arena, const struct imap_arg *args, size_t c
 	}
 	/* IMAP-35: CHANGEDSINCE implies MODSEQ */
 	if (c.req->has_changedsince && !c.req->has_modseq &&
-	    imap_fetch_add_simple(&c, IMAP_FETCH_MODSEQ) < 0) {
+	        imap_fetch_add_simple(&c, IMAP_FETCH_MODSEQ) < 0) {
 		*error_r = c.error;
 		return -1;
 	}

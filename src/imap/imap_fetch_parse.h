@@ -24,22 +24,22 @@ enum imap_fetch_att {
 	IMAP_FETCH_RFC822,        /* = BODY[] (sets \Seen) */
 	IMAP_FETCH_RFC822_HEADER, /* = BODY.PEEK[HEADER] */
 	IMAP_FETCH_RFC822_SIZE,
-	IMAP_FETCH_RFC822_TEXT,   /* = BODY[TEXT] (sets \Seen) */
+	IMAP_FETCH_RFC822_TEXT, /* = BODY[TEXT] (sets \Seen) */
 	IMAP_FETCH_ENVELOPE,
-	IMAP_FETCH_BODY,          /* BODYSTRUCTURE without extension data */
+	IMAP_FETCH_BODY, /* BODYSTRUCTURE without extension data */
 	IMAP_FETCH_BODYSTRUCTURE,
 	IMAP_FETCH_UID,
 	IMAP_FETCH_MODSEQ,
-	IMAP_FETCH_BODY_SECTION,  /* BODY[...] / BODY.PEEK[...] */
+	IMAP_FETCH_BODY_SECTION, /* BODY[...] / BODY.PEEK[...] */
 };
 
 enum imap_section_text {
-	IMAP_SECTION_NONE,        /* BODY[] or BODY[1.2]: the whole message or part */
+	IMAP_SECTION_NONE, /* BODY[] or BODY[1.2]: the whole message or part */
 	IMAP_SECTION_HEADER,
 	IMAP_SECTION_HEADER_FIELDS,
 	IMAP_SECTION_HEADER_FIELDS_NOT,
 	IMAP_SECTION_TEXT,
-	IMAP_SECTION_MIME,        /* only after a part number */
+	IMAP_SECTION_MIME, /* only after a part number */
 };
 
 struct imap_fetch_section {
@@ -52,13 +52,13 @@ struct imap_fetch_section {
 
 struct imap_fetch_item {
 	enum imap_fetch_att att;
-	bool is_peek;             /* BODY.PEEK[...] (and RFC822.HEADER): never sets \Seen */
+	bool is_peek; /* BODY.PEEK[...] (and RFC822.HEADER): never sets \Seen */
 	struct imap_fetch_section section;
 	bool has_partial;
-	uint32_t partial_offset;  /* <o.n> */
+	uint32_t partial_offset; /* <o.n> */
 	uint32_t partial_count;
-	const char *name;         /* borrowed (arena): the response item name, e.g.
-				     `BODY[HEADER.FIELDS (MESSAGE-ID DATE)]<0>` (IMAP-38) */
+	const char *name; /* borrowed (arena): the response item name, e.g.
+	                     `BODY[HEADER.FIELDS (MESSAGE-ID DATE)]<0>` (IMAP-38) */
 };
 
 struct imap_fetch_request {
@@ -66,10 +66,10 @@ struct imap_fetch_request {
 	size_t count;
 	bool has_changedsince;
 	uint64_t changedsince;
-	bool has_uid;             /* UID requested (UID FETCH puts it first anyway) */
-	bool has_modseq;          /* MODSEQ requested or implied by CHANGEDSINCE (IMAP-35) */
-	bool sets_seen;           /* some item sets \Seen in a read-write mailbox (IMAP-39) */
-	bool needs_body;          /* some item needs the message content, not only the index */
+	bool has_uid;    /* UID requested (UID FETCH puts it first anyway) */
+	bool has_modseq; /* MODSEQ requested or implied by CHANGEDSINCE (IMAP-35) */
+	bool sets_seen;  /* some item sets \Seen in a read-write mailbox (IMAP-39) */
+	bool needs_body; /* some item needs the message content, not only the index */
 };
 
 /*
@@ -78,7 +78,7 @@ struct imap_fetch_request {
  * reply text for `BAD` in *error_r (or ENOMEM as "Internal error.").
  */
 int imap_fetch_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_fetch_request **req_r, const char **error_r);
+        struct imap_fetch_request **req_r, const char **error_r);
 
 /* imap_fetch_att_name - `FLAGS`, `RFC822.SIZE`, ... for logs and rendering. */
 const char *imap_fetch_att_name(enum imap_fetch_att att);

@@ -37,8 +37,8 @@ imap_mbname_has_control(const char *utf8, size_t len)
 }
 
 int
-imap_mbname_normalize(const char *name, size_t len, enum imap_mbname_use use,
-	char out[IMAP_MAILBOX_NAME_MAX + 1])
+imap_mbname_normalize(
+        const char *name, size_t len, enum imap_mbname_use use, char out[IMAP_MAILBOX_NAME_MAX + 1])
 {
 	char *utf8;
 	size_t ulen;
@@ -66,7 +66,7 @@ imap_mbname_normalize(const char *name, size_t len, enum imap_mbname_use use,
 	out[len] = '\0';
 	/* INBOX is case-insensitive, also as the first component of its children */
 	if (len >= 5 && strncasecmp(out, "INBOX", 5) == 0 &&
-	    (len == 5 || out[5] == IMAP_MBNAME_SEP))
+	        (len == 5 || out[5] == IMAP_MBNAME_SEP))
 		memcpy(out, "INBOX", 5);
 	return 0;
 }
@@ -89,7 +89,8 @@ imap_mbname_match(const char *pattern, size_t plen, const char *name, size_t nle
 		if (pc == '*' || pc == '%') {
 			/* a wildcard extends any match forward, % not across a separator */
 			for (size_t j = 1; j <= nlen; j++)
-				if (!row[j] && row[j - 1] && (pc == '*' || name[j - 1] != IMAP_MBNAME_SEP))
+				if (!row[j] && row[j - 1] &&
+				        (pc == '*' || name[j - 1] != IMAP_MBNAME_SEP))
 					row[j] = true;
 			continue;
 		}

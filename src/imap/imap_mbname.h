@@ -33,7 +33,7 @@ enum imap_mbname_use {
  * `NO [CANNOT]` or `NO [NONEXISTENT]` per IMAP-14).
  */
 int imap_mbname_normalize(const char *name, size_t len, enum imap_mbname_use use,
-	char out[IMAP_MAILBOX_NAME_MAX + 1]);
+        char out[IMAP_MAILBOX_NAME_MAX + 1]);
 
 /* imap_mbname_is_inbox - name is INBOX in any case. */
 bool imap_mbname_is_inbox(const char *name, size_t len);

@@ -26,19 +26,19 @@
 enum imap_parse_state {
 	IMAP_PS_TAG,
 	IMAP_PS_NAME,
-	IMAP_PS_ARG,      /* expecting an argument, ')' or the line end */
-	IMAP_PS_SEP,      /* after an argument: SP, ')' or the line end */
+	IMAP_PS_ARG, /* expecting an argument, ')' or the line end */
+	IMAP_PS_SEP, /* after an argument: SP, ')' or the line end */
 	IMAP_PS_ATOM,
 	IMAP_PS_QUOTED,
 	IMAP_PS_QUOTED_ESC,
-	IMAP_PS_LIT_SIZE, /* after '{' */
-	IMAP_PS_LIT_CLOSE,/* after '+', expecting '}' */
-	IMAP_PS_LIT_EOL,  /* after '}' */
-	IMAP_PS_LIT_LF,   /* after '}' CR */
-	IMAP_PS_LIT_WAIT, /* announced; the caller decides */
+	IMAP_PS_LIT_SIZE,  /* after '{' */
+	IMAP_PS_LIT_CLOSE, /* after '+', expecting '}' */
+	IMAP_PS_LIT_EOL,   /* after '}' */
+	IMAP_PS_LIT_LF,    /* after '}' CR */
+	IMAP_PS_LIT_WAIT,  /* announced; the caller decides */
 	IMAP_PS_LIT_DATA,
-	IMAP_PS_EOL_LF,   /* line-end CR seen */
-	IMAP_PS_SKIP,     /* rejected: discarding the rest of the line */
+	IMAP_PS_EOL_LF, /* line-end CR seen */
+	IMAP_PS_SKIP,   /* rejected: discarding the rest of the line */
 	IMAP_PS_DONE,
 	IMAP_PS_FAILED,
 	IMAP_PS_FATAL,
@@ -61,29 +61,29 @@ struct imap_parse_node {
 
 struct imap_parser {
 	enum imap_parse_state state;
-	struct imap_arena *arena;     /* owned */
-	char *tok;                    /* owned: the atom or quoted string being read */
+	struct imap_arena *arena; /* owned */
+	char *tok;                /* owned: the atom or quoted string being read */
 	size_t tok_len, tok_alloc;
-	size_t line_len;              /* octets outside literal data */
+	size_t line_len; /* octets outside literal data */
 	size_t arg_count;
-	size_t lit_buffered;          /* accepted literal octets of this command */
+	size_t lit_buffered; /* accepted literal octets of this command */
 	struct imap_parse_node *stack[IMAP_LIST_DEPTH_MAX + 1]; /* borrowed (arena); [0] = root */
 	size_t depth;
-	bool after_list;              /* the last argument was a ')' */
+	bool after_list; /* the last argument was a ')' */
 	struct imap_command cmd;
-	const char *tag;              /* borrowed (arena) */
-	const char *name;             /* borrowed (arena) */
+	const char *tag;  /* borrowed (arena) */
+	const char *name; /* borrowed (arena) */
 	enum imap_parse_error err;
-	const char *err_text;         /* static */
+	const char *err_text; /* static */
 	/* literal being announced or read */
 	uint64_t lit_size;
 	size_t lit_digits;
 	bool lit_sync;
 	enum imap_lit_mode lit_mode;
 	uint64_t lit_left;
-	char *lit_buf;                /* borrowed (arena): IMAP_LIT_STORE target */
+	char *lit_buf; /* borrowed (arena): IMAP_LIT_STORE target */
 	struct imap_literal_info lit_info;
-	const unsigned char *chunk;   /* borrowed: the caller's data */
+	const unsigned char *chunk; /* borrowed: the caller's data */
 	size_t chunk_len;
 	/* literal announcement recognised while skipping: 0 none, 1 digits, 2 '+', 3 '}', 4 CR */
 	int skip_lit;
@@ -92,14 +92,19 @@ struct imap_parser {
 };
 
 static const char *const imap_parse_result_names[] = {
-	"need-more", "complete", "literal", "literal-data", "error",
+        "need-more",
+        "complete",
+        "literal",
+        "literal-data",
+        "error",
 };
 
 const char *
 imap_parse_result_name(enum imap_parse_result r)
 {
 	return (size_t)r < sizeof(imap_parse_result_names) / sizeof(imap_parse_result_names[0])
-		? imap_parse_result_names[r] : "?";
+	        ? imap_parse_result_names[r]
+	        : "?";
 }
 
 /* imap_is_tag_char - RFC 3501 tag: ASTRING-CHAR except '+' (IMAP-9). */
@@ -124,7 +129,7 @@ static bool
 imap_is_name_char(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		c == '-' || c == '_' || c == '.';
+	        c == '-' || c == '_' || c == '.';
 }
 
 struct imap_parser *
@@ -267,8 +272,8 @@ imap_parser_add_token(struct imap_parser *p, enum imap_arg_type type)
 		return imap_parser_oom(p);
 	if (imap_parser_add(p, type, s, p->tok_len) == NULL)
 		return p->arg_count >= IMAP_ARGS_MAX
-			? imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Too many arguments.")
-			: imap_parser_oom(p);
+		        ? imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Too many arguments.")
+		        : imap_parser_oom(p);
 	p->state = IMAP_PS_SEP;
 	return IMAP_STEP_NEXT;
 }
@@ -282,14 +287,12 @@ imap_parser_finalize(struct imap_parser *p, struct imap_parse_node *n, struct im
 	size_t i = 0;
 
 	*out = n->arg;
-	if (n->arg.type != IMAP_ARG_LIST)
+	if (n->arg.type != IMAP_ARG_LIST || n->arg.count == 0)
 		return 0;
-	if (n->arg.count > 0) {
-		items = imap_arena_alloc(p->arena, n->arg.count * sizeof(*items));
-		if (items == NULL)
-			return -1;
-	}
-	for (c = n->head; c != NULL; c = c->next)
+	items = imap_arena_alloc(p->arena, n->arg.count * sizeof(*items));
+	if (items == NULL)
+		return -1;
+	for (c = n->head; c != NULL && i < n->arg.count; c = c->next)
 		if (imap_parser_finalize(p, c, &items[i++]) < 0)
 			return -1;
 	out->list = items;
@@ -360,7 +363,7 @@ imap_parser_step_name(struct imap_parser *p, unsigned char c)
 		return imap_parser_tok_add(p, c) < 0 ? imap_parser_oom(p) : IMAP_STEP_NEXT;
 	if (p->tok_len == 0)
 		return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX,
-			c == '\r' || c == '\n' ? "Missing command." : "Invalid command name.");
+		        c == '\r' || c == '\n' ? "Missing command." : "Invalid command name.");
 	if (c != ' ' && c != '\r' && c != '\n')
 		return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Invalid command name.");
 	p->name = imap_arena_strndup(p->arena, p->tok, p->tok_len);
@@ -393,8 +396,8 @@ imap_parser_open_list(struct imap_parser *p)
 	n = imap_parser_add(p, IMAP_ARG_LIST, NULL, 0);
 	if (n == NULL)
 		return p->arg_count >= IMAP_ARGS_MAX
-			? imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Too many arguments.")
-			: imap_parser_oom(p);
+		        ? imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Too many arguments.")
+		        : imap_parser_oom(p);
 	p->stack[++p->depth] = n;
 	p->state = IMAP_PS_ARG;
 	return IMAP_STEP_NEXT;
@@ -404,12 +407,9 @@ static enum imap_step
 imap_parser_step_arg(struct imap_parser *p, unsigned char c)
 {
 	switch (c) {
-	case ' ':
-		return IMAP_STEP_NEXT; /* tolerated: several spaces, a trailing space */
-	case '(':
-		return imap_parser_open_list(p);
-	case ')':
-		return imap_parser_close_list(p);
+	case ' ': return IMAP_STEP_NEXT; /* tolerated: several spaces, a trailing space */
+	case '(': return imap_parser_open_list(p);
+	case ')': return imap_parser_close_list(p);
 	case '"':
 		p->tok_len = 0;
 		p->state = IMAP_PS_QUOTED;
@@ -420,11 +420,11 @@ imap_parser_step_arg(struct imap_parser *p, unsigned char c)
 		p->state = IMAP_PS_LIT_SIZE;
 		return IMAP_STEP_NEXT;
 	case '\r':
-	case '\n':
-		return imap_parser_line_end(p, c);
+	case '\n': return imap_parser_line_end(p, c);
 	default:
 		if (!imap_is_atom_input(c))
-			return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Invalid characters in atom.");
+			return imap_parser_fail(
+			        p, IMAP_PARSE_ERR_SYNTAX, "Invalid characters in atom.");
 		p->tok_len = 0;
 		p->state = IMAP_PS_ATOM;
 		return imap_parser_tok_add(p, c) < 0 ? imap_parser_oom(p) : IMAP_STEP_NEXT;
@@ -435,14 +435,10 @@ static enum imap_step
 imap_parser_step_sep(struct imap_parser *p, unsigned char c)
 {
 	switch (c) {
-	case ' ':
-		p->state = IMAP_PS_ARG;
-		return IMAP_STEP_NEXT;
-	case ')':
-		return imap_parser_close_list(p);
+	case ' ': p->state = IMAP_PS_ARG; return IMAP_STEP_NEXT;
+	case ')': return imap_parser_close_list(p);
 	case '\r':
-	case '\n':
-		return imap_parser_line_end(p, c);
+	case '\n': return imap_parser_line_end(p, c);
 	case ']':
 		/* BODY[HEADER.FIELDS (A B)]: the closing bracket follows the list */
 		if (p->after_list) {
@@ -451,8 +447,7 @@ imap_parser_step_sep(struct imap_parser *p, unsigned char c)
 			return imap_parser_tok_add(p, c) < 0 ? imap_parser_oom(p) : IMAP_STEP_NEXT;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Missing space after argument.");
 }
@@ -475,7 +470,8 @@ imap_parser_step_quoted(struct imap_parser *p, unsigned char c)
 	if (p->state == IMAP_PS_QUOTED_ESC) {
 		/* IMAP-10: only \" and \\ */
 		if (c != '"' && c != '\\')
-			return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Invalid escape in quoted string.");
+			return imap_parser_fail(
+			        p, IMAP_PARSE_ERR_SYNTAX, "Invalid escape in quoted string.");
 		p->state = IMAP_PS_QUOTED;
 		return imap_parser_tok_add(p, c) < 0 ? imap_parser_oom(p) : IMAP_STEP_NEXT;
 	}
@@ -487,7 +483,8 @@ imap_parser_step_quoted(struct imap_parser *p, unsigned char c)
 	}
 	/* 8-bit octets are taken (UTF-8 passwords); CR, LF and NUL never (RFC 3501 TEXT-CHAR) */
 	if (c == '\r' || c == '\n' || c == '\0')
-		return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Invalid character in quoted string.");
+		return imap_parser_fail(
+		        p, IMAP_PARSE_ERR_SYNTAX, "Invalid character in quoted string.");
 	return imap_parser_tok_add(p, c) < 0 ? imap_parser_oom(p) : IMAP_STEP_NEXT;
 }
 
@@ -604,32 +601,23 @@ static enum imap_step
 imap_parser_step(struct imap_parser *p, unsigned char c)
 {
 	switch (p->state) {
-	case IMAP_PS_TAG:
-		return imap_parser_step_tag(p, c);
-	case IMAP_PS_NAME:
-		return imap_parser_step_name(p, c);
-	case IMAP_PS_ARG:
-		return imap_parser_step_arg(p, c);
-	case IMAP_PS_SEP:
-		return imap_parser_step_sep(p, c);
-	case IMAP_PS_ATOM:
-		return imap_parser_step_atom(p, c);
+	case IMAP_PS_TAG: return imap_parser_step_tag(p, c);
+	case IMAP_PS_NAME: return imap_parser_step_name(p, c);
+	case IMAP_PS_ARG: return imap_parser_step_arg(p, c);
+	case IMAP_PS_SEP: return imap_parser_step_sep(p, c);
+	case IMAP_PS_ATOM: return imap_parser_step_atom(p, c);
 	case IMAP_PS_QUOTED:
-	case IMAP_PS_QUOTED_ESC:
-		return imap_parser_step_quoted(p, c);
+	case IMAP_PS_QUOTED_ESC: return imap_parser_step_quoted(p, c);
 	case IMAP_PS_LIT_SIZE:
 	case IMAP_PS_LIT_CLOSE:
 	case IMAP_PS_LIT_EOL:
-	case IMAP_PS_LIT_LF:
-		return imap_parser_step_literal(p, c);
+	case IMAP_PS_LIT_LF: return imap_parser_step_literal(p, c);
 	case IMAP_PS_EOL_LF:
 		if (c == '\n')
 			return imap_parser_end_line(p);
 		return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "CR without LF.");
-	case IMAP_PS_SKIP:
-		return imap_parser_step_skip(p, c);
-	default:
-		return IMAP_STEP_STOP;
+	case IMAP_PS_SKIP: return imap_parser_step_skip(p, c);
+	default: return IMAP_STEP_STOP;
 	}
 }
 
@@ -670,18 +658,11 @@ static bool
 imap_parser_pending(const struct imap_parser *p, enum imap_parse_result *r)
 {
 	switch (p->state) {
-	case IMAP_PS_DONE:
-		*r = IMAP_PARSE_COMPLETE;
-		return true;
+	case IMAP_PS_DONE: *r = IMAP_PARSE_COMPLETE; return true;
 	case IMAP_PS_FAILED:
-	case IMAP_PS_FATAL:
-		*r = IMAP_PARSE_ERROR;
-		return true;
-	case IMAP_PS_LIT_WAIT:
-		*r = IMAP_PARSE_LITERAL;
-		return true;
-	default:
-		return false;
+	case IMAP_PS_FATAL: *r = IMAP_PARSE_ERROR; return true;
+	case IMAP_PS_LIT_WAIT: *r = IMAP_PARSE_LITERAL; return true;
+	default: return false;
 	}
 }
 
@@ -787,7 +768,7 @@ imap_parser_literal_accept(struct imap_parser *p)
 	char *buf;
 
 	if (p->state != IMAP_PS_LIT_WAIT ||
-	    p->lit_size > IMAP_LITERALS_BUFFERED_MAX - p->lit_buffered)
+	        p->lit_size > IMAP_LITERALS_BUFFERED_MAX - p->lit_buffered)
 		return -1;
 	buf = imap_arena_alloc(p->arena, (size_t)p->lit_size + 1); /* zeroed: NUL-terminated */
 	if (buf == NULL)

@@ -89,11 +89,11 @@ enum imap_parse_error {
 };
 
 struct imap_literal_info {
-	uint64_t size;      /* announced octets, <= IMAP_LITERAL_DECLARED_MAX */
-	bool is_sync;       /* {n}: the client waits for `+ ` before sending */
-	size_t depth;       /* 0 for a top-level argument */
-	size_t index;       /* its position in the enclosing list (top level: argument number) */
-	const char *name;   /* borrowed: the command name */
+	uint64_t size;    /* announced octets, <= IMAP_LITERAL_DECLARED_MAX */
+	bool is_sync;     /* {n}: the client waits for `+ ` before sending */
+	size_t depth;     /* 0 for a top-level argument */
+	size_t index;     /* its position in the enclosing list (top level: argument number) */
+	const char *name; /* borrowed: the command name */
 };
 
 struct imap_parser;
@@ -113,8 +113,8 @@ void imap_parser_free(struct imap_parser **pp);
  * the announcement and repeats until the caller decides. LITERAL_DATA hands
  * out a chunk of a streamed literal that lies inside data. Never blocks.
  */
-enum imap_parse_result imap_parser_feed(struct imap_parser *p, const void *data, size_t len,
-	size_t *consumed_r);
+enum imap_parse_result imap_parser_feed(
+        struct imap_parser *p, const void *data, size_t len, size_t *consumed_r);
 
 /* imap_parser_reset - forget the command and its arena; ready for the next tag. */
 void imap_parser_reset(struct imap_parser *p);

@@ -35,7 +35,7 @@ bool
 imap_arg_get_string(const struct imap_arg *a, const char **s_r, size_t *len_r)
 {
 	if (a == NULL || (a->type != IMAP_ARG_QUOTED && a->type != IMAP_ARG_LITERAL) ||
-	    a->is_streamed)
+	        a->is_streamed)
 		return false;
 	*s_r = a->str;
 	*len_r = a->len;

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char imap_months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
-	"Sep", "Oct", "Nov", "Dec" };
+static const char imap_months[12][4] = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 /* imap_quote_is_astring_char - RFC 3501 ASTRING-CHAR. */
 static bool
@@ -111,7 +111,7 @@ imap_days_from_civil(int64_t y, unsigned m, unsigned d)
 static unsigned
 imap_days_in_month(unsigned y, unsigned m)
 {
-	static const unsigned char days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool is_leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 && is_leap ? 29 : days[m - 1];
@@ -129,9 +129,9 @@ imap_date_time_format(time_t t, char buf[IMAP_DATE_TIME_SIZE])
 	gmtime_r(&t, &tm);
 	/* the modulos cannot change a clamped value; they let the compiler see the width */
 	snprintf(buf, IMAP_DATE_TIME_SIZE, "\"%02u-%s-%04u %02u:%02u:%02u +0000\"",
-		(unsigned)tm.tm_mday % 100, imap_months[(unsigned)tm.tm_mon % 12],
-		(unsigned)(tm.tm_year + 1900) % 10000, (unsigned)tm.tm_hour % 100,
-		(unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100);
+	        (unsigned)tm.tm_mday % 100, imap_months[(unsigned)tm.tm_mon % 12],
+	        (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)tm.tm_hour % 100,
+	        (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100);
 }
 
 /* imap_quote_digits - exactly n digits at s[*pos]; advances. */
@@ -206,20 +206,21 @@ imap_date_time_parse(const char *s, size_t len, time_t *t_r)
 	if (imap_quote_date_text(s, len, &pos, true, &days) < 0)
 		return -1;
 	if (pos >= len || s[pos++] != ' ' || imap_quote_digits(s, len, &pos, 2, &hh) < 0 ||
-	    pos >= len || s[pos++] != ':' || imap_quote_digits(s, len, &pos, 2, &mm) < 0 ||
-	    pos >= len || s[pos++] != ':' || imap_quote_digits(s, len, &pos, 2, &ss) < 0 ||
-	    pos >= len || s[pos++] != ' ' || pos >= len)
+	        pos >= len || s[pos++] != ':' || imap_quote_digits(s, len, &pos, 2, &mm) < 0 ||
+	        pos >= len || s[pos++] != ':' || imap_quote_digits(s, len, &pos, 2, &ss) < 0 ||
+	        pos >= len || s[pos++] != ' ' || pos >= len)
 		return -1;
 	if (s[pos] != '+' && s[pos] != '-')
 		return -1;
 	sign = s[pos++] == '-' ? -1 : 1;
 	if (imap_quote_digits(s, len, &pos, 2, &zh) < 0 ||
-	    imap_quote_digits(s, len, &pos, 2, &zm) < 0 || pos != len)
+	        imap_quote_digits(s, len, &pos, 2, &zm) < 0 || pos != len)
 		return -1;
 	/* a leap second 60 is allowed by RFC 5322 3.3 and folds into the next minute */
 	if (hh > 23 || mm > 59 || ss > 60 || zm > 59)
 		return -1;
-	t = days * 86400 + hh * 3600 + mm * 60 + ss - sign * (int64_t)(zh * 3600 + zm * 60);
+	t = days * 86400 + (int64_t)hh * 3600 + (int64_t)mm * 60 + ss -
+	        sign * ((int64_t)zh * 3600 + (int64_t)zm * 60);
 	*t_r = (time_t)t;
 	return 0;
 }

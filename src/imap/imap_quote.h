@@ -17,7 +17,8 @@
 #include <time.h>
 
 enum imap_quote_mode {
-	IMAP_QUOTE_ASTRING, /* atom if possible, else quoted, else literal (mailbox names, IMAP-28) */
+	IMAP_QUOTE_ASTRING, /* atom if possible, else quoted, else literal (mailbox names, IMAP-28)
+	                     */
 	IMAP_QUOTE_STRING,  /* quoted if possible, else literal (FETCH strings, IMAP-38) */
 	IMAP_QUOTE_LITERAL, /* always a literal (message data, METADATA values, META-4) */
 };

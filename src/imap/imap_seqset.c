@@ -31,7 +31,8 @@ imap_seqset_reset(struct imap_seqset *set)
 static int
 imap_seqset_push(struct imap_seqset *set, uint32_t lo, uint32_t hi)
 {
-	if (set->count == set->alloc) {
+	/* only an owned set grows: a search key view (alloc 0) is never pushed to */
+	if (set->count >= set->alloc || set->ranges == NULL) {
 		size_t n = set->alloc == 0 ? 8 : set->alloc * 2;
 		struct imap_seq_range *r = realloc(set->ranges, n * sizeof(*r));
 
@@ -147,7 +148,7 @@ imap_seqset_normalise(struct imap_seqset *set)
 
 int
 imap_seqset_resolve(const struct imap_seqset *parsed, uint32_t max, bool is_uid,
-	struct imap_seqset *out, const char **error_r)
+        struct imap_seqset *out, const char **error_r)
 {
 	out->count = 0;
 	for (size_t i = 0; i < parsed->count; i++) {
@@ -273,10 +274,11 @@ imap_seqset_format(const struct imap_seqset *set, char **s_r)
 		const struct imap_seq_range *r = &set->ranges[i];
 
 		if (r->lo == r->hi)
-			len += (size_t)snprintf(s + len, cap - len, "%s%u", i > 0 ? "," : "", r->lo);
+			len += (size_t)snprintf(
+			        s + len, cap - len, "%s%u", i > 0 ? "," : "", r->lo);
 		else
-			len += (size_t)snprintf(s + len, cap - len, "%s%u:%u", i > 0 ? "," : "",
-				r->lo, r->hi);
+			len += (size_t)snprintf(
+			        s + len, cap - len, "%s%u:%u", i > 0 ? "," : "", r->lo, r->hi);
 	}
 	*s_r = s;
 	return 0;

@@ -21,7 +21,8 @@
 #define IMAP_SEQ_STAR 0
 
 struct imap_seq_range {
-	uint32_t lo, hi; /* parsed: as written (either order, maybe IMAP_SEQ_STAR); resolved: lo <= hi */
+	uint32_t lo,
+	        hi; /* parsed: as written (either order, maybe IMAP_SEQ_STAR); resolved: lo <= hi */
 };
 
 struct imap_seqset {
@@ -52,7 +53,7 @@ bool imap_seqset_has_star(const struct imap_seqset *set);
  * "Invalid message sequence number." Returns 0 or -1 (*error_r, or ENOMEM).
  */
 int imap_seqset_resolve(const struct imap_seqset *parsed, uint32_t max, bool is_uid,
-	struct imap_seqset *out, const char **error_r);
+        struct imap_seqset *out, const char **error_r);
 
 /*
  * imap_seqset_add - add [lo, hi] (lo <= hi, lo >= 1) to a normalised set,

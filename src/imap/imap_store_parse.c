@@ -18,9 +18,11 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } imap_system_flags[] = {
-	{ "\\Answered", IMAP_FLAG_ANSWERED }, { "\\Flagged", IMAP_FLAG_FLAGGED },
-	{ "\\Deleted", IMAP_FLAG_DELETED },   { "\\Seen", IMAP_FLAG_SEEN },
-	{ "\\Draft", IMAP_FLAG_DRAFT },
+        {"\\Answered", IMAP_FLAG_ANSWERED},
+        {"\\Flagged", IMAP_FLAG_FLAGGED},
+        {"\\Deleted", IMAP_FLAG_DELETED},
+        {"\\Seen", IMAP_FLAG_SEEN},
+        {"\\Draft", IMAP_FLAG_DRAFT},
 };
 
 const char *
@@ -59,7 +61,7 @@ imap_flags_system(const char *s)
 
 int
 imap_flags_parse(struct imap_arena *arena, const struct imap_arg *items, size_t count,
-	struct imap_flags *flags, const char **error_r)
+        struct imap_flags *flags, const char **error_r)
 {
 	const char **kw = NULL;
 	size_t n = 0;
@@ -104,14 +106,13 @@ imap_flags_parse(struct imap_arena *arena, const struct imap_arg *items, size_t 
 
 /* imap_store_modifier - `(UNCHANGEDSINCE <m>)` (RFC 7162 3.1.3). */
 static int
-imap_store_modifier(const struct imap_arg *a, struct imap_store_request *req,
-	const char **error_r)
+imap_store_modifier(const struct imap_arg *a, struct imap_store_request *req, const char **error_r)
 {
 	const struct imap_arg *items;
 	size_t n;
 
 	if (!imap_arg_get_list(a, &items, &n) || n != 2 ||
-	    !imap_arg_is_atom(&items[0], "UNCHANGEDSINCE")) {
+	        !imap_arg_is_atom(&items[0], "UNCHANGEDSINCE")) {
 		*error_r = "Unknown STORE modifier.";
 		return -1;
 	}
@@ -141,7 +142,7 @@ imap_store_item(const char *s, struct imap_store_request *req)
 
 int
 imap_store_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_store_request *req, const char **error_r)
+        struct imap_store_request *req, const char **error_r)
 {
 	const struct imap_arg *items;
 	const char *s;

@@ -23,8 +23,8 @@
 #define IMAP_FLAG_DRAFT 0x10u
 
 struct imap_flags {
-	unsigned system;              /* IMAP_FLAG_* bits */
-	const char *const *keywords;  /* borrowed (arena / parser) */
+	unsigned system;             /* IMAP_FLAG_* bits */
+	const char *const *keywords; /* borrowed (arena / parser) */
 	size_t keyword_count;
 };
 
@@ -36,7 +36,7 @@ enum imap_store_op {
 
 struct imap_store_request {
 	enum imap_store_op op;
-	bool is_silent;             /* .SILENT */
+	bool is_silent; /* .SILENT */
 	bool has_unchangedsince;
 	uint64_t unchangedsince;
 	struct imap_flags flags;
@@ -48,7 +48,7 @@ struct imap_store_request {
  * 0, or -1 with a static reply text for `BAD` in *error_r.
  */
 int imap_flags_parse(struct imap_arena *arena, const struct imap_arg *items, size_t count,
-	struct imap_flags *flags, const char **error_r);
+        struct imap_flags *flags, const char **error_r);
 
 /*
  * imap_store_parse - args[0..count) after the sequence set:
@@ -56,7 +56,7 @@ int imap_flags_parse(struct imap_arena *arena, const struct imap_arg *items, siz
  * Returns 0, or -1 with a static reply text for `BAD` in *error_r.
  */
 int imap_store_parse(struct imap_arena *arena, const struct imap_arg *args, size_t count,
-	struct imap_store_request *req, const char **error_r);
+        struct imap_store_request *req, const char **error_r);
 
 /* imap_flag_is_keyword - s[0..len) is a valid keyword: ATOM-CHARs, not `\`-led, bounded. */
 bool imap_flag_is_keyword(const char *s, size_t len);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 static const char imap_utf7_b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
 /* imap_utf7_b64_value - 0..63 or -1. */
 static int
@@ -211,7 +211,7 @@ imap_utf8_next(const unsigned char *s, size_t len, uint32_t *cp_r)
 	}
 	/* overlong forms, surrogates, beyond Unicode */
 	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
+	        (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	*cp_r = cp;
 	return n;
@@ -254,7 +254,7 @@ int
 imap_utf8_to_utf7(const char *in, size_t len, char **out_r, size_t *out_len_r)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	struct imap_utf7_enc e = { 0 };
+	struct imap_utf7_enc e = {0};
 	size_t pos = 0;
 
 	/* worst case: one control octet between printable ones, `&AAE-x` */

@@ -23,14 +23,15 @@
 /* meta_turn_hmac_sha1 - the only non-PURE code: HMAC-SHA1 through OpenSSL. */
 static int
 meta_turn_hmac_sha1(const char *key, size_t key_len, const char *msg, size_t msg_len,
-	unsigned char out[META_TURN_SHA1_LEN])
+        unsigned char out[META_TURN_SHA1_LEN])
 {
 	unsigned int n = 0;
 
 	if (key_len > INT32_MAX)
 		return -1;
 	if (HMAC(EVP_sha1(), key, (int)key_len, (const unsigned char *)msg, msg_len, out, &n) ==
-		NULL || n != META_TURN_SHA1_LEN)
+	                NULL ||
+	        n != META_TURN_SHA1_LEN)
 		return -1;
 	return 0;
 }
@@ -47,7 +48,7 @@ void
 meta_turn_base64(const unsigned char *in, size_t len, char *out)
 {
 	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t o = 0, i = 0;
 
 	for (; i + 2 < len; i += 3) {
@@ -70,8 +71,8 @@ meta_turn_base64(const unsigned char *in, size_t len, char *out)
 }
 
 int
-meta_turn_password(const char *secret, size_t secret_len, int64_t expiry,
-	char out[META_TURN_PASSWORD_SIZE])
+meta_turn_password(
+        const char *secret, size_t secret_len, int64_t expiry, char out[META_TURN_PASSWORD_SIZE])
 {
 	unsigned char mac[META_TURN_SHA1_LEN];
 	char user[24];
@@ -85,15 +86,15 @@ meta_turn_password(const char *secret, size_t secret_len, int64_t expiry,
 }
 
 int
-meta_turn_format(char *buf, size_t size, const char *host, long port, int64_t expiry,
-	const char *password)
+meta_turn_format(
+        char *buf, size_t size, const char *host, long port, int64_t expiry, const char *password)
 {
 	return snprintf(buf, size, "%s:%ld:%" PRId64 ":%s", host, port, expiry, password);
 }
 
 int
-meta_turn_value(const char *host, long port, const char *secret, long lifetime, time_t now,
-	char **value_r)
+meta_turn_value(
+        const char *host, long port, const char *secret, long lifetime, time_t now, char **value_r)
 {
 	char password[META_TURN_PASSWORD_SIZE], probe[1];
 	int64_t expiry = meta_turn_expiry(now, lifetime);

@@ -25,25 +25,26 @@ int64_t meta_turn_expiry(time_t now, long lifetime);
  * meta_turn_password - base64(HMAC-SHA1(key = secret[0..secret_len),
  * message = decimal expiry)) into out. Returns 0, or -1 if OpenSSL fails.
  */
-int meta_turn_password(const char *secret, size_t secret_len, int64_t expiry,
-	char out[META_TURN_PASSWORD_SIZE]);
+int meta_turn_password(
+        const char *secret, size_t secret_len, int64_t expiry, char out[META_TURN_PASSWORD_SIZE]);
 
 /*
  * meta_turn_format - the METADATA value `<host>:<port>:<expiry>:<password>`
  * into buf, snprintf semantics (returns the needed length, or -1 on an
  * encoding error).
  */
-int meta_turn_format(char *buf, size_t size, const char *host, long port, int64_t expiry,
-	const char *password);
+int meta_turn_format(
+        char *buf, size_t size, const char *host, long port, int64_t expiry, const char *password);
 
 /*
  * meta_turn_value - the whole entry value for now into a new string (caller
  * frees). Returns 0, or -1 (ENOMEM, OpenSSL failure).
  */
-int meta_turn_value(const char *host, long port, const char *secret, long lifetime, time_t now,
-	char **value_r);
+int meta_turn_value(
+        const char *host, long port, const char *secret, long lifetime, time_t now, char **value_r);
 
-/* meta_turn_base64 - standard base64 with padding of in[0..len) into out (4*ceil(len/3)+1 octets). */
+/* meta_turn_base64 - standard base64 with padding of in[0..len) into out (4*ceil(len/3)+1 octets).
+ */
 void meta_turn_base64(const unsigned char *in, size_t len, char *out);
 
 #endif

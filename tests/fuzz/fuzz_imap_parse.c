@@ -107,10 +107,11 @@ fuzz_consumers(struct imap_parser *p, const struct imap_command *c)
 			char mb[IMAP_MAILBOX_NAME_MAX + 1];
 
 			if (imap_mbname_normalize(a->str, a->len, IMAP_MBNAME_CREATE, mb) == 0 &&
-			    !imap_mbname_match("*", 1, mb, strlen(mb)))
+			        !imap_mbname_match("*", 1, mb, strlen(mb)))
 				__builtin_trap();
 			if (i + 1 < c->count && c->args[i + 1].str != NULL)
-				imap_mbname_match(a->str, a->len, c->args[i + 1].str, c->args[i + 1].len);
+				imap_mbname_match(
+				        a->str, a->len, c->args[i + 1].str, c->args[i + 1].len);
 		}
 	}
 }

@@ -24,7 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (imap_utf7_to_utf8(in, size, &a, &na) == 0) {
 		if (!imap_utf7_is_valid(in, size))
 			__builtin_trap();
-		if (imap_utf8_to_utf7(a, na, &b, &nb) != 0 || nb != size || memcmp(b, in, size) != 0)
+		if (imap_utf8_to_utf7(a, na, &b, &nb) != 0 || nb != size ||
+		        memcmp(b, in, size) != 0)
 			__builtin_trap();
 		free(b);
 		free(a);
@@ -32,7 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	}
 	if (imap_utf8_to_utf7(in, size, &a, &na) == 0) {
-		if (imap_utf7_to_utf8(a, na, &b, &nb) != 0 || nb != size || memcmp(b, in, size) != 0)
+		if (imap_utf7_to_utf8(a, na, &b, &nb) != 0 || nb != size ||
+		        memcmp(b, in, size) != 0)
 			__builtin_trap();
 		free(b);
 		free(a);

@@ -91,8 +91,9 @@ test_simple_and_macros(void **state)
 	expect_names("FAST", "FLAGS|INTERNALDATE|RFC822.SIZE");
 	expect_names("all", "FLAGS|INTERNALDATE|RFC822.SIZE|ENVELOPE");
 	expect_names("FULL", "FLAGS|INTERNALDATE|RFC822.SIZE|ENVELOPE|BODY");
-	expect_names("(RFC822 RFC822.HEADER RFC822.TEXT ENVELOPE BODY BODYSTRUCTURE INTERNALDATE MODSEQ)",
-		"RFC822|RFC822.HEADER|RFC822.TEXT|ENVELOPE|BODY|BODYSTRUCTURE|INTERNALDATE|MODSEQ");
+	expect_names("(RFC822 RFC822.HEADER RFC822.TEXT ENVELOPE BODY BODYSTRUCTURE INTERNALDATE "
+	             "MODSEQ)",
+	        "RFC822|RFC822.HEADER|RFC822.TEXT|ENVELOPE|BODY|BODYSTRUCTURE|INTERNALDATE|MODSEQ");
 	expect_bad("(ALL)", "Unknown FETCH item.");
 	expect_bad("(FLAGS FAST)", "Unknown FETCH item.");
 	expect_bad("()", "Missing FETCH items.");
@@ -119,9 +120,9 @@ test_sections(void **state)
 	expect_names("(BODY[TEXT]<0.100> FLAGS)", "BODY[TEXT]<0>|FLAGS");
 	expect_names("BODY[]<5.10>", "BODY[]<5>");
 	expect_names("BODY.PEEK[HEADER.FIELDS (Message-ID date)]",
-		"BODY[HEADER.FIELDS (Message-ID date)]");
+	        "BODY[HEADER.FIELDS (Message-ID date)]");
 	expect_names("BODY[1.HEADER.FIELDS.NOT (\"X-A\" {3}\r\nX-B)]<0.9>",
-		"BODY[1.HEADER.FIELDS.NOT (X-A X-B)]<0>");
+	        "BODY[1.HEADER.FIELDS.NOT (X-A X-B)]<0>");
 	r = fetch("(FLAGS BODY.PEEK[3.1.HEADER.FIELDS (A B)]<7.8>)", &err);
 	assert_non_null(r);
 	assert_int_equal(r->count, 2);
@@ -156,8 +157,10 @@ test_sections(void **state)
 	expect_bad("BODY[TEXT]<4294967296.1>", "Invalid partial range.");
 	expect_bad("BODY[TEXT]x", "Invalid partial range.");
 	expect_bad("BODYX[TEXT]", "Unknown FETCH item.");
-	expect_bad("BODY[1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24.25.26.27.28."
-		   "29.30.31.32.33]", "Invalid section part number.");
+	expect_bad(
+	        "BODY[1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24.25.26.27.28."
+	        "29.30.31.32.33]",
+	        "Invalid section part number.");
 }
 
 static void
@@ -218,18 +221,19 @@ test_dc2(void **state)
 
 	(void)state;
 	expect_names("(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE "
-		     "X-MICROSOFT-ORIGINAL-MESSAGE-ID FROM CONTENT-TYPE SECURE-JOIN CHAT-VERSION "
-		     "CHAT-IS-POST-MESSAGE AUTOCRYPT-SETUP-MESSAGE)])",
-		"UID|RFC822.SIZE|BODY[HEADER.FIELDS (MESSAGE-ID DATE X-MICROSOFT-ORIGINAL-MESSAGE-ID "
-		"FROM CONTENT-TYPE SECURE-JOIN CHAT-VERSION CHAT-IS-POST-MESSAGE "
-		"AUTOCRYPT-SETUP-MESSAGE)]");
+	             "X-MICROSOFT-ORIGINAL-MESSAGE-ID FROM CONTENT-TYPE SECURE-JOIN CHAT-VERSION "
+	             "CHAT-IS-POST-MESSAGE AUTOCRYPT-SETUP-MESSAGE)])",
+	        "UID|RFC822.SIZE|BODY[HEADER.FIELDS (MESSAGE-ID DATE "
+	        "X-MICROSOFT-ORIGINAL-MESSAGE-ID "
+	        "FROM CONTENT-TYPE SECURE-JOIN CHAT-VERSION CHAT-IS-POST-MESSAGE "
+	        "AUTOCRYPT-SETUP-MESSAGE)]");
 	r = fetch("(FLAGS BODY.PEEK[])", &err);
 	assert_non_null(r);
 	assert_false(r->sets_seen);
 	assert_int_equal(r->items[1].section.text, IMAP_SECTION_NONE);
 	assert_int_equal(r->items[1].section.part_count, 0);
 	expect_names("(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID X-MICROSOFT-ORIGINAL-MESSAGE-ID)])",
-		"UID|BODY[HEADER.FIELDS (MESSAGE-ID X-MICROSOFT-ORIGINAL-MESSAGE-ID)]");
+	        "UID|BODY[HEADER.FIELDS (MESSAGE-ID X-MICROSOFT-ORIGINAL-MESSAGE-ID)]");
 	assert_string_equal(imap_fetch_att_name(IMAP_FETCH_RFC822_SIZE), "RFC822.SIZE");
 }
 
@@ -237,11 +241,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple_and_macros),
-		cmocka_unit_test(test_sections),
-		cmocka_unit_test(test_flags_of_request),
-		cmocka_unit_test(test_changedsince),
-		cmocka_unit_test(test_dc2),
+	        cmocka_unit_test(test_simple_and_macros),
+	        cmocka_unit_test(test_sections),
+	        cmocka_unit_test(test_flags_of_request),
+	        cmocka_unit_test(test_changedsince),
+	        cmocka_unit_test(test_dc2),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

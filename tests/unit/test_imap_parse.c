@@ -70,9 +70,7 @@ log_args(struct log *l, const struct imap_arg *a, size_t n)
 		if (i > 0)
 			log_str(l, " ");
 		switch (a[i].type) {
-		case IMAP_ARG_ATOM:
-			log_bytes(l, a[i].str, a[i].len);
-			break;
+		case IMAP_ARG_ATOM: log_bytes(l, a[i].str, a[i].len); break;
 		case IMAP_ARG_QUOTED:
 			log_str(l, "\"");
 			log_bytes(l, a[i].str, a[i].len);
@@ -95,15 +93,15 @@ log_args(struct log *l, const struct imap_arg *a, size_t n)
 	}
 }
 
-static const char *const err_names[] = { "none", "tag", "syntax", "toolong", "refused", "fatal",
-	"internal" };
+static const char *const err_names[] = {
+        "none", "tag", "syntax", "toolong", "refused", "fatal", "internal"};
 
 /* run - feed in[0..len) in pieces: cut == 0 one byte at a time, else [0,cut) and the rest. */
 static char *
 run(const char *in, size_t len, size_t cut, enum lit_policy pol)
 {
 	struct imap_parser *p = imap_parser_new();
-	struct log l = { 0 };
+	struct log l = {0};
 	char *buf = malloc(len + 1);
 	size_t have = 0, off = 0, fed = 0;
 
@@ -142,7 +140,8 @@ run(const char *in, size_t len, size_t cut, enum lit_policy pol)
 				const char *tag = imap_parser_tag(p);
 				char b[256];
 
-				snprintf(b, sizeof(b), "[ERR %s %s %s]", err_names[k], tag ? tag : "*", t);
+				snprintf(b, sizeof(b), "[ERR %s %s %s]", err_names[k],
+				        tag ? tag : "*", t);
 				log_str(&l, b);
 				if (k == IMAP_PARSE_ERR_FATAL) {
 					/* the session closes: nothing after this counts */
@@ -156,8 +155,8 @@ run(const char *in, size_t len, size_t cut, enum lit_policy pol)
 				char b[128];
 
 				snprintf(b, sizeof(b), "<lit %llu %s d%zu i%zu>",
-					(unsigned long long)li->size, li->is_sync ? "sync" : "nonsync",
-					li->depth, li->index);
+				        (unsigned long long)li->size,
+				        li->is_sync ? "sync" : "nonsync", li->depth, li->index);
 				log_str(&l, b);
 				if (pol == POL_STREAM)
 					assert_int_equal(imap_parser_literal_stream(p), 0);
@@ -239,9 +238,10 @@ test_quoted(void **state)
 	check("a LOGIN \"me@x\" \"p\\\"w\\\\d%\"\r\n", "[a LOGIN \"me@x\" \"p\"w\\d%\"]");
 	check("a LOGIN \"caf\xc3\xa9\" x\r\n", "[a LOGIN \"caf\\xc3\\xa9\" x]");
 	check("a LOGIN \"a\\n\" x\r\n", "[ERR syntax a Invalid escape in quoted string.]");
-	check("a LOGIN \"ab\r\nb NOOP\r\n", "[ERR syntax a Invalid character in quoted string.][b NOOP]");
+	check("a LOGIN \"ab\r\nb NOOP\r\n",
+	        "[ERR syntax a Invalid character in quoted string.][b NOOP]");
 	CHECK_POL("a LOGIN \"a\0b\" c\r\n", POL_ACCEPT,
-		"[ERR syntax a Invalid character in quoted string.]");
+	        "[ERR syntax a Invalid character in quoted string.]");
 	check("a LOGIN \"abc\r\n", "[ERR syntax a Invalid character in quoted string.]");
 	check("a X \"a\"b\r\n", "[ERR syntax a Missing space after argument.]");
 }
@@ -251,9 +251,10 @@ test_sections(void **state)
 {
 	(void)state;
 	check("a UID FETCH 1:500 (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE)])\r\n",
-		"[a UID FETCH 1:500 (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE) ])]");
+	        "[a UID FETCH 1:500 (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE) "
+	        "])]");
 	check("a FETCH 1 BODY[HEADER.FIELDS (A)]<0.10>\r\n",
-		"[a FETCH 1 BODY[HEADER.FIELDS (A) ]<0.10>]");
+	        "[a FETCH 1 BODY[HEADER.FIELDS (A) ]<0.10>]");
 	check("a FETCH 1 (FLAGS BODY.PEEK[])\r\n", "[a FETCH 1 (FLAGS BODY.PEEK[])]");
 	/* ']' may follow a list only */
 	check("a X \"q\"]\r\n", "[ERR syntax a Missing space after argument.]");
@@ -264,19 +265,21 @@ test_literals(void **state)
 {
 	(void)state;
 	check("a LOGIN {5}\r\nuser\" {3+}\r\n\\\"x\r\n",
-		"<lit 5 sync d0 i0><lit 3 nonsync d0 i1>[a LOGIN {5}user\" {3}\\\"x]");
+	        "<lit 5 sync d0 i0><lit 3 nonsync d0 i1>[a LOGIN {5}user\" {3}\\\"x]");
 	check("a X ({0}\r\n)\r\n", "<lit 0 sync d1 i0>[a X ({0})]");
 	/* binary: NUL, CR, LF inside */
 	CHECK_POL("a X {6+}\r\na\0\r\n)(\r\n", POL_ACCEPT,
-		"<lit 6 nonsync d0 i0>[a X {6}a\\x00\\x0d\\x0a)(]");
+	        "<lit 6 nonsync d0 i0>[a X {6}a\\x00\\x0d\\x0a)(]");
 	check("a X {3}\r\nabc def\r\n", "<lit 3 sync d0 i0>[a X {3}abc def]");
-	check("a X {3}\r\nabcdef\r\n", "<lit 3 sync d0 i0>[ERR syntax a Missing space after argument.]");
+	check("a X {3}\r\nabcdef\r\n",
+	        "<lit 3 sync d0 i0>[ERR syntax a Missing space after argument.]");
 	check("a X {}\r\nb NOOP\r\n", "[ERR syntax a Invalid literal.][b NOOP]");
 	check("a X {3\r\nb NOOP\r\n", "[ERR syntax a Invalid literal.][b NOOP]");
 	check("a X {3}x\r\nb NOOP\r\n", "[ERR syntax a Invalid literal.][b NOOP]");
 	check("a X {3++}\r\nb NOOP\r\n", "[ERR syntax a Invalid literal.][b NOOP]");
 	check("a X {+}\r\nb NOOP\r\n", "[ERR syntax a Invalid literal.][b NOOP]");
-	check("a X ab{3+}\r\nxyz\r\nb NOOP\r\n", "[ERR syntax a Missing space after argument.][b NOOP]");
+	check("a X ab{3+}\r\nxyz\r\nb NOOP\r\n",
+	        "[ERR syntax a Missing space after argument.][b NOOP]");
 	check("a X {4294967295+}\r\n", "<lit 4294967295 nonsync d0 i0>[partial]");
 	check("a X {4294967296}\r\nb NOOP\r\n", "[ERR fatal a Literal too large.]");
 	check("a X {99999999999999999999999}\r\n", "[ERR fatal a Literal too large.]");
@@ -288,18 +291,18 @@ test_literal_policies(void **state)
 	(void)state;
 	/* streamed: the octets go to the caller, the argument keeps the size */
 	CHECK_POL("a APPEND INBOX (\\Seen) {10}\r\n0123456789\r\nb NOOP\r\n", POL_STREAM,
-		"<lit 10 sync d0 i2>0123456789[a APPEND INBOX (\\Seen) {10s}][b NOOP]");
+	        "<lit 10 sync d0 i2>0123456789[a APPEND INBOX (\\Seen) {10s}][b NOOP]");
 	CHECK_POL("a APPEND INBOX {0+}\r\n\r\n", POL_STREAM,
-		"<lit 0 nonsync d0 i1>[a APPEND INBOX {0s}]");
+	        "<lit 0 nonsync d0 i1>[a APPEND INBOX {0s}]");
 	/* refused synchronising: the command ends at the announcement (IMAP-11) */
 	CHECK_POL("a APPEND INBOX {100}\r\nb NOOP\r\n", POL_REFUSE_BIG,
-		"<lit 100 sync d0 i1>[ERR refused a Literal refused.][b NOOP]");
+	        "<lit 100 sync d0 i1>[ERR refused a Literal refused.][b NOOP]");
 	/* refused non-synchronising: the octets and the rest of the line are drained */
 	CHECK_POL("a APPEND INBOX {12+}\r\nb NOOP\r\nxyz) {2+}\r\n\r\n x\r\nc NOOP\r\n",
-		POL_REFUSE_BIG, "<lit 12 nonsync d0 i1>[ERR refused a Literal refused.][c NOOP]");
-	CHECK_POL("a X {3+}\r\nabc {20+}\r\n01234567890123456789 {4}\r\nd NOOP\r\n",
-		POL_REFUSE_BIG,
-		"<lit 3 nonsync d0 i0><lit 20 nonsync d0 i1>[ERR refused a Literal refused.][d NOOP]");
+	        POL_REFUSE_BIG, "<lit 12 nonsync d0 i1>[ERR refused a Literal refused.][c NOOP]");
+	CHECK_POL("a X {3+}\r\nabc {20+}\r\n01234567890123456789 {4}\r\nd NOOP\r\n", POL_REFUSE_BIG,
+	        "<lit 3 nonsync d0 i0><lit 20 nonsync d0 i1>[ERR refused a Literal refused.][d "
+	        "NOOP]");
 }
 
 static void
@@ -489,8 +492,8 @@ test_arg_helpers(void **state)
 	(void)state;
 	assert_int_equal(imap_parser_feed(p, in, strlen(in), &used), IMAP_PARSE_LITERAL);
 	assert_int_equal(imap_parser_literal_accept(p), 0);
-	assert_int_equal(imap_parser_feed(p, in + used, strlen(in) - used, &used),
-		IMAP_PARSE_COMPLETE);
+	assert_int_equal(
+	        imap_parser_feed(p, in + used, strlen(in) - used, &used), IMAP_PARSE_COMPLETE);
 	c = imap_parser_command(p);
 	assert_int_equal(c->count, 6);
 	assert_true(imap_arg_is_nil(&c->args[0]));
@@ -521,48 +524,50 @@ test_dc2(void **state)
 {
 	(void)state;
 	check("1 LOGIN \"alice@example.org\" \"p%\\\"\\\\w\"\r\n",
-		"[1 LOGIN \"alice@example.org\" \"p%\"\\w\"]");
+	        "[1 LOGIN \"alice@example.org\" \"p%\"\\w\"]");
 	check("2 ID (\"name\" \"Delta Chat\")\r\n", "[2 ID (\"name\" \"Delta Chat\")]");
 	check("3 COMPRESS DEFLATE\r\n", "[3 COMPRESS DEFLATE]");
 	check("4 GETQUOTAROOT \"INBOX\"\r\n", "[4 GETQUOTAROOT \"INBOX\"]");
-	check("5 GETMETADATA \"\" (/shared/comment /shared/admin /shared/vendor/deltachat/irohrelay "
+	check("5 GETMETADATA \"\" (/shared/comment /shared/admin "
+	      "/shared/vendor/deltachat/irohrelay "
 	      "/shared/vendor/deltachat/turn /shared/vendor/deltachat/maxsmtprecipients "
 	      "/shared/vendor/deltachat/appversions)\r\n",
-		"[5 GETMETADATA \"\" (/shared/comment /shared/admin /shared/vendor/deltachat/irohrelay "
-		"/shared/vendor/deltachat/turn /shared/vendor/deltachat/maxsmtprecipients "
-		"/shared/vendor/deltachat/appversions)]");
+	        "[5 GETMETADATA \"\" (/shared/comment /shared/admin "
+	        "/shared/vendor/deltachat/irohrelay "
+	        "/shared/vendor/deltachat/turn /shared/vendor/deltachat/maxsmtprecipients "
+	        "/shared/vendor/deltachat/appversions)]");
 	check("6 SETMETADATA \"INBOX\" (/private/devicetoken \"openpgp:AbC+/=\")\r\n",
-		"[6 SETMETADATA \"INBOX\" (/private/devicetoken \"openpgp:AbC+/=\")]");
+	        "[6 SETMETADATA \"INBOX\" (/private/devicetoken \"openpgp:AbC+/=\")]");
 	check("7 SELECT \"INBOX\"\r\n", "[7 SELECT \"INBOX\"]");
 	check("8 UID STORE 1:3,7 +FLAGS (\\Seen)\r\n", "[8 UID STORE 1:3,7 +FLAGS (\\Seen)]");
 	check("9 UID FETCH 1:500 (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE "
 	      "X-MICROSOFT-ORIGINAL-MESSAGE-ID FROM CONTENT-TYPE SECURE-JOIN CHAT-VERSION "
 	      "CHAT-IS-POST-MESSAGE AUTOCRYPT-SETUP-MESSAGE)])\r\n",
-		"[9 UID FETCH 1:500 (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE "
-		"X-MICROSOFT-ORIGINAL-MESSAGE-ID FROM CONTENT-TYPE SECURE-JOIN CHAT-VERSION "
-		"CHAT-IS-POST-MESSAGE AUTOCRYPT-SETUP-MESSAGE) ])]");
+	        "[9 UID FETCH 1:500 (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE "
+	        "X-MICROSOFT-ORIGINAL-MESSAGE-ID FROM CONTENT-TYPE SECURE-JOIN CHAT-VERSION "
+	        "CHAT-IS-POST-MESSAGE AUTOCRYPT-SETUP-MESSAGE) ])]");
 	check("10 UID FETCH 5 (FLAGS BODY.PEEK[])\r\n", "[10 UID FETCH 5 (FLAGS BODY.PEEK[])]");
 	check("11 CLOSE\r\n12 STATUS \"INBOX\" (UIDNEXT)\r\n13 IDLE\r\n",
-		"[11 CLOSE][12 STATUS \"INBOX\" (UIDNEXT)][13 IDLE]");
+	        "[11 CLOSE][12 STATUS \"INBOX\" (UIDNEXT)][13 IDLE]");
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple),
-		cmocka_unit_test(test_quoted),
-		cmocka_unit_test(test_sections),
-		cmocka_unit_test(test_literals),
-		cmocka_unit_test(test_literal_policies),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_line_limit),
-		cmocka_unit_test(test_args_limit),
-		cmocka_unit_test(test_literal_budget),
-		cmocka_unit_test(test_top_arg_and_repeat),
-		cmocka_unit_test(test_arg_helpers),
-		cmocka_unit_test(test_dc2),
+	        cmocka_unit_test(test_simple),
+	        cmocka_unit_test(test_quoted),
+	        cmocka_unit_test(test_sections),
+	        cmocka_unit_test(test_literals),
+	        cmocka_unit_test(test_literal_policies),
+	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_depth),
+	        cmocka_unit_test(test_line_limit),
+	        cmocka_unit_test(test_args_limit),
+	        cmocka_unit_test(test_literal_budget),
+	        cmocka_unit_test(test_top_arg_and_repeat),
+	        cmocka_unit_test(test_arg_helpers),
+	        cmocka_unit_test(test_dc2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -145,11 +145,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_nstring_truncation),
-		cmocka_unit_test(test_date_time_format),
-		cmocka_unit_test(test_date_time_parse),
-		cmocka_unit_test(test_date_parse),
+	        cmocka_unit_test(test_forms),
+	        cmocka_unit_test(test_nstring_truncation),
+	        cmocka_unit_test(test_date_time_format),
+	        cmocka_unit_test(test_date_time_parse),
+	        cmocka_unit_test(test_date_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,7 +39,7 @@ render(const struct imap_search_key *k, char *out, size_t size)
 	size_t n = strlen(out);
 
 	snprintf(out + n, size - n, "%s%s", n > 0 && out[n - 1] != '(' ? " " : "",
-		imap_search_op_name(k->op));
+	        imap_search_op_name(k->op));
 	n = strlen(out);
 	if (k->op == IMAP_SEARCH_HEADER)
 		snprintf(out + n, size - n, " %s", k->field);
@@ -48,23 +48,29 @@ render(const struct imap_search_key *k, char *out, size_t size)
 		snprintf(out + n, size - n, " \"%s\"", k->str);
 	n = strlen(out);
 	switch (k->op) {
-	case IMAP_SEARCH_BEFORE: case IMAP_SEARCH_ON: case IMAP_SEARCH_SINCE:
-	case IMAP_SEARCH_SENTBEFORE: case IMAP_SEARCH_SENTON: case IMAP_SEARCH_SENTSINCE:
+	case IMAP_SEARCH_BEFORE:
+	case IMAP_SEARCH_ON:
+	case IMAP_SEARCH_SINCE:
+	case IMAP_SEARCH_SENTBEFORE:
+	case IMAP_SEARCH_SENTON:
+	case IMAP_SEARCH_SENTSINCE:
 		snprintf(out + n, size - n, " @%lld", (long long)k->date);
 		break;
-	case IMAP_SEARCH_LARGER: case IMAP_SEARCH_SMALLER: case IMAP_SEARCH_MODSEQ:
+	case IMAP_SEARCH_LARGER:
+	case IMAP_SEARCH_SMALLER:
+	case IMAP_SEARCH_MODSEQ:
 		snprintf(out + n, size - n, " %llu", (unsigned long long)k->number);
 		break;
-	case IMAP_SEARCH_SEQSET: case IMAP_SEARCH_UID:
+	case IMAP_SEARCH_SEQSET:
+	case IMAP_SEARCH_UID:
 		/* show the parsed ranges with 0 for `*` */
 		for (size_t i = 0; i < k->set.count; i++) {
 			n = strlen(out);
 			snprintf(out + n, size - n, "%s%u:%u", i ? "," : " ", k->set.ranges[i].lo,
-				k->set.ranges[i].hi);
+			        k->set.ranges[i].hi);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (k->child_count > 0) {
 		n = strlen(out);
@@ -122,26 +128,30 @@ test_keys(void **state)
 	(void)state;
 	expect("ALL", "AND (ALL)");
 	expect("answered deleted draft flagged seen recent new old",
-		"AND (ANSWERED DELETED DRAFT FLAGGED SEEN RECENT NEW OLD)");
+	        "AND (ANSWERED DELETED DRAFT FLAGGED SEEN RECENT NEW OLD)");
 	expect("UNANSWERED UNDELETED UNDRAFT UNFLAGGED UNSEEN",
-		"AND (UNANSWERED UNDELETED UNDRAFT UNFLAGGED UNSEEN)");
-	expect("KEYWORD $Forwarded UNKEYWORD Junk", "AND (KEYWORD \"$Forwarded\" UNKEYWORD \"Junk\")");
+	        "AND (UNANSWERED UNDELETED UNDRAFT UNFLAGGED UNSEEN)");
+	expect("KEYWORD $Forwarded UNKEYWORD Junk",
+	        "AND (KEYWORD \"$Forwarded\" UNKEYWORD \"Junk\")");
 	expect("FROM alice TO \"bob smith\" CC {3}\r\nc@d BCC x SUBJECT NIL BODY b TEXT \"\"",
-		"AND (FROM \"alice\" TO \"bob smith\" CC \"c@d\" BCC \"x\" SUBJECT \"NIL\" BODY \"b\" "
-		"TEXT \"\")");
+	        "AND (FROM \"alice\" TO \"bob smith\" CC \"c@d\" BCC \"x\" SUBJECT \"NIL\" BODY "
+	        "\"b\" "
+	        "TEXT \"\")");
 	expect("HEADER Message-ID \"<x@y>\" HEADER Chat-Version \"\"",
-		"AND (HEADER Message-ID \"<x@y>\" HEADER Chat-Version \"\")");
+	        "AND (HEADER Message-ID \"<x@y>\" HEADER Chat-Version \"\")");
 	expect("SINCE 1-Jan-2026 BEFORE \"02-Jan-2026\" ON 1-jan-1970",
-		"AND (SINCE @1767225600 BEFORE @1767312000 ON @0)");
+	        "AND (SINCE @1767225600 BEFORE @1767312000 ON @0)");
 	expect("SENTSINCE 1-Jan-2026 SENTBEFORE 1-Jan-2026 SENTON 1-Jan-2026",
-		"AND (SENTSINCE @1767225600 SENTBEFORE @1767225600 SENTON @1767225600)");
+	        "AND (SENTSINCE @1767225600 SENTBEFORE @1767225600 SENTON @1767225600)");
 	expect("LARGER 1000 SMALLER 4294967295", "AND (LARGER 1000 SMALLER 4294967295)");
 	expect("1:5,7 UID 10:*", "AND (SEQSET 1:5,7:7 UID 10:0)");
 	expect("*", "AND (SEQSET 0:0)");
 	expect("NOT SEEN", "AND (NOT (SEEN))");
 	expect("OR SEEN FLAGGED", "AND (OR (SEEN FLAGGED))");
-	expect("OR (SEEN FROM x) NOT (DELETED)", "AND (OR (AND (SEEN FROM \"x\") NOT (AND (DELETED))))");
-	expect("UNSEEN NOT NOT OR 1 2 UID 3", "AND (UNSEEN NOT (NOT (OR (SEQSET 1:1 SEQSET 2:2))) UID 3:3)");
+	expect("OR (SEEN FROM x) NOT (DELETED)",
+	        "AND (OR (AND (SEEN FROM \"x\") NOT (AND (DELETED))))");
+	expect("UNSEEN NOT NOT OR 1 2 UID 3",
+	        "AND (UNSEEN NOT (NOT (OR (SEQSET 1:1 SEQSET 2:2))) UID 3:3)");
 	expect("MODSEQ 5", "AND (MODSEQ 5)");
 	expect("MODSEQ \"/flags/\\\\draft\" all 620162338", "AND (MODSEQ 620162338)");
 }
@@ -154,7 +164,8 @@ test_charset(void **state)
 	bool badcs;
 
 	(void)state;
-	assert_int_equal(search("CHARSET UTF-8 SUBJECT {5}\r\ncaf\xc3\xa9", &prog, &badcs, &err), 0);
+	assert_int_equal(
+	        search("CHARSET UTF-8 SUBJECT {5}\r\ncaf\xc3\xa9", &prog, &badcs, &err), 0);
 	assert_true(prog->is_utf8);
 	assert_int_equal(search("charset us-ascii ALL", &prog, &badcs, &err), 0);
 	assert_false(prog->is_utf8);
@@ -213,9 +224,10 @@ test_errors(void **state)
 	for (int i = 0; i < 31; i++)
 		n += (size_t)snprintf(deep + n, sizeof(deep) - n, "NOT ");
 	snprintf(deep + n, sizeof(deep) - n, "SEEN");
-	expect(deep, "AND (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT "
-		"(NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT "
-		"(SEEN))))))))))))))))))))))))))))))))");
+	expect(deep,
+	        "AND (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT "
+	        "(NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT (NOT "
+	        "(SEEN))))))))))))))))))))))))))))))))");
 }
 
 static void
@@ -239,10 +251,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_charset),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_many_keys),
+	        cmocka_unit_test(test_keys),
+	        cmocka_unit_test(test_charset),
+	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_many_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -61,8 +61,8 @@ test_parse(void **state)
 	expect("1:4,3:7,9,10", 10, false, "1:7,9:10");
 	expect("4294967295", 4294967295u, false, "4294967295");
 	expect("1:4294967295", 4294967295u, true, "1:4294967295");
-	const char *bad[] = { "", "0", "01", "1:", ":1", "1,", ",1", "1,,2", "a", "1:2:3", "4294967296",
-		"99999999999", "1 ", "-1", "1:0", "$", "**", "1.5" };
+	const char *bad[] = {"", "0", "01", "1:", ":1", "1,", ",1", "1,,2", "a", "1:2:3",
+	        "4294967296", "99999999999", "1 ", "-1", "1:0", "$", "**", "1.5"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect(bad[i], 10, true, "SYNTAX");
 }
@@ -110,7 +110,8 @@ test_contains_iter(void **state)
 	assert_int_equal(imap_seqset_resolve(&p, 9, false, &r, &err), 0);
 	assert_int_equal(imap_seqset_count(&r), 5);
 	for (uint32_t i = 0; i <= 10; i++)
-		assert_int_equal(imap_seqset_contains(&r, i), i == 2 || i == 3 || i == 4 || i == 7 || i == 9);
+		assert_int_equal(imap_seqset_contains(&r, i),
+		        i == 2 || i == 3 || i == 4 || i == 7 || i == 9);
 	imap_seqset_iter_init(&it, &r);
 	while (imap_seqset_iter_next(&it, &n))
 		got[k++] = n;
@@ -192,12 +193,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_seq_range),
-		cmocka_unit_test(test_uid_semantics),
-		cmocka_unit_test(test_contains_iter),
-		cmocka_unit_test(test_add_format),
-		cmocka_unit_test(test_big),
+	        cmocka_unit_test(test_parse),
+	        cmocka_unit_test(test_seq_range),
+	        cmocka_unit_test(test_uid_semantics),
+	        cmocka_unit_test(test_contains_iter),
+	        cmocka_unit_test(test_add_format),
+	        cmocka_unit_test(test_big),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

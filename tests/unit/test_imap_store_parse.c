@@ -80,7 +80,8 @@ test_store(void **state)
 	assert_string_equal(req.flags.keywords[0], "NIL");
 	assert_int_equal(store("FLAGS (a A b \\Answered \\Flagged \\Draft a)", &req, &err), 0);
 	assert_int_equal(req.flags.keyword_count, 2);
-	assert_int_equal(req.flags.system, IMAP_FLAG_ANSWERED | IMAP_FLAG_FLAGGED | IMAP_FLAG_DRAFT);
+	assert_int_equal(
+	        req.flags.system, IMAP_FLAG_ANSWERED | IMAP_FLAG_FLAGGED | IMAP_FLAG_DRAFT);
 	assert_int_equal(store("(UNCHANGEDSINCE 42) FLAGS.SILENT (\\Deleted)", &req, &err), 0);
 	assert_true(req.has_unchangedsince);
 	assert_int_equal(req.unchangedsince, 42);
@@ -136,9 +137,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_store),
-		cmocka_unit_test(test_store_errors),
-		cmocka_unit_test(test_keyword_rules),
+	        cmocka_unit_test(test_store),
+	        cmocka_unit_test(test_store_errors),
+	        cmocka_unit_test(test_keyword_rules),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

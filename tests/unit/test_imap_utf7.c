@@ -17,20 +17,20 @@
 static const struct {
 	const char *utf8, *utf7;
 } pairs[] = {
-	{ "INBOX", "INBOX" },
-	{ "", "" },
-	{ "~peter/mail/\xe5\x8f\xb0\xe5\x8c\x97/\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
-	  "~peter/mail/&U,BTFw-/&ZeVnLIqe-" }, /* RFC 3501 5.1.3 */
-	{ "\xe2\x98\xba!", "&Jjo-!" },          /* RFC 2152 style */
-	{ "Entw\xc3\xbcrfe", "Entw&APw-rfe" },
-	{ "Gel\xc3\xb6schte Objekte", "Gel&APY-schte Objekte" },
-	{ "\xf0\x9f\x98\x80", "&2D3eAA-" },     /* surrogate pair */
-	{ "a&b", "a&-b" },
-	{ "&-", "&--" },
-	{ "&&", "&-&-" },
-	{ "\x01", "&AAE-" },
-	{ "\xd0\x96\xf0\x9f\x98\x80x", "&BBbYPd4A-x" },
-	{ "\xc3\xa9&\xc3\xa9", "&AOk-&-&AOk-" },
+        {"INBOX", "INBOX"},
+        {"", ""},
+        {"~peter/mail/\xe5\x8f\xb0\xe5\x8c\x97/\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+                "~peter/mail/&U,BTFw-/&ZeVnLIqe-"}, /* RFC 3501 5.1.3 */
+        {"\xe2\x98\xba!", "&Jjo-!"},                /* RFC 2152 style */
+        {"Entw\xc3\xbcrfe", "Entw&APw-rfe"},
+        {"Gel\xc3\xb6schte Objekte", "Gel&APY-schte Objekte"},
+        {"\xf0\x9f\x98\x80", "&2D3eAA-"}, /* surrogate pair */
+        {"a&b", "a&-b"},
+        {"&-", "&--"},
+        {"&&", "&-&-"},
+        {"\x01", "&AAE-"},
+        {"\xd0\x96\xf0\x9f\x98\x80x", "&BBbYPd4A-x"},
+        {"\xc3\xa9&\xc3\xa9", "&AOk-&-&AOk-"},
 };
 
 static void
@@ -41,11 +41,13 @@ test_pairs(void **state)
 		char *out;
 		size_t n;
 
-		assert_int_equal(imap_utf8_to_utf7(pairs[i].utf8, strlen(pairs[i].utf8), &out, &n), 0);
+		assert_int_equal(
+		        imap_utf8_to_utf7(pairs[i].utf8, strlen(pairs[i].utf8), &out, &n), 0);
 		assert_string_equal(out, pairs[i].utf7);
 		assert_int_equal(n, strlen(out));
 		free(out);
-		assert_int_equal(imap_utf7_to_utf8(pairs[i].utf7, strlen(pairs[i].utf7), &out, &n), 0);
+		assert_int_equal(
+		        imap_utf7_to_utf8(pairs[i].utf7, strlen(pairs[i].utf7), &out, &n), 0);
 		assert_string_equal(out, pairs[i].utf8);
 		assert_int_equal(n, strlen(out));
 		free(out);
@@ -57,25 +59,24 @@ static void
 test_invalid_utf7(void **state)
 {
 	static const char *const bad[] = {
-		"&",          /* unterminated */
-		"&Jjo",       /* unterminated run */
-		"a&U,BTFw",   /* unterminated run */
-		"&U,BTFw-&ZeVnLIqe-", /* two adjacent runs */
-		"&AGE-",      /* 'a' encoded */
-		"&ACY-",      /* '&' encoded */
-		"&AAA-",      /* NUL */
-		"&Jjp-",      /* non-zero padding bits */
-		"&JjoA-",     /* an extra sextet */
-		"&Jj-",       /* incomplete unit */
-		"&2D0-",      /* lone high surrogate */
-		"&3gA-",      /* lone low surrogate */
-		"&2D3YPQ-",   /* high surrogate followed by high surrogate */
-		"&Jj/-",      /* '/' instead of ',' */
-		"&Jj=-",      /* padding */
-		"&-&",
-		"a\x7f",      /* DEL is not printable */
-		"a\tb",       /* control octet */
-		"caf\xc3\xa9",/* raw 8-bit */
+	        "&",                  /* unterminated */
+	        "&Jjo",               /* unterminated run */
+	        "a&U,BTFw",           /* unterminated run */
+	        "&U,BTFw-&ZeVnLIqe-", /* two adjacent runs */
+	        "&AGE-",              /* 'a' encoded */
+	        "&ACY-",              /* '&' encoded */
+	        "&AAA-",              /* NUL */
+	        "&Jjp-",              /* non-zero padding bits */
+	        "&JjoA-",             /* an extra sextet */
+	        "&Jj-",               /* incomplete unit */
+	        "&2D0-",              /* lone high surrogate */
+	        "&3gA-",              /* lone low surrogate */
+	        "&2D3YPQ-",           /* high surrogate followed by high surrogate */
+	        "&Jj/-",              /* '/' instead of ',' */
+	        "&Jj=-",              /* padding */
+	        "&-&", "a\x7f",       /* DEL is not printable */
+	        "a\tb",               /* control octet */
+	        "caf\xc3\xa9",        /* raw 8-bit */
 	};
 
 	(void)state;
@@ -95,13 +96,13 @@ static void
 test_invalid_utf8(void **state)
 {
 	static const char *const bad[] = {
-		"\xc0\xaf",         /* overlong '/' */
-		"\xe0\x80\xaf",     /* overlong */
-		"\xed\xa0\x80",     /* surrogate */
-		"\xf4\x90\x80\x80", /* above U+10FFFF */
-		"\xc3",             /* truncated */
-		"a\x80",            /* stray continuation */
-		"\xff",
+	        "\xc0\xaf",         /* overlong '/' */
+	        "\xe0\x80\xaf",     /* overlong */
+	        "\xed\xa0\x80",     /* surrogate */
+	        "\xf4\x90\x80\x80", /* above U+10FFFF */
+	        "\xc3",             /* truncated */
+	        "a\x80",            /* stray continuation */
+	        "\xff",
 	};
 	char *out = NULL;
 
@@ -118,8 +119,8 @@ test_invalid_utf8(void **state)
 static void
 test_round_trip(void **state)
 {
-	static const uint32_t pool[] = { 'a', '&', '-', ' ', '~', 0x01, 0x1f, 0x7f, 0x80, 0xe9, 0x7ff,
-		0x800, 0xfffd, 0xffff, 0x10000, 0x1f600, 0x10ffff, 0xd7ff, 0xe000 };
+	static const uint32_t pool[] = {'a', '&', '-', ' ', '~', 0x01, 0x1f, 0x7f, 0x80, 0xe9,
+	        0x7ff, 0x800, 0xfffd, 0xffff, 0x10000, 0x1f600, 0x10ffff, 0xd7ff, 0xe000};
 	uint32_t seed = 12345;
 
 	(void)state;
@@ -164,10 +165,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pairs),
-		cmocka_unit_test(test_invalid_utf7),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_round_trip),
+	        cmocka_unit_test(test_pairs),
+	        cmocka_unit_test(test_invalid_utf7),
+	        cmocka_unit_test(test_invalid_utf8),
+	        cmocka_unit_test(test_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

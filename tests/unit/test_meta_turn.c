@@ -42,7 +42,8 @@ test_value(void **state)
 	(void)state;
 	/* META-3: expiry = now + turn_lifetime, also the username */
 	assert_int_equal(meta_turn_value("turn.example.org", 3478, "test-secret", 86400,
-		1767225600 - 86400, &v), 0);
+	                         1767225600 - 86400, &v),
+	        0);
 	assert_string_equal(v, "turn.example.org:3478:1767225600:BIAx387bWgZ7Eu6QU7W3QZjVKsk=");
 	free(v);
 	assert_int_equal(meta_turn_format(buf, sizeof(buf), "h", 1, 2, "pw"), 8);
@@ -76,9 +77,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_value),
-		cmocka_unit_test(test_base64),
+	        cmocka_unit_test(test_vectors),
+	        cmocka_unit_test(test_value),
+	        cmocka_unit_test(test_base64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
