@@ -19,6 +19,9 @@ int cli_main(int argc, char **argv);
 /* cli_serve - GEN-5 start-up, then serve until shutdown (CLI-2). */
 int cli_serve(struct conf *conf);
 
+/* cli_dns - CLI-8: print the zone records; generates a missing DKIM key (DKIM-3). */
+int cli_dns(struct conf *conf, int argc, char **argv);
+
 /* cli_version - CLI-9. */
 int cli_version(void);
 

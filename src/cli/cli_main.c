@@ -6,6 +6,7 @@
  * command. New commands add a row to cli_commands.
  */
 #include "cli/cli.h"
+#include "cli/cli_account.h"
 
 #include <crypt.h>
 #include <openssl/crypto.h>
@@ -45,6 +46,9 @@ cli_version_cmd(struct conf *conf, int argc, char **argv)
 static const struct cli_command cli_commands[] = {
 	{ "serve", true, cli_serve_cmd },
 	{ "version", false, cli_version_cmd },
+	{ "account", true, cli_account_cmd },
+	{ "block", true, cli_block_cmd },
+	{ "dns", true, cli_dns },
 };
 
 int
@@ -62,7 +66,10 @@ cli_usage(void)
 	fprintf(stderr, "usage: chatrelay <command> [-c FILE] [args]\n"
 		"commands:\n"
 		"  serve      run the server in the foreground\n"
-		"  version    print the version\n");
+		"  version    print the version\n"
+		"  account    add|del|list|passwd|quota accounts\n"
+		"  block      add|del|list blocklist entries\n"
+		"  dns        print the DNS zone records for the mail domain\n");
 }
 
 /* cli_take_config_opt - remove "-c FILE" / "-cFILE" / "--config FILE" from argv. */

@@ -2,8 +2,9 @@
  * cli_serve.c - `chatrelay serve`: the start-up order of GEN-5.
  *
  * configuration (done by cli_main) -> root check (GEN-3) -> data_dir lock
- * -> directories (0700, umask 077) -> TLS certificate -> listeners ->
- * privilege drop -> serve. Exit 2 for configuration problems, 1 for
+ * -> directories (0700, umask 077) -> database (migrated) -> TLS
+ * certificate -> listeners -> privilege drop -> control socket (CLI-3) ->
+ * serve. Exit 2 for configuration problems, 1 for
  * runtime ones (lock held, bind failure).
  */
 #include <errno.h>
@@ -13,15 +14,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth/auth.h"
 #include "cli/cli.h"
+#include "cli/cli_control.h"
 #include "core/core_conf.h"
 #include "core/core_fs.h"
 #include "core/core_log.h"
 #include "core/core_priv.h"
+#include "db/db.h"
 #include "http/http_session.h"
 #include "imap/imap_session.h"
 #include "net/net_server.h"
 #include "net/net_tls.h"
+#include "queue/queue_dkim.h"
 #include "smtp/smtp_session.h"
 
 /* cli_serve_dirs - data_dir and its fixed subdirectories (ARCHITECTURE "Data on disk"). */
@@ -71,8 +76,13 @@ cli_serve(struct conf *conf)
 {
 	struct server *srv = NULL;
 	struct tls *tls = NULL;
+	struct db *db = NULL;
+	struct auth *auth = NULL;
+	struct cli_control *control = NULL;
+	const char *error = NULL;
 	struct priv priv;
-	bool is_generated;
+	struct queue_dkim_signer *signer = NULL;
+	bool is_generated, is_dkim_generated;
 	char err[1024];
 	int lock_fd = -1, rc = CLI_EXIT_RUNTIME;
 
@@ -102,10 +112,22 @@ cli_serve(struct conf *conf)
 		log_error("%s", err);
 		goto out;
 	}
+	snprintf(err, sizeof(err), "%s/chatrelay.db", conf->data_dir);
+	db = db_open(err, &error);
+	if (db == NULL) {
+		log_error("database: %s", error);
+		goto out;
+	}
 	if (tls_prepare(conf, &is_generated, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
 	}
+	if (queue_dkim_key_prepare(conf, &is_dkim_generated, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (is_dkim_generated)
+		log_info("generated DKIM key (RSA 2048) for selector %s", conf->dkim_selector);
 	/* Root-only certificate files (e.g. from an ACME client) are read as root. */
 	if (priv_regain(&priv) < 0) {
 		log_error("cannot regain root: %s", strerror(errno));
@@ -117,6 +139,15 @@ cli_serve(struct conf *conf)
 		rc = CLI_EXIT_USAGE; /* TLS-2: a mismatching key stops the start with exit 2 */
 		goto out;
 	}
+	/* DKIM-3: the key may be root-only (/etc/dkimkeys); an unusable key is a config error. */
+	if (queue_dkim_signer_load(conf, &signer, err, sizeof(err)) < 0) {
+		log_error("DKIM: %s", err);
+		tls_free(&tls);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (!conf->dkim_verify)
+		log_warn("dkim_verify = no: inbound DKIM verification is off (tests only, DKIM-9)");
 	srv = server_new(conf);
 	if (srv == NULL) {
 		log_error("cannot set up the event loop");
@@ -125,6 +156,13 @@ cli_serve(struct conf *conf)
 	}
 	server_set_tls(srv, tls,
 		is_generated || conf->mail_domain_is_ip || conf->mail_domain_bare[0] == '_');
+	auth = auth_new(conf, srv, db);
+	if (auth == NULL) {
+		log_error("cannot set up authentication");
+		goto out;
+	}
+	srv->auth = auth;
+	srv->dkim_signer = signer;
 	cli_serve_register_protocols(srv);
 	if (server_listen(srv, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -134,12 +172,26 @@ cli_serve(struct conf *conf)
 		log_error("%s", err);
 		goto out;
 	}
+	control = cli_control_new(srv, auth, err, sizeof(err));
+	if (control == NULL) {
+		log_error("%s", err);
+		goto out;
+	}
 	server_log_listeners(srv);
 	cli_serve_login_hint(conf);
 	log_info("chatrelay %s ready", CHATRELAY_VERSION);
 	rc = server_run(srv);
 out:
+	/* server_run has let the workers finish; timers die before the loop they sit on. */
+	cli_control_free(&control);
+	if (srv != NULL) {
+		srv->auth = NULL;
+		srv->dkim_signer = NULL;
+	}
+	auth_free(&auth);
 	server_free(&srv);
+	db_free(&db);
+	queue_dkim_signer_free(&signer);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	return rc;

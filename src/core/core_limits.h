@@ -22,8 +22,57 @@
 /* AUTH lines and SASL responses (SMTP-2). */
 #define SMTP_AUTH_LINE_MAX 12288
 
-/* IMAP command line outside literals (IMAP-7). */
+/* SMTP path (SMTP-5): RFC 5321 4.5.3.1.3 allows 256 incl. brackets; SPEC says 254. */
+#define SMTP_PATH_MAX 254
+/* One DATA line without its end (SMTP-9); RFC 5321 4.5.3.1.6 minimum is 1000. */
+#define SMTP_DATA_LINE_MAX 65536
+/* Decoded SASL response: base64 of SMTP_AUTH_LINE_MAX octets. */
+#define SMTP_SASL_DECODED_MAX (SMTP_AUTH_LINE_MAX / 4 * 3)
+/*
+ * Longest password. ACC-4 says 1024 octets, but libxcrypt refuses
+ * passphrases of CRYPT_MAX_PASSPHRASE_SIZE (512) octets or more with every
+ * method, so a longer password could never be hashed or verified; it fails
+ * without hashing like any over-long one (auth_hash.c asserts the bound).
+ */
+#define AUTH_PASSWORD_MAX 511
+
+/* MIME nesting (multipart and message/rfc822 levels); deeper parts are leaves. */
+#define MAIL_MIME_DEPTH_MAX 32
+/* MIME parts per message; further parts are not split out. */
+#define MAIL_MIME_PARTS_MAX 10000
+/* Boundary parameter: RFC 2046 5.1.1 says 1..70 octets; we accept up to 200. */
+#define MAIL_BOUNDARY_MAX 200
+/* Parameters per Content-Type / Content-Disposition field. */
+#define MAIL_PARAMS_MAX 64
+/* Addresses per address-list header (From/To/Cc). */
+#define MAIL_ADDRESSES_MAX 1000
+/* Comment nesting in structured header fields (RFC 5322 3.2.2). */
+#define MAIL_COMMENT_DEPTH_MAX 32
+
+/* IMAP command line outside literals (IMAP-11; RFC 7162 section 4 asks for >= 8192). */
 #define IMAP_LINE_MAX 65536
+/* Any literal other than an APPEND message (IMAP-11). */
+#define IMAP_LITERAL_MAX 65536
+/* A declared literal length above this is answered with BYE and close (IMAP-11). */
+#define IMAP_LITERAL_DECLARED_MAX 4294967295ULL
+/* Literal octets one command may hold in memory; APPEND streams its message instead. */
+#define IMAP_LITERALS_BUFFERED_MAX 1048576 /* 1 MiB */
+/* Nesting of parenthesised lists in one command (RFC 3501 sets none; BODYSTRUCTURE-deep is plenty). */
+#define IMAP_LIST_DEPTH_MAX 32
+/* Arguments (atoms, strings, lists) in one command; a 64 KiB line could otherwise hold 32768. */
+#define IMAP_ARGS_MAX 8192
+/* Part numbers in one FETCH section, BODY[1.2.3...] (RFC 3501 6.4.5 sets none). */
+#define IMAP_SECTION_PARTS_MAX 32
+/* Header field names in one HEADER.FIELDS (...) list. */
+#define IMAP_HEADER_FIELDS_MAX 512
+/* One header field name in HEADER.FIELDS / SEARCH HEADER (RFC 5322 2.1.1 line limit). */
+#define IMAP_FIELD_NAME_MAX 998
+/* Nesting of NOT / OR / parentheses in one SEARCH (RFC 3501 sets none). */
+#define IMAP_SEARCH_DEPTH_MAX 32
+/* One keyword flag (IMAP-32); Dovecot allows far fewer in practice. */
+#define IMAP_KEYWORD_MAX 255
+/* Mailbox name in modified UTF-7 (IMAP-14). */
+#define IMAP_MAILBOX_NAME_MAX 255
 
 /* Output buffered per connection before reading stops (NET-6: 1..16 MiB). */
 #define NET_OUTPUT_HIGH_WATER (4UL * 1024 * 1024)
@@ -45,6 +94,30 @@
 /* Shutdown (GEN-6): transfers may finish for this long; hard exit after the second. */
 #define SHUTDOWN_DRAIN_SECS 10
 #define SHUTDOWN_MAX_SECS 30
+
+/*
+ * DKIM (RFC 6376, SPEC section 11). The header section is held in memory
+ * while the body streams; RFC 5322 sets no limit, real chat mail headers
+ * (Autocrypt keys included) stay well below 64 KiB.
+ */
+#define DKIM_HEADER_MAX (1024UL * 1024)
+/* Header fields considered in one header section. */
+#define DKIM_FIELDS_MAX 1000
+/* Signatures evaluated per message (DKIM-6). */
+#define DKIM_SIGS_MAX 5
+/* Tags in one tag list (RFC 6376 3.2); a signature defines 14. */
+#define DKIM_TAGS_MAX 32
+/* Names in one h= tag (signing lists every DKIM-2 name count + 1 times). */
+#define DKIM_H_NAMES_MAX 128
+/* One header field name in h= (RFC 5322 allows 997; real names are short). */
+#define DKIM_FIELD_NAME_MAX 64
+/* Decoded b= (an 8192-bit RSA signature is 1024 octets) and p= (DER SPKI). */
+#define DKIM_SIG_BYTES_MAX 1024
+#define DKIM_KEY_BYTES_MAX 2048
+/* A key record: TXT strings concatenated (DKIM-6). */
+#define DKIM_KEY_RECORD_MAX 4096
+/* d= and s= values: a DNS name is at most 253 octets (RFC 1035 2.3.4). */
+#define DKIM_DOMAIN_MAX 253
 
 /* Worker threads when threads = 0 picks the CPU count (CONF-9). */
 #define WORKER_THREADS_MAX 64

@@ -18,6 +18,7 @@
 #include "core/core_log.h"
 #include "http/http_landing.h"
 #include "http/http_parse.h"
+#include "http/http_routes.h"
 #include "net/net_server.h"
 
 #define HTTP_HEAD_TIMEOUT 30
@@ -28,6 +29,7 @@ struct http_session {
 	bool is_in_body;      /* discarding or collecting a request body */
 	int64_t body_left;
 	bool close_after;     /* answer, then close */
+	bool is_waiting;      /* a handler answers later (worker job): read nothing */
 	const struct http_route *route;
 };
 
@@ -38,13 +40,22 @@ struct http_route {
 	const char *method; /* "GET" or "POST" */
 	http_handler_fn *handler;
 	const char *allow;  /* Allow header for 405 */
+	int64_t max_body;   /* larger Content-Length: 413 and close (0: no limit here) */
 };
 
 static void http_landing_cb(struct conn *c, const struct http_request *req);
 
+/* HTTP-2. A path may appear once per method; 405 lists every method of the path. */
 static const struct http_route http_routes[] = {
-	{ "/", "GET", http_landing_cb, "GET" },
-	{ "/index.html", "GET", http_landing_cb, "GET" },
+	{ "/", "GET", http_landing_cb, "GET", 0 },
+	{ "/index.html", "GET", http_landing_cb, "GET", 0 },
+	{ "/new", "POST", http_new_post_cb, "GET, POST", HTTP_NEW_BODY_MAX },
+	{ "/new", "GET", http_new_get_cb, "GET, POST", 0 },
+	{ "/cgi-bin/newemail.py", "POST", http_new_post_cb, "POST", HTTP_NEW_BODY_MAX },
+	{ "/.well-known/autoconfig/mail/config-v1.1.xml", "GET", http_autoconfig_cb, "GET", 0 },
+	{ "/mail/config-v1.1.xml", "GET", http_autoconfig_cb, "GET", 0 },
+	{ "/.well-known/mta-sts.txt", "GET", http_mta_sts_cb, "GET", 0 },
+	{ "/metrics", "GET", http_metrics_cb, "GET", 0 },
 };
 
 static const char *
@@ -107,24 +118,45 @@ http_landing_cb(struct conn *c, const struct http_request *req)
 static void
 http_dispatch(struct conn *c, const struct http_request *req)
 {
-	bool is_get = http_span_eq(req->method, "GET"), is_head = http_span_eq(req->method, "HEAD");
+	bool is_head = http_span_eq(req->method, "HEAD");
+	const struct http_route *other = NULL;
+	char allow[64];
 
 	for (size_t i = 0; i < sizeof(http_routes) / sizeof(http_routes[0]); i++) {
 		const struct http_route *r = &http_routes[i];
-		char allow[64];
 
 		if (!http_span_eq(req->path, r->path))
 			continue;
 		if (http_span_eq(req->method, r->method) || (is_head && strcmp(r->method, "GET") == 0)) {
+			if (r->max_body > 0 && req->content_length > r->max_body) {
+				struct http_session *s = c->session;
+
+				s->close_after = true; /* REG-1: JSON, and the body is not read */
+				http_respond(c, 413, "application/json",
+					"{\"reason\":\"Request too large\"}", 30, NULL);
+				conn_close(c);
+				return;
+			}
 			r->handler(c, req);
 			return;
 		}
-		snprintf(allow, sizeof(allow), "Allow: %s\r\n", r->allow);
+		other = r;
+	}
+	if (other != NULL) {
+		snprintf(allow, sizeof(allow), "Allow: %s\r\n", other->allow);
 		http_respond(c, 405, "text/plain; charset=utf-8", "Method Not Allowed\n", 19, allow);
 		return;
 	}
-	(void)is_get;
 	http_respond_text(c, 404, "Not Found\n");
+}
+
+void
+http_session_wait(struct conn *c)
+{
+	struct http_session *s = c->session;
+
+	s->is_waiting = true;
+	conn_pause_reading(c);
 }
 
 /* http_take_head - parse the next request head; false when more input is needed or closed. */
@@ -160,8 +192,10 @@ http_take_head(struct conn *c, struct http_session *s)
 		conn_close(c);
 		return false;
 	}
-	/* Foundation routes take no body: answer now, discard a body if one is sent. */
+	/* Routes ignore request bodies: answer (now or later), discard a body if one is sent. */
 	http_dispatch(c, &req);
+	if (c->is_closing)
+		return false;
 	evbuffer_drain(in, head_len);
 	s->body_left = req.content_length > 0 ? req.content_length : 0;
 	s->is_in_body = s->body_left > 0;
@@ -174,7 +208,7 @@ http_on_read(struct conn *c)
 	struct http_session *s = c->session;
 	struct evbuffer *in = conn_input(c);
 
-	while (!c->is_closing) {
+	while (!c->is_closing && !s->is_waiting) {
 		if (s->is_in_body) {
 			size_t avail = evbuffer_get_length(in);
 			size_t n = (int64_t)avail < s->body_left ? avail : (size_t)s->body_left;
@@ -192,6 +226,8 @@ http_on_read(struct conn *c)
 		conn_set_read_timeout(c, evbuffer_get_length(in) > 0 ? HTTP_HEAD_TIMEOUT :
 			HTTP_IDLE_TIMEOUT);
 		if (evbuffer_get_length(in) == 0 || !http_take_head(c, s))
+			return;
+		if (s->is_waiting)
 			return;
 		if (conn_output_len(c) > NET_OUTPUT_HIGH_WATER) {
 			conn_pause_reading(c);
@@ -215,8 +251,22 @@ http_start(struct conn *c)
 static void
 http_on_drain(struct conn *c)
 {
+	struct http_session *s = c->session;
+
+	if (s->is_waiting)
+		return;
 	if (evbuffer_get_length(conn_input(c)) > 0)
 		http_on_read(c);
+	conn_resume_reading(c);
+}
+
+void
+http_session_resume(struct conn *c)
+{
+	struct http_session *s = c->session;
+
+	s->is_waiting = false;
+	http_on_read(c); /* also closes when the answered request asked for it */
 	conn_resume_reading(c);
 }
 
@@ -233,7 +283,7 @@ http_on_shutdown(struct conn *c)
 	struct http_session *s = c->session;
 
 	s->close_after = true;
-	if (!s->is_in_body && evbuffer_get_length(conn_input(c)) == 0)
+	if (!s->is_in_body && !s->is_waiting && evbuffer_get_length(conn_input(c)) == 0)
 		conn_close(c);
 }
 

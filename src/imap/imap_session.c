@@ -15,10 +15,13 @@
 #include "core/core_conf.h"
 #include "core/core_limits.h"
 #include "core/core_log.h"
+#include "core/core_str.h"
+#include "imap/imap_auth.h"
 #include "net/net_server.h"
 
 struct imap_session {
 	bool is_logging_out;
+	struct imap_auth auth; /* LOGIN / AUTHENTICATE state (imap_auth.c) */
 };
 
 /* imap_is_auth_allowed - NET-2. */
@@ -28,13 +31,32 @@ imap_is_auth_allowed(const struct conn *c)
 	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
 }
 
-/* imap_capabilities - the pre-auth list of the foundation (subset of IMAP-3 that exists). */
+/* imap_capabilities - the IMAP-3 lists, restricted to what exists so far. */
 static const char *
 imap_capabilities(const struct conn *c)
 {
-	if (c->is_tls)
+	const struct imap_session *s = c->session;
+
+	if (s != NULL && s->auth.is_authenticated)
 		return "IMAP4rev1";
-	return imap_is_auth_allowed(c) ? "IMAP4rev1 STARTTLS" : "IMAP4rev1 STARTTLS LOGINDISABLED";
+	if (c->is_tls)
+		return "IMAP4rev1 SASL-IR AUTH=PLAIN";
+	return imap_is_auth_allowed(c) ? "IMAP4rev1 SASL-IR STARTTLS AUTH=PLAIN" :
+		"IMAP4rev1 SASL-IR STARTTLS LOGINDISABLED";
+}
+
+const char *
+imap_session_capabilities(const struct conn *c)
+{
+	return imap_capabilities(c);
+}
+
+struct imap_auth *
+imap_session_auth(struct conn *c)
+{
+	struct imap_session *s = c->session;
+
+	return s != NULL ? &s->auth : NULL;
 }
 
 static int
@@ -84,13 +106,11 @@ imap_command(struct conn *c, struct imap_session *s, char *line)
 		if (conn_starttls(c) < 0)
 			conn_close(c);
 		return false;
-	} else if ((clen == 5 && strncasecmp(cmd, "LOGIN", 5) == 0) ||
-		   (clen == 12 && strncasecmp(cmd, "AUTHENTICATE", 12) == 0)) {
-		if (!imap_is_auth_allowed(c))
-			conn_printf(c, "%s NO [PRIVACYREQUIRED] Use STARTTLS first.\r\n", line);
-		else
-			conn_printf(c, "%s NO [UNAVAILABLE] Authentication is not available yet.\r\n",
-				line);
+	} else if (clen == 5 && strncasecmp(cmd, "LOGIN", 5) == 0) {
+		return imap_auth_login(c, &s->auth, line, cmd[clen] == ' ' ? cmd + clen + 1 : "");
+	} else if (clen == 12 && strncasecmp(cmd, "AUTHENTICATE", 12) == 0) {
+		return imap_auth_authenticate(c, &s->auth, line,
+			cmd[clen] == ' ' ? cmd + clen + 1 : "");
 	} else {
 		conn_printf(c, "%s BAD Unknown command.\r\n", line);
 	}
@@ -104,8 +124,9 @@ imap_on_read(struct conn *c)
 	char line[IMAP_LINE_MAX];
 	size_t len;
 
-	while (!c->is_closing && !c->is_handshaking) {
+	while (!c->is_closing && !c->is_handshaking && !imap_auth_is_busy(&s->auth)) {
 		enum conn_line r = conn_read_line(c, line, sizeof(line), &len);
+		bool is_more;
 
 		if (r == CONN_LINE_NEED_MORE)
 			break;
@@ -113,7 +134,12 @@ imap_on_read(struct conn *c)
 			conn_printf(c, "* BAD Command line too long.\r\n");
 			continue;
 		}
-		if (!imap_command(c, s, line))
+		if (s->auth.is_sasl_waiting)
+			is_more = imap_auth_continue(c, &s->auth, line);
+		else
+			is_more = imap_command(c, s, line);
+		str_wipe(line, len);
+		if (!is_more)
 			break;
 		if (conn_output_len(c) > NET_OUTPUT_HIGH_WATER) {
 			conn_pause_reading(c);
@@ -125,15 +151,30 @@ imap_on_read(struct conn *c)
 static void
 imap_on_drain(struct conn *c)
 {
+	struct imap_session *s = c->session;
+
+	if (imap_auth_is_busy(&s->auth))
+		return;
 	if (evbuffer_get_length(conn_input(c)) > 0 && !c->is_handshaking)
 		imap_on_read(c);
 	conn_resume_reading(c);
 }
 
+void
+imap_session_resume(struct conn *c)
+{
+	imap_on_drain(c);
+}
+
 static void
 imap_on_timeout(struct conn *c)
 {
-	conn_printf(c, "* BYE Autologout; idle for too long.\r\n");
+	struct imap_session *s = c->session;
+
+	if (s->auth.is_authenticated)
+		conn_printf(c, "* BYE Autologout; idle for too long.\r\n");
+	else
+		conn_printf(c, "* BYE Login timeout.\r\n"); /* IMAP-7 */
 	conn_close(c);
 }
 
@@ -153,6 +194,10 @@ imap_on_limit(struct conn *c)
 static void
 imap_free_session(struct conn *c)
 {
+	struct imap_session *s = c->session;
+
+	if (s != NULL)
+		imap_auth_end(c, &s->auth);
 	free(c->session);
 	c->session = NULL;
 }

@@ -17,13 +17,16 @@
 #include "core/core_conf.h"
 #include "core/core_limits.h"
 #include "core/core_log.h"
+#include "core/core_str.h"
 #include "net/net_server.h"
+#include "smtp/smtp_auth.h"
 
 enum smtp_state { SMTP_STATE_GREETED, SMTP_STATE_HELO, SMTP_STATE_EHLO };
 
 struct smtp_session {
 	enum smtp_state state;
 	bool is_quitting;
+	struct smtp_auth auth; /* AUTH state (smtp_auth.c) */
 };
 
 static const char *
@@ -89,6 +92,7 @@ smtp_starttls(struct conn *c, struct smtp_session *s, const char *arg)
 	}
 	conn_printf(c, "220 2.0.0 Ready to start TLS\r\n");
 	s->state = SMTP_STATE_GREETED;
+	smtp_auth_reset(c, &s->auth);
 	if (conn_starttls(c) < 0) {
 		conn_close(c);
 		return false;
@@ -117,6 +121,8 @@ smtp_command(struct conn *c, struct smtp_session *s, char *line)
 			conn_printf(c, "250 %s\r\n", smtp_hostname(c));
 			s->state = SMTP_STATE_HELO;
 		}
+	} else if (vlen == 4 && strncasecmp(line, "AUTH", 4) == 0) {
+		return smtp_auth_command(c, &s->auth, arg, s->state != SMTP_STATE_GREETED, false);
 	} else if (vlen == 8 && strncasecmp(line, "STARTTLS", 8) == 0) {
 		return !smtp_starttls(c, s, arg);
 	} else if (vlen == 4 && (strncasecmp(line, "NOOP", 4) == 0 ||
@@ -133,6 +139,13 @@ smtp_command(struct conn *c, struct smtp_session *s, char *line)
 	return true;
 }
 
+/* smtp_is_long_line - SMTP-2: only AUTH lines may exceed SMTP_LINE_MAX. */
+static bool
+smtp_is_long_line(const char *line, size_t len)
+{
+	return len + 2 > SMTP_LINE_MAX && strncasecmp(line, "AUTH ", 5) != 0;
+}
+
 static void
 smtp_on_read(struct conn *c)
 {
@@ -140,12 +153,14 @@ smtp_on_read(struct conn *c)
 	char line[SMTP_AUTH_LINE_MAX];
 	size_t len;
 
-	while (!c->is_closing && !c->is_handshaking) {
-		enum conn_line r = conn_read_line(c, line, SMTP_LINE_MAX, &len);
+	while (!c->is_closing && !c->is_handshaking && !smtp_auth_is_busy(&s->auth)) {
+		enum conn_line r = conn_read_line(c, line, SMTP_AUTH_LINE_MAX, &len);
+		bool is_more = true;
 
 		if (r == CONN_LINE_NEED_MORE)
 			break;
-		if (r == CONN_LINE_TOO_LONG) {
+		if (r == CONN_LINE_TOO_LONG ||
+			(s->auth.step == SMTP_AUTH_STEP_NONE && smtp_is_long_line(line, len))) {
 			conn_printf(c, "500 5.5.2 Line too long\r\n");
 			continue;
 		}
@@ -154,7 +169,12 @@ smtp_on_read(struct conn *c)
 			conn_close(c);
 			break;
 		}
-		if (!smtp_command(c, s, line))
+		if (s->auth.step != SMTP_AUTH_STEP_NONE)
+			is_more = smtp_auth_continue(c, &s->auth, line);
+		else
+			is_more = smtp_command(c, s, line);
+		str_wipe(line, len);
+		if (!is_more)
 			break;
 		if (conn_output_len(c) > NET_OUTPUT_HIGH_WATER) {
 			conn_pause_reading(c);
@@ -166,9 +186,27 @@ smtp_on_read(struct conn *c)
 static void
 smtp_on_drain(struct conn *c)
 {
+	struct smtp_session *s = c->session;
+
+	if (smtp_auth_is_busy(&s->auth))
+		return;
 	if (evbuffer_get_length(conn_input(c)) > 0 && !c->is_handshaking)
 		smtp_on_read(c);
 	conn_resume_reading(c);
+}
+
+struct smtp_auth *
+smtp_session_auth(struct conn *c)
+{
+	struct smtp_session *s = c->session;
+
+	return s != NULL ? &s->auth : NULL;
+}
+
+void
+smtp_session_resume(struct conn *c)
+{
+	smtp_on_drain(c);
 }
 
 static void
@@ -195,6 +233,10 @@ smtp_on_limit(struct conn *c)
 static void
 smtp_free_session(struct conn *c)
 {
+	struct smtp_session *s = c->session;
+
+	if (s != NULL)
+		smtp_auth_reset(c, &s->auth);
 	free(c->session);
 	c->session = NULL;
 }
