@@ -40,7 +40,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "core/core_fs.h"
 
@@ -84,6 +83,24 @@ store_get64(const unsigned char *p)
 	for (int i = 7; i >= 0; i--)
 		v = (v << 8) | p[i];
 	return v;
+}
+
+/*
+ * store_crc32 - CRC-32 (IEEE 802.3, reflected 0xEDB88320; the same values as
+ * zlib's crc32()), bitwise: indexes are small and this keeps the parser free
+ * of library dependencies for the fuzzer.
+ */
+static uint32_t
+store_crc32(const unsigned char *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	while (n-- > 0) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+	}
+	return c ^ 0xffffffffu;
 }
 
 void
@@ -467,7 +484,8 @@ store_index_all_zero(const unsigned char *p, size_t n)
 static int
 store_index_validate(const struct store_index *idx)
 {
-	if (idx->uidvalidity == 0 || idx->uidnext == 0)
+	/* RFC 7162: mod-sequences are 63-bit; a larger one cannot have been written by us. */
+	if (idx->uidvalidity == 0 || idx->uidnext == 0 || idx->highestmodseq >= (1ull << 62))
 		return -1;
 	for (size_t i = 0; i < idx->count; i++) {
 		const struct store_index_entry *e = &idx->entries[i];
@@ -480,7 +498,7 @@ store_index_validate(const struct store_index *idx)
 }
 
 /* store_index_parse - walk the transactions of a whole file image. */
-static int
+int
 store_index_parse(struct store_index *idx, const unsigned char *buf, size_t size, uint64_t *seen)
 {
 	size_t pos = STORE_INDEX_MAGIC_LEN;
@@ -501,7 +519,7 @@ store_index_parse(struct store_index *idx, const unsigned char *buf, size_t size
 		total = STORE_TXN_HEAD + (size_t)store_get32(t + 4) + 4;
 		if (total > remain)
 			break; /* cut short: torn tail */
-		if (crc32(0, t, (uInt)(total - 4)) != store_get32(t + total - 4)) {
+		if (store_crc32(t, total - 4) != store_get32(t + total - 4)) {
 			if (pos + total == size)
 				break; /* the last transaction was being written */
 			return -1;
@@ -609,8 +627,8 @@ store_index_frame(struct store_index *idx, size_t prefix, size_t *len_r)
 	store_put32(t + 4, (uint32_t)idx->txn_len);
 	store_put64(t + 8, idx->txn_no + 1);
 	memcpy(t + STORE_TXN_HEAD, idx->txn, idx->txn_len);
-	store_put32(t + STORE_TXN_HEAD + idx->txn_len,
-	        (uint32_t)crc32(0, t, (uInt)(STORE_TXN_HEAD + idx->txn_len)));
+	store_put32(
+	        t + STORE_TXN_HEAD + idx->txn_len, store_crc32(t, STORE_TXN_HEAD + idx->txn_len));
 	*len_r = total;
 	return b;
 }

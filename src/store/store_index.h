@@ -59,6 +59,14 @@ void store_index_create(struct store_index *idx, uint32_t uidvalidity, uint64_t 
 int store_index_load(struct store_index *idx, const char *path, uint64_t *salvage_r);
 
 /*
+ * store_index_parse - the loader on a file image in memory (tests, fuzzer):
+ * idx must be freshly initialised; 0 or -1 (corrupt). *seen receives the
+ * largest HIGHESTMODSEQ read. Reset idx afterwards either way.
+ */
+int store_index_parse(
+        struct store_index *idx, const unsigned char *buf, size_t size, uint64_t *seen);
+
+/*
  * store_index_commit - make the pending transaction durable at path
  * (appended, or the whole file rewritten through path.tmp + rename when a
  * checkpoint is due). do_fsync false skips the flushes (benchmarks).
