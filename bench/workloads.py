@@ -271,7 +271,6 @@ def idle_sessions(target, n=10000, per_proc=5000, inflight=100, timeout=300, set
     time.sleep(settle)
     pids = target["pids"]()
     mem1 = memory_kib(pids)
-    load = meter.stop()
     for p, a in procs:
         try:
             a.send("release")
@@ -282,6 +281,7 @@ def idle_sessions(target, n=10000, per_proc=5000, inflight=100, timeout=300, set
         if p.is_alive():
             p.kill()
             p.join()
+    load = meter.stop()  # after the join: the workers' CPU is counted once reaped
     if ok == 0:
         if errs and errs[0].startswith(("b", "*")):
             return {"na": f"not implemented: {errs[0]}"}
