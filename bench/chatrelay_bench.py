@@ -37,6 +37,7 @@ class ChatrelayInstance:
         self.proc = None
         self.dir = None
         self.accounts_note = "not started"
+        self.accounts_jit = False
         self.ports = {}
 
     def config_text(self):
@@ -121,8 +122,9 @@ class ChatrelayInstance:
             if r.returncode != 0:
                 first = (r.stdout.strip().splitlines() or ["?"])[0]
                 if i == 1:
+                    self.accounts_jit = True
                     self.accounts_note = (f"`chatrelay account add` failed ({first}); "
-                                          f"accounts are created by JIT at the first LOGIN")
+                                          f"JIT accounts (username_min_length = 1)")
                 else:
                     self.accounts_note = f"`account add` failed at {addr}: {first}"
                 return

@@ -10,6 +10,7 @@ A step chatrelay does not implement yet prints "n/a (not implemented:
 Must not: target anything but 127.0.0.0/8, leave servers running.
 """
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -130,16 +131,26 @@ def main():
     benchlib.raise_nofile(1 << 20)
     idle_ns = [int(x) for x in a.idle_n.split(",") if x.strip()]
     t_start = time.monotonic()
-    ref_dir = ref_env = ref = None
+    ref_dir = ref_env = ref = ref_error = None
     cr = ChatrelayInstance(a.bin, keep=a.keep, idle_max=max(idle_ns + [1000]))
     rows = []
     try:
         if not a.no_reference:
             print("starting reference Postfix + Dovecot ...", file=sys.stderr)
-            ref_dir, ref_env, ref = start_reference()
+            try:
+                ref_dir, ref_env, ref = start_reference()
+            except (OSError, subprocess.SubprocessError, ValueError) as e:
+                ref_error = f"reference set-up failed: {e}"
+                print(ref_error, file=sys.stderr)
         print("starting chatrelay ...", file=sys.stderr)
         cr.start(password_hash=(ref_env or {}).get("REF_PASSWORD_HASH"))
         crt = cr.target()
+        if cr.accounts_jit:  # create the accounts by a first LOGIN before any delivery
+            try:
+                asyncio.run(workloads._warm_logins(crt, 20))
+                cr.accounts_note += "; created by a first LOGIN"
+            except benchlib.NotImplementedStep as e:
+                cr.accounts_note += f"; LOGIN failed too ({e.reply})"
         print(f"chatrelay accounts: {cr.accounts_note}", file=sys.stderr)
         targets = [crt] + ([ref] if ref else [])
 
@@ -150,6 +161,8 @@ def main():
             for t in sides or targets:
                 kw = kw_c if t is crt else (kw_r if kw_r is not None else kw_c)
                 row[t["name"]] = run_one(key, fn, t, **kw)
+            if ref_error and not sides:
+                row["reference"] = {"error": ref_error}
             row["ratio"] = ratio(row, higher)
             row["met"] = judge(key, row)
             rows.append(row)
