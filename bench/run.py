@@ -112,12 +112,9 @@ def judge(key, row):
     if "value" not in c:
         return None
     x = row.get("ratio")
-    if key == "smtp_ingest":
-        return x is not None and x >= 3
-    if key == "login_rate":
-        return x is not None and x >= 2
-    if key == "imap_mixed":
-        return x is not None and x >= 1.5
+    need = {"smtp_ingest": 3, "login_rate": 2, "imap_mixed": 1.5}
+    if key in need:
+        return None if x is None else x >= need[key]
     if key == "idle_push":
         return c["details"]["median_ms"] < 5 and c["details"]["p99_ms"] < 50
     if key == "idle_sessions":
@@ -234,16 +231,25 @@ def print_table(rows):
 
 
 def saturation_notes(rows):
+    """Which side limited each throughput figure: the generator processes
+    (each near one full core), the CPUs as a whole, or neither."""
+    ncpu = os.cpu_count() or 1
     out = []
     for r in rows:
         for side in ("chatrelay", "reference"):
             d = (r.get(side) or {}).get("details") or {}
-            if "client_cpu" in d:
-                who = ("generator" if d["client_cpu"] > 0.8 else
-                       "server side (and other load)" if d["machine_busy"] > 0.9 else
-                       "neither (latency bound)")
-                out.append(f"{r['key']}/{side}: machine busy {d['machine_busy']:.0%}, "
-                           f"generator {d['client_cpu']:.0%} of all CPUs -> saturated: {who}")
+            if "client_cpu" not in d:
+                continue
+            per_proc = d["client_cpu"] * ncpu / max(1, d.get("generator_processes", 1))
+            if per_proc > 0.85:
+                who = "generator (raise BENCH_PROCS or move this generator to C)"
+            elif d["machine_busy"] > 0.9:
+                who = "server side (and any other load on the machine)"
+            else:
+                who = "neither (latency bound)"
+            out.append(f"{r['key']}/{side}: machine busy {d['machine_busy']:.0%}, generator "
+                       f"{d['client_cpu']:.0%} of all CPUs ({per_proc:.0%} of a core per "
+                       f"generator process) -> limited by: {who}")
     return out
 
 
