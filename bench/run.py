@@ -157,7 +157,15 @@ def main():
             row = {"key": key, "workload": label, "target": target_text}
             for t in sides or targets:
                 kw = kw_c if t is crt else (kw_r if kw_r is not None else kw_c)
+                if t is crt and cr.proc.poll() is not None:
+                    row["chatrelay"] = {"error": f"chatrelay had exited ({cr.proc.returncode})"}
+                    continue
                 row[t["name"]] = run_one(key, fn, t, **kw)
+                if t is crt and cr.proc.poll() is not None:
+                    res = row["chatrelay"]
+                    res["error"] = (f"chatrelay exited with {cr.proc.returncode} during the "
+                                    f"run; log tail: {cr.log()[-300:]!r}")
+                    res.pop("value", None)
             if ref_error and not sides:
                 row["reference"] = {"error": ref_error}
             row["ratio"] = ratio(row, higher)
