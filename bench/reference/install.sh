@@ -1,12 +1,12 @@
 #!/bin/sh
-# bench/reference/install.sh - install Postfix and Dovecot (IMAP + LMTP) from
+# bench/reference/install.sh - install Postfix, Dovecot (IMAP + LMTP) and openssl from
 # Debian packages when missing, without letting the packages start their
 # system services (the benchmark runs private instances, see setup.sh).
 # Does not touch /etc/postfix or /etc/dovecot beyond what installing does.
 set -eu
 
 need=""
-for pkg in postfix dovecot-imapd dovecot-lmtpd; do
+for pkg in postfix dovecot-imapd dovecot-lmtpd openssl; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 		need="$need $pkg"
 done
