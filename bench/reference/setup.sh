@@ -53,6 +53,7 @@ for _ in range(int(sys.argv[1])):
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
+# shellcheck disable=SC2046 # three port numbers, split on purpose
 set -- $(free_ports 3)
 smtp_port=$1 imap_port=$2 imaps_port=$3
 
