@@ -26,7 +26,9 @@
  * store_set_limit(st, <account quota callback>, ctx); store_quota_rebuild(st)
  * before the listeners open (QUOTA-4); store_expire_schedule(st, base, 600)
  * (EXP-1); EXP-5 stays with the owner of the account list, which calls
- * store_account_delete() for each inactive account.
+ * store_account_delete() for each inactive account. Shutdown:
+ * store_expire_stop() when the drain begins, store_free() after server_run()
+ * returns and before server_free().
  *
  * IMAP usage: every command that touches a mailbox submits one job with
  * store_submit(st, session_id, work, done, arg); the work function calls
@@ -142,7 +144,11 @@ typedef void store_work_fn(struct store *st, void *arg, struct store_changes *ch
  */
 struct store *store_new(const struct conf *conf, struct worker_pool *workers, struct bus *bus);
 
-/* store_free - release caches; no job may be in flight. */
+/*
+ * store_free - release caches. No job may be in flight: call it after the
+ * worker pool has drained (server_run() returned) and before the event base
+ * is freed (the expiry timer lives on it).
+ */
 void store_free(struct store **stp);
 
 /* store_set_fsync - false only for benchmarks: nothing is flushed (not durable!). */
@@ -166,7 +172,8 @@ int store_account_dir(const struct store *st, const char *account, char *buf, si
 int store_submit(struct store *st, uint64_t requester_id, store_work_fn *work, worker_done_fn *done,
         void *arg);
 
-/* store_changes_set_origin - tag events collected in ch with a session id (default: the requester id). */
+/* store_changes_set_origin - tag events collected in ch with a session id (default: the requester
+ * id). */
 void store_changes_set_origin(struct store_changes *ch, uint64_t origin_id);
 
 /* ---- delivery (STORE-3) ------------------------------------------------------- blocks */
@@ -334,5 +341,7 @@ int store_expire_run(struct store *st, struct store_changes *ch, struct store_ex
  * (LOG-3). loop.
  */
 int store_expire_schedule(struct store *st, struct event_base *base, long first_delay);
+/* store_expire_stop - shutdown (GEN-6): cancel the timer; a run in progress finishes. loop. */
+void store_expire_stop(struct store *st);
 
 #endif

@@ -30,6 +30,7 @@ struct store_expire {
 	size_t count, next;
 	struct store_expire_stats stats;
 	bool is_running;
+	bool is_stopped; /* shutdown: no re-arming */
 };
 
 int
@@ -273,7 +274,8 @@ store_expire_finish(struct store *st)
 	e->accounts = NULL;
 	e->count = e->next = 0;
 	e->is_running = false;
-	evtimer_add(e->timer, &tv);
+	if (!e->is_stopped)
+		evtimer_add(e->timer, &tv);
 }
 
 static void
@@ -314,6 +316,16 @@ store_expire_schedule(struct store *st, struct event_base *base, long first_dela
 	        (st->expire->timer = evtimer_new(base, store_expire_timer_cb, st)) == NULL)
 		return -1;
 	return evtimer_add(st->expire->timer, &tv);
+}
+
+void
+store_expire_stop(struct store *st)
+{
+	if (st->expire == NULL)
+		return;
+	st->expire->is_stopped = true;
+	if (st->expire->timer != NULL)
+		evtimer_del(st->expire->timer);
 }
 
 void

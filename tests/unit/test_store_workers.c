@@ -252,6 +252,7 @@ test_scheduled_expiry(void **state_)
 	event_base_loopexit(base, &limit);
 	event_base_dispatch(base);
 	assert_int_equal(store_quota_usage(st, A), 5);
+	store_expire_stop(st);
 	worker_pool_free(&pool);
 	bus_unsubscribe(bus, &sub);
 	store_free(&st);
