@@ -138,7 +138,7 @@ smtp_auth_command(struct conn *c, struct smtp_auth *sa, const char *arg, bool ha
 	const char *initial = arg[mlen] == ' ' ? arg + mlen + 1 : NULL;
 
 	if (c->lst->kind == LISTENER_SMTP) {
-		conn_printf(c, "500 5.5.2 Command not recognized\r\n");
+		conn_printf(c, "502 5.5.1 Command not implemented\r\n");
 		return true;
 	}
 	if (!smtp_auth_is_allowed(c)) {
