@@ -111,7 +111,8 @@ smtp_accept_header_len(const char *msg, size_t len)
 	if (len >= 2 && msg[0] == '\r' && msg[1] == '\n')
 		return 0;
 	for (size_t i = 0; i + 3 < len; i++)
-		if (msg[i] == '\r' && msg[i + 1] == '\n' && msg[i + 2] == '\r' && msg[i + 3] == '\n')
+		if (msg[i] == '\r' && msg[i + 1] == '\n' && msg[i + 2] == '\r' &&
+		        msg[i + 3] == '\n')
 			return i + 2;
 	return len;
 }
@@ -191,7 +192,7 @@ smtp_accept_inbound_checks(const struct smtp_accept *a, const char *msg, size_t 
 		return NULL; /* DKIM-9 */
 	if (domain[0] == '[')
 		return smtp_accept_literal_matches(domain, a->peer_ip) ? NULL
-		                                                      : SMTP_ACCEPT_REPLY_LITERAL;
+		                                                       : SMTP_ACCEPT_REPLY_LITERAL;
 	/* DKIM-5..7: the verifier arrives with the DNS resolver (federation). */
 	if (smtp_accept_dkim != NULL)
 		return smtp_accept_dkim(msg, len, domain, smtp_accept_dkim_ctx);
@@ -241,7 +242,7 @@ smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, si
 		return SMTP_ACCEPT_REPLY_TEMP;
 	for (size_t i = 0; i < a->nrcpts; i++)
 		if (!a->rcpts[i].is_discard)
-			rcpts[n++] = (struct store_rcpt){ .account = a->rcpts[i].addr };
+			rcpts[n++] = (struct store_rcpt){.account = a->rcpts[i].addr};
 	if (n == 0) {
 		free(rcpts);
 		return SMTP_ACCEPT_REPLY_OK;
@@ -249,7 +250,8 @@ smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, si
 	fd = smtp_spool_open(a->conf);
 	if (fd < 0 || smtp_spool_write(fd, hdr, hdr_len) < 0 ||
 	        smtp_spool_write(fd, rest, rest_len) < 0) {
-		log_write(LOG_LEVEL_ERROR, a->session_id, NULL, "spool write failed errno=%d", errno);
+		log_write(
+		        LOG_LEVEL_ERROR, a->session_id, NULL, "spool write failed errno=%d", errno);
 		if (fd >= 0)
 			close(fd);
 		free(rcpts);
@@ -290,8 +292,7 @@ smtp_accept_run(struct store *st, struct smtp_accept *a, struct store_changes *c
 	a->reply = smtp_accept_checks(a, msg, a->size, &hdr, &hdr_len);
 	if (a->reply == NULL) {
 		hlen = smtp_accept_header_len(msg, a->size);
-		a->reply = smtp_accept_deliver(
-		        st, a, hdr, hdr_len, msg + hlen, a->size - hlen, ch);
+		a->reply = smtp_accept_deliver(st, a, hdr, hdr_len, msg + hlen, a->size - hlen, ch);
 	}
 	free(hdr);
 	if (map != NULL)

@@ -35,7 +35,7 @@ enum smtp_accept_path {
 #define SMTP_ACCEPT_REPLY_TEMP "451 4.3.0 Temporary local error, try again later"
 #define SMTP_ACCEPT_REPLY_LOCAL_FROM "550 5.7.1 Local sender must use submission"
 #define SMTP_ACCEPT_REPLY_SENDER "550 5.7.1 Sender not accepted"
-#define SMTP_ACCEPT_REPLY_LITERAL \
+#define SMTP_ACCEPT_REPLY_LITERAL                                                                  \
 	"554 5.7.1 From domain literal does not match the connecting address"
 
 /* One local recipient (remote ones never reach this module yet). */
@@ -52,11 +52,11 @@ struct smtp_accept {
 	struct db *db;           /* borrowed; NULL skips CLI block entries */
 	int fd;                  /* owned: the message, CRLF line ends, from offset 0 */
 	uint64_t size;
-	uint64_t session_id;               /* for logs only */
-	char sender[SMTP_PATH_MAX + 1];    /* envelope sender, "" = null sender */
-	char auth_addr[AUTH_ADDRESS_MAX];  /* submission: the authenticated address */
-	char peer_ip[64];                  /* text form of the peer address (DKIM-8) */
-	struct smtp_accept_rcpt *rcpts;    /* owned */
+	uint64_t session_id;              /* for logs only */
+	char sender[SMTP_PATH_MAX + 1];   /* envelope sender, "" = null sender */
+	char auth_addr[AUTH_ADDRESS_MAX]; /* submission: the authenticated address */
+	char peer_ip[64];                 /* text form of the peer address (DKIM-8) */
+	struct smtp_accept_rcpt *rcpts;   /* owned */
 	size_t nrcpts;
 	/* out */
 	const char *reply; /* the SMTP reply line without CRLF (static or reply_buf) */

@@ -82,9 +82,9 @@ static const char *
 smtp_check_mail(const struct conn *c, const struct smtp_session *s, struct smtp_args *a)
 {
 	struct smtp_parse_ctx ctx = {
-		.is_ehlo = s->is_ehlo,
-		.is_submission = smtp_is_submission(c),
-		.max_message_size = c->srv->conf->max_message_size,
+	        .is_ehlo = s->is_ehlo,
+	        .is_submission = smtp_is_submission(c),
+	        .max_message_size = c->srv->conf->max_message_size,
 	};
 	const char *reply = NULL;
 
@@ -279,26 +279,26 @@ smtp_do_starttls(struct conn *c, struct smtp_session *s, struct smtp_args *a)
 static bool
 smtp_do_auth(struct conn *c, struct smtp_session *s, struct smtp_args *a)
 {
-	return smtp_auth_command(c, &s->auth, a->cmd.arg, s->state != SMTP_STATE_GREETED,
-	        smtp_has_tx(s));
+	return smtp_auth_command(
+	        c, &s->auth, a->cmd.arg, s->state != SMTP_STATE_GREETED, smtp_has_tx(s));
 }
 
 static const struct smtp_cmd_row smtp_cmd_table[] = {
-	{ SMTP_VERB_EHLO, smtp_check_helo, smtp_do_ehlo },
-	{ SMTP_VERB_HELO, smtp_check_helo, smtp_do_helo },
-	{ SMTP_VERB_MAIL, smtp_check_mail, smtp_do_mail },
-	{ SMTP_VERB_RCPT, smtp_check_rcpt, smtp_do_rcpt },
-	{ SMTP_VERB_DATA, smtp_check_data, smtp_do_data },
-	{ SMTP_VERB_RSET, smtp_check_noarg, smtp_do_rset },
-	{ SMTP_VERB_NOOP, smtp_check_none, smtp_do_noop },
-	{ SMTP_VERB_QUIT, smtp_check_noarg, smtp_do_quit },
-	{ SMTP_VERB_VRFY, smtp_check_none, smtp_do_vrfy },
-	{ SMTP_VERB_EXPN, smtp_check_expn, NULL },
-	{ SMTP_VERB_HELP, smtp_check_none, smtp_do_help },
-	{ SMTP_VERB_STARTTLS, smtp_check_starttls, smtp_do_starttls },
-	{ SMTP_VERB_AUTH, smtp_check_auth, smtp_do_auth },
-	{ SMTP_VERB_BDAT, smtp_check_unknown, NULL },
-	{ SMTP_VERB_UNKNOWN, smtp_check_unknown, NULL },
+        {SMTP_VERB_EHLO, smtp_check_helo, smtp_do_ehlo},
+        {SMTP_VERB_HELO, smtp_check_helo, smtp_do_helo},
+        {SMTP_VERB_MAIL, smtp_check_mail, smtp_do_mail},
+        {SMTP_VERB_RCPT, smtp_check_rcpt, smtp_do_rcpt},
+        {SMTP_VERB_DATA, smtp_check_data, smtp_do_data},
+        {SMTP_VERB_RSET, smtp_check_noarg, smtp_do_rset},
+        {SMTP_VERB_NOOP, smtp_check_none, smtp_do_noop},
+        {SMTP_VERB_QUIT, smtp_check_noarg, smtp_do_quit},
+        {SMTP_VERB_VRFY, smtp_check_none, smtp_do_vrfy},
+        {SMTP_VERB_EXPN, smtp_check_expn, NULL},
+        {SMTP_VERB_HELP, smtp_check_none, smtp_do_help},
+        {SMTP_VERB_STARTTLS, smtp_check_starttls, smtp_do_starttls},
+        {SMTP_VERB_AUTH, smtp_check_auth, smtp_do_auth},
+        {SMTP_VERB_BDAT, smtp_check_unknown, NULL},
+        {SMTP_VERB_UNKNOWN, smtp_check_unknown, NULL},
 };
 
 bool

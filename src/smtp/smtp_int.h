@@ -57,10 +57,10 @@ struct smtp_tx {
 
 struct smtp_session {
 	enum smtp_state state;
-	bool is_ehlo;      /* EHLO (not HELO): parameters allowed */
-	bool is_busy;      /* a lookup job runs: commands wait in the input buffer */
-	bool is_draining;  /* GEN-6 during a transfer: 421 after the DATA reply */
-	unsigned errors;   /* SMTP-13 */
+	bool is_ehlo;          /* EHLO (not HELO): parameters allowed */
+	bool is_busy;          /* a lookup job runs: commands wait in the input buffer */
+	bool is_draining;      /* GEN-6 during a transfer: 421 after the DATA reply */
+	unsigned errors;       /* SMTP-13 */
 	struct smtp_auth auth; /* AUTH state (smtp_auth.c) */
 	struct smtp_tx *tx;    /* owned; NULL between messages */
 };

@@ -17,6 +17,7 @@
 #include "auth/auth_address.h"
 #include "core/core_conf.h"
 #include "core/core_log.h"
+#include "core/core_str.h"
 #include "db/db.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
@@ -32,12 +33,13 @@ enum smtp_lookup_kind { SMTP_LOOKUP_SENDER, SMTP_LOOKUP_LOCAL_RCPT };
 /* One lookup job: filled on the loop, answered on a worker, applied on the loop. */
 struct smtp_lookup {
 	enum smtp_lookup_kind kind;
-	struct server *srv;             /* borrowed */
-	struct db *db;                  /* borrowed */
-	char given[SMTP_PATH_MAX + 1];  /* the path as written (for replies) */
-	char addr[AUTH_ADDRESS_MAX];    /* normalised */
-	int account;                    /* db_account_get: 0 found, 1 absent, -1 error */
-	struct db_account acct;
+	struct server *srv;            /* borrowed */
+	struct db *db;                 /* borrowed */
+	char given[SMTP_PATH_MAX + 1]; /* the path as written (for replies) */
+	char addr[AUTH_ADDRESS_MAX];   /* normalised */
+	int account;                   /* db_account_get: 0 found, 1 absent, -1 error */
+	bool has_quota;                /* the account's quota override (CLI-5) */
+	uint64_t quota;
 	bool is_blocked;
 	bool has_error;
 };
@@ -69,9 +71,14 @@ smtp_lookup_work(void *arg)
 	int r;
 
 	if (l->kind == SMTP_LOOKUP_LOCAL_RCPT) {
-		l->account = db_account_get(l->db, l->addr, &l->acct);
+		struct db_account acct;
+
+		l->account = db_account_get(l->db, l->addr, &acct);
 		if (l->account < 0)
 			l->has_error = true;
+		l->has_quota = l->account == 0 && acct.has_quota;
+		l->quota = l->account == 0 ? acct.quota : 0;
+		str_wipe(acct.hash, sizeof(acct.hash)); /* the hash is a secret too */
 	}
 	r = db_block_has(l->db, l->addr);
 	if (r == 0 && l->kind == SMTP_LOOKUP_SENDER)
@@ -133,9 +140,10 @@ smtp_lookup_done_rcpt(struct conn *c, struct smtp_session *s, struct smtp_lookup
 		smtp_replyf(c, "550 5.1.1 <%s>: User unknown", l->given);
 		return;
 	}
-	limit = l->acct.has_quota ? l->acct.quota : c->srv->conf->max_mailbox_size;
+	limit = l->has_quota ? l->quota : c->srv->conf->max_mailbox_size;
 	if (c->srv->store != NULL &&
-	        store_quota_would_exceed(c->srv->store, l->addr, s->tx->size, s->tx->has_size, limit)) {
+	        store_quota_would_exceed(
+	                c->srv->store, l->addr, s->tx->size, s->tx->has_size, limit)) {
 		smtp_replyf(c, "452 4.2.2 <%s>: Mailbox full", l->given);
 		return;
 	}

@@ -27,8 +27,8 @@
 const char *
 smtp_state_name(enum smtp_state state)
 {
-	static const char *const names[] = { "greeted", "ready", "mail", "rcpt", "data",
-		"accepting", "closing" };
+	static const char *const names[] = {
+	        "greeted", "ready", "mail", "rcpt", "data", "accepting", "closing"};
 
 	return (size_t)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }
@@ -182,8 +182,8 @@ smtp_on_read(struct conn *c)
 
 	while (!c->is_closing && !c->is_handshaking && !smtp_is_waiting(s) &&
 	        s->state != SMTP_STATE_CLOSING) {
-		bool is_more = s->state == SMTP_STATE_DATA ? smtp_txn_feed(c, s)
-		                                            : smtp_read_command(c, s);
+		bool is_more =
+		        s->state == SMTP_STATE_DATA ? smtp_txn_feed(c, s) : smtp_read_command(c, s);
 
 		if (!is_more)
 			break;
@@ -285,13 +285,13 @@ smtp_free_session(struct conn *c)
 }
 
 const struct proto_ops smtp_proto_ops = {
-	.name = "smtp",
-	.start = smtp_start,
-	.on_read = smtp_on_read,
-	.on_drain = smtp_on_drain,
-	.on_tls_ready = NULL,
-	.on_timeout = smtp_on_timeout,
-	.on_shutdown = smtp_on_shutdown,
-	.on_limit = smtp_on_limit,
-	.free_session = smtp_free_session,
+        .name = "smtp",
+        .start = smtp_start,
+        .on_read = smtp_on_read,
+        .on_drain = smtp_on_drain,
+        .on_tls_ready = NULL,
+        .on_timeout = smtp_on_timeout,
+        .on_shutdown = smtp_on_shutdown,
+        .on_limit = smtp_on_limit,
+        .free_session = smtp_free_session,
 };

@@ -26,8 +26,8 @@
 
 /* One acceptance job as the session submits it. */
 struct smtp_txn_job {
-	struct server *srv;       /* borrowed */
-	struct smtp_accept *acc;  /* owned */
+	struct server *srv;      /* borrowed */
+	struct smtp_accept *acc; /* owned */
 };
 
 static int

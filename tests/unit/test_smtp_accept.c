@@ -20,10 +20,10 @@
 #define ENC_HDR "Content-Type: multipart/encrypted; boundary=\"b\"\r\n"
 
 /* A minimal GATE-4..6 message: PKESK (tag 1, empty) + SEIPD (tag 18, v1). */
-#define ENC_BODY                                                              \
-	"\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n" \
-	"--b\r\nContent-Type: application/octet-stream\r\n\r\n"                     \
-	"-----BEGIN PGP MESSAGE-----\r\n\r\nwQDSAgFB\r\n-----END PGP MESSAGE-----\r\n" \
+#define ENC_BODY                                                                                   \
+	"\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"                 \
+	"--b\r\nContent-Type: application/octet-stream\r\n\r\n"                                    \
+	"-----BEGIN PGP MESSAGE-----\r\n\r\nwQDSAgFB\r\n-----END PGP MESSAGE-----\r\n"             \
 	"--b--\r\n"
 
 static size_t
@@ -76,7 +76,8 @@ test_domain_allowed(void **state)
 	struct store_test_env env;
 
 	(void)state;
-	assert_int_equal(store_test_env_init(&env, "federation_blocklist = bad.test @worse.test\n"), 0);
+	assert_int_equal(
+	        store_test_env_init(&env, "federation_blocklist = bad.test @worse.test\n"), 0);
 	assert_true(smtp_accept_domain_allowed(&env.conf, "good.test"));
 	assert_false(smtp_accept_domain_allowed(&env.conf, "BAD.test"));
 	assert_false(smtp_accept_domain_allowed(&env.conf, "worse.test"));
@@ -144,7 +145,8 @@ test_submission_pipeline(void **state)
 	        "b@example.org");
 	snprintf(a->auth_addr, sizeof(a->auth_addr), "a@example.org");
 	assert_int_equal(smtp_accept_run(st, a, NULL), -1);
-	assert_string_equal(a->reply, "554 5.7.1 From header does not match the authenticated sender");
+	assert_string_equal(
+	        a->reply, "554 5.7.1 From header does not match the authenticated sender");
 	smtp_accept_free(&a);
 
 	a = job(&env, SMTP_ACCEPT_SUBMISSION,
@@ -206,12 +208,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_literal_matches),
-		cmocka_unit_test(test_domain_allowed),
-		cmocka_unit_test(test_spool_is_anonymous),
-		cmocka_unit_test(test_rate_table),
-		cmocka_unit_test(test_submission_pipeline),
-		cmocka_unit_test(test_inbound_pipeline),
+	        cmocka_unit_test(test_literal_matches),
+	        cmocka_unit_test(test_domain_allowed),
+	        cmocka_unit_test(test_spool_is_anonymous),
+	        cmocka_unit_test(test_rate_table),
+	        cmocka_unit_test(test_submission_pipeline),
+	        cmocka_unit_test(test_inbound_pipeline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
