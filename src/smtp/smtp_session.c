@@ -20,6 +20,7 @@
 
 #include "core/core_conf.h"
 #include "core/core_limits.h"
+#include "core/core_log.h"
 #include "core/core_str.h"
 #include "net/net_server.h"
 #include "smtp/smtp_int.h"
@@ -131,10 +132,13 @@ static int
 smtp_start(struct conn *c)
 {
 	struct smtp_session *s = calloc(1, sizeof(*s));
+	struct log_personal lp;
 
 	if (s == NULL)
 		return -1;
 	c->session = s;
+	log_write(LOG_LEVEL_DEBUG, c->id, log_personal(&lp, "peer=%s", c->peer_ip),
+	        "smtp session listener=%s", c->lst->name);
 	conn_set_read_timeout(c, c->srv->conf->smtp_timeout);
 	conn_printf(c, "220 %s ESMTP\r\n", c->srv->conf->hostname);
 	return 0;

@@ -83,6 +83,12 @@ smtp_txn_done(void *arg, uint64_t conn_id)
 	struct smtp_session *s = c != NULL ? c->session : NULL;
 
 	if (s != NULL) {
+		struct log_personal lp;
+
+		log_write(LOG_LEVEL_DEBUG, c->id,
+		        log_personal(&lp, "from=<%s> rcpt=<%s>", job->acc->sender,
+		                job->acc->nrcpts > 0 ? job->acc->rcpts[0].addr : ""),
+		        "smtp data reply=%.3s rcpts=%zu", job->acc->reply, job->acc->nrcpts);
 		smtp_reply(c, job->acc->reply);
 		smtp_session_reset_tx(s);
 		smtp_session_unbusy(c);
