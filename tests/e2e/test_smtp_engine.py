@@ -378,12 +378,12 @@ def test_sigterm_during_data_finishes(server_factory):
     data = dotted(fixture("encrypted.eml", "alice@remote.test", "bob@example.org"))
     c.send(data[:100])
     srv.signal(signal.SIGTERM)
-    assert recv_line(idle.sock) == f"421 4.3.2 {HOST} Service shutting down"
+    assert recv_line(idle.sock) == f"421 4.3.2 {HOST} Service shutting down", srv.log()
     time.sleep(0.3)
     c.send(data[100:])
-    assert c.reply() == "250 2.0.0 OK"
-    assert recv_line(c.sock) == f"421 4.3.2 {HOST} Service shutting down"
-    assert srv.wait(20) == 0
+    assert c.reply() == "250 2.0.0 OK", srv.log()
+    assert recv_line(c.sock) == f"421 4.3.2 {HOST} Service shutting down", srv.log()
+    assert srv.wait(20) == 0, srv.log()
     assert len(inbox(srv, "bob@example.org")) == 1
 
 
