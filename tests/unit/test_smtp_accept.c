@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 
+#include "bus/bus.h"
 #include "smtp/smtp_accept.h"
 #include "smtp/smtp_rate.h"
 #include "smtp/smtp_spool.h"
@@ -204,6 +205,60 @@ test_inbound_pipeline(void **state)
 	store_test_env_free(&env);
 }
 
+/* Bus wake-up (IMAP IDLE): an SMTP delivery publishes NEW for the recipient's INBOX. */
+struct bus_seen {
+	int new_events;
+	uint32_t uid;
+};
+
+static void
+bus_seen_cb(const struct bus_event *ev, void *ctx)
+{
+	struct bus_seen *seen = ctx;
+
+	if (ev->kind == BUS_EVENT_NEW && ev->mailbox != NULL && strcmp(ev->mailbox, "INBOX") == 0 &&
+	        ev->count == 1) {
+		seen->new_events++;
+		seen->uid = ev->msgs[0].uid;
+	}
+}
+
+static void
+accept_work(struct store *st, void *arg, struct store_changes *ch)
+{
+	(void)smtp_accept_run(st, arg, ch);
+}
+
+static void
+test_delivery_publishes_on_bus(void **state)
+{
+	struct store_test_env env;
+	struct bus *bus = bus_new();
+	struct bus_sub *sub;
+	struct bus_seen seen = {0, 0};
+	struct store *st;
+	struct smtp_accept *a;
+
+	(void)state;
+	assert_int_equal(store_test_env_init(&env, NULL), 0);
+	assert_non_null(bus);
+	st = store_new(&env.conf, NULL, bus);
+	assert_non_null(st);
+	sub = bus_subscribe(bus, "b@example.org", "INBOX", bus_seen_cb, &seen);
+	assert_non_null(sub);
+	a = job(&env, SMTP_ACCEPT_INBOUND, "From: x@remote.test\r\n" ENC_HDR ENC_BODY,
+	        "b@example.org");
+	assert_int_equal(store_submit(st, 7, accept_work, NULL, a), 0);
+	assert_string_equal(a->reply, "250 2.0.0 OK");
+	assert_int_equal(seen.new_events, 1);
+	assert_int_equal(seen.uid, a->rcpts[0].error == 0 ? 1 : 0);
+	smtp_accept_free(&a);
+	bus_unsubscribe(bus, &sub);
+	store_free(&st);
+	bus_free(&bus);
+	store_test_env_free(&env);
+}
+
 int
 main(void)
 {
@@ -214,6 +269,7 @@ main(void)
 	        cmocka_unit_test(test_rate_table),
 	        cmocka_unit_test(test_submission_pipeline),
 	        cmocka_unit_test(test_inbound_pipeline),
+	        cmocka_unit_test(test_delivery_publishes_on_bus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
