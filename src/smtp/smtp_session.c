@@ -219,10 +219,11 @@ smtp_session_auth(struct conn *c)
 	return s != NULL ? &s->auth : NULL;
 }
 
+/* smtp_session_resume - an AUTH request completed (smtp_auth.c). */
 void
 smtp_session_resume(struct conn *c)
 {
-	smtp_on_drain(c);
+	smtp_session_unbusy(c);
 }
 
 void
@@ -231,7 +232,7 @@ smtp_session_unbusy(struct conn *c)
 	struct smtp_session *s = c->session;
 
 	s->is_busy = false;
-	if (s->is_draining && s->state != SMTP_STATE_DATA && s->state != SMTP_STATE_ACCEPTING) {
+	if (s->is_draining && !smtp_auth_is_busy(&s->auth) && s->state != SMTP_STATE_DATA && s->state != SMTP_STATE_ACCEPTING) {
 		conn_printf(c, "421 4.3.2 %s Service shutting down\r\n", c->srv->conf->hostname);
 		s->state = SMTP_STATE_CLOSING;
 		conn_close(c);
@@ -260,7 +261,7 @@ smtp_on_shutdown(struct conn *c)
 {
 	struct smtp_session *s = c->session;
 
-	if (s->state == SMTP_STATE_DATA || s->state == SMTP_STATE_ACCEPTING || s->is_busy) {
+	if (s->state == SMTP_STATE_DATA || smtp_is_waiting(s)) {
 		s->is_draining = true;
 		return;
 	}
