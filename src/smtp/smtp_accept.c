@@ -196,6 +196,7 @@ smtp_accept_inbound_checks(const struct smtp_accept *a, const char *msg, size_t 
 	/* DKIM-5..7: the verifier arrives with the DNS resolver (federation). */
 	if (smtp_accept_dkim != NULL)
 		return smtp_accept_dkim(msg, len, domain, smtp_accept_dkim_ctx);
+	log_write(LOG_LEVEL_DEBUG, a->session_id, NULL, "dkim verifier not installed: not checked");
 	return NULL;
 }
 

@@ -129,10 +129,11 @@ smtp_check_starttls(const struct conn *c, const struct smtp_session *s, struct s
 
 	if (reply != NULL)
 		return reply;
-	if (c->is_tls)
-		return "503 5.5.1 TLS already active";
+	/* submissions never offers STARTTLS: 502 there, 503 after a STARTTLS (SMTP-4) */
 	if (!c->lst->offers_starttls || c->srv->tls == NULL)
 		return SMTP_REPLY_NOT_IMPL;
+	if (c->is_tls)
+		return "503 5.5.1 TLS already active";
 	return NULL;
 }
 

@@ -48,7 +48,7 @@ struct smtp_lookup {
 static void
 smtp_rcpt_normalise(const struct smtp_path *p, char *out, size_t outlen)
 {
-	if (auth_address_normalise(p->addr, out, outlen) == 0)
+	if (addr_normalize(p->addr, p->len, out, outlen) == 0)
 		return;
 	snprintf(out, outlen, "%s", p->addr);
 	for (char *q = out; *q != '\0'; q++)

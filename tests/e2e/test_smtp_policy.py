@@ -49,7 +49,7 @@ def test_submissions_has_no_starttls(server_factory):
             break
     assert "250-STARTTLS" not in lines and "250-AUTH PLAIN LOGIN" in lines
     s.sendall(b"STARTTLS\r\n")
-    assert recv_line(s) == "503 5.5.1 TLS already active"
+    assert recv_line(s) == "502 5.5.1 Command not implemented"
     s.close()
 
 
@@ -102,4 +102,17 @@ def test_inbound_from_header_blocked(server_factory):
     msg = fixture("encrypted.eml", "x@spam.test", "bob@example.org")
     assert c.message("fwd@remote.test", ["bob@example.org"], msg) == \
         "550 5.7.1 Sender not accepted"
+    c.close()
+
+
+def test_auth_line_limit(server_factory):
+    import base64
+    srv = fast_server(server_factory)
+    c = Conn(srv)
+    c.ehlo()
+    blob = base64.b64encode(b"x" * 6000).decode()  # an AUTH line over 1000 octets is allowed
+    assert c.cmd("AUTH PLAIN " + blob) == "501 5.5.2 Cannot decode response"
+    assert c.cmd("AUTH PLAIN " + "A" * 12300) == "500 5.5.2 Line too long"
+    assert c.cmd("NOOP " + "x" * 1200) == "500 5.5.2 Line too long"
+    assert c.cmd("NOOP") == "250 2.0.0 OK"
     c.close()
