@@ -71,14 +71,19 @@ typedef void meta_done_fn(enum meta_status status, const char *tokens, uint64_t 
 
 /*
  * meta_new - the token store and notifier. conf, db, workers, bus and base
- * are borrowed and must outlive it; bus may be NULL (no ACCOUNT_DELETED
- * handling). Loads the set of accounts holding tokens (worker job) to
+ * are borrowed; bus may be NULL (no ACCOUNT_DELETED handling). Free it
+ * before the bus and the event base; worker jobs still running then are
+ * completed harmlessly (they find meta gone by id; db must outlive the pool). Loads the set of accounts holding tokens (worker job) to
  * follow their ACCOUNT_DELETED events. NULL with errno on failure.
  */
 struct meta *meta_new(const struct conf *conf, struct db *db, struct worker_pool *workers,
         struct bus *bus, struct event_base *base);
 
-/* meta_stop - shutdown: drop pending notifications, stop timers, abort requests. */
+/*
+ * meta_stop - the drain begins (GEN-6): drop pending notifications, abort
+ * push requests, stop the expiry timer; meta_notify and meta_expire do
+ * nothing afterwards. Token requests of draining sessions still work.
+ */
 void meta_stop(struct meta *m);
 
 /* meta_free - meta_stop + release everything. Accepts NULL; leaves NULL. */
@@ -95,8 +100,8 @@ enum meta_status meta_token_check(const char *token, size_t len);
  * meta_token_set - SETMETADATA INBOX (/private/devicetoken <token>): add or
  * refresh (last-set = now), evicting the least recently set beyond
  * META_TOKENS_MAX. token[0..len) is copied (it may contain no NUL). Returns
- * 0 when accepted (done will be called), -1 when not (out of memory,
- * shutting down: done is not called). Validation failures are reported
+ * 0 when accepted (done will be called), -1 when not (out of memory or
+ * the worker pool is shutting down: done is not called). Validation failures are reported
  * through done (META_INVALID / META_TOOBIG).
  */
 int meta_token_set(struct meta *m, uint64_t requester_id, const char *account, const char *token,
@@ -134,5 +139,17 @@ void meta_notify(struct meta *m, const char *account, const char *sender);
  * schedules it daily on its own; exposed for the expiry job and tests.
  */
 void meta_expire(struct meta *m, time_t now);
+
+/* Counters for metrics (HTTP-6 chatrelay_push_total{result}); memory only. */
+struct meta_stats {
+	unsigned long push_ok;      /* 2xx answers */
+	unsigned long push_gone;    /* 410 answers (token removed) */
+	unsigned long push_failed;  /* failed attempts (other status, network error, timeout) */
+	unsigned long push_dropped; /* notifications given up */
+	size_t push_pending;        /* notifications waiting or in flight now */
+};
+
+/* meta_stats - current counters (all 0 with push = no). */
+void meta_stats(const struct meta *m, struct meta_stats *s);
 
 #endif
