@@ -315,8 +315,7 @@ meta_job_done(void *arg, uint64_t requester_id)
 		else if (j->kind == META_JOB_LOAD)
 			meta_job_load_done(m, j);
 	}
-	if (j->status != META_OK && j->kind != META_JOB_GET && j->kind != META_JOB_SET &&
-	        j->kind != META_JOB_DEL)
+	if (j->status != META_OK && j->done == NULL) /* callers report their own */
 		log_warn("meta: token storage job failed kind=%d", (int)j->kind);
 	if (j->done != NULL)
 		j->done(j->status, j->wants_tokens ? (j->joined ? j->joined : "") : NULL,
