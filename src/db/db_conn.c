@@ -49,7 +49,10 @@ static const char *const db_migrations[] = {
         " set_time INTEGER NOT NULL,"
         " UNIQUE (account, token)"
         ");"
-        "CREATE INDEX tokens_set_time ON tokens (set_time);",
+        "CREATE INDEX tokens_set_time ON tokens (set_time);"
+        /* ACC-7: whichever path deletes an account (CLI, control socket, EXP-5) drops its tokens */
+        "CREATE TRIGGER accounts_delete_tokens AFTER DELETE ON accounts"
+        " BEGIN DELETE FROM tokens WHERE account = old.address; END;",
 };
 
 int

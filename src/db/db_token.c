@@ -113,8 +113,8 @@ db_token_list(struct db *db, const char *account, int64_t min_time, int64_t max_
 		sqlite3_bind_int64(st, 2, min_time);
 		sqlite3_bind_int64(st, 3, max_time);
 		while ((step = sqlite3_step(st)) == SQLITE_ROW)
-			if (fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
-			            ctx) != 0)
+			if (fn((const char *)sqlite3_column_text(st, 0),
+			            sqlite3_column_int64(st, 1), ctx) != 0)
 				break;
 	}
 	if (step == SQLITE_ROW || step == SQLITE_DONE)

@@ -50,9 +50,9 @@ struct meta {
 	struct event_base *base;     /* borrowed */
 	uint64_t id;                 /* jobs find us by it */
 	bool is_stopped;
-	bool is_loaded;              /* accts holds every account with tokens */
-	struct meta_push *push;      /* owned; NULL with push = no or after stop */
-	struct event *expire_timer;  /* owned */
+	bool is_loaded;             /* accts holds every account with tokens */
+	struct meta_push *push;     /* owned; NULL with push = no or after stop */
+	struct event *expire_timer; /* owned */
 	struct meta_acct *accts[META_ACCT_HASH_SIZE];
 };
 
@@ -72,15 +72,15 @@ enum meta_job_kind {
 struct meta_job {
 	enum meta_job_kind kind;
 	uint64_t meta_id;
-	struct db *db;      /* borrowed */
-	char *account;      /* owned */
-	char *token;        /* owned (SET, GONE) */
+	struct db *db; /* borrowed */
+	char *account; /* owned */
+	char *token;   /* owned (SET, GONE) */
 	int64_t now;
 	meta_done_fn *done; /* caller's (SET, DEL, GET) */
 	bool wants_tokens;  /* GET: done receives the joined set */
 	void *arg;
 	enum meta_status status;
-	char *joined;       /* owned result: tokens joined by ' ' (GET, NOTIFY), or accounts by '\n' */
+	char *joined; /* owned result: tokens joined by ' ' (GET, NOTIFY), or accounts by '\n' */
 	size_t joined_len, joined_cap;
 };
 
@@ -252,24 +252,15 @@ meta_job_work(void *arg)
 		rc = db_token_set(j->db, j->account, j->token, j->now, META_TOKENS_MAX);
 		break;
 	case META_JOB_DEL:
-	case META_JOB_DROP_ACCOUNT:
-		rc = db_token_del_all(j->db, j->account) < 0 ? -1 : 0;
-		break;
+	case META_JOB_DROP_ACCOUNT: rc = db_token_del_all(j->db, j->account) < 0 ? -1 : 0; break;
 	case META_JOB_GET:
 	case META_JOB_NOTIFY:
 		rc = db_token_list(j->db, j->account, lo, hi, meta_job_token_cb, j);
 		break;
-	case META_JOB_GONE:
-		rc = db_token_del(j->db, j->account, j->token) < 0 ? -1 : 0;
-		break;
-	case META_JOB_EXPIRE:
-		rc = db_token_expire(j->db, lo, hi) < 0 ? -1 : 0;
-		break;
-	case META_JOB_LOAD:
-		rc = db_token_accounts(j->db, meta_job_account_cb, j);
-		break;
-	case META_JOB_ANSWER:
-		break;
+	case META_JOB_GONE: rc = db_token_del(j->db, j->account, j->token) < 0 ? -1 : 0; break;
+	case META_JOB_EXPIRE: rc = db_token_expire(j->db, lo, hi) < 0 ? -1 : 0; break;
+	case META_JOB_LOAD: rc = db_token_accounts(j->db, meta_job_account_cb, j); break;
+	case META_JOB_ANSWER: break;
 	}
 	if (rc < 0)
 		j->status = META_ERROR;
@@ -355,8 +346,8 @@ meta_job_submit(struct meta *m, uint64_t requester_id, struct meta_job *j)
 
 /* meta_request - common path of the three caller-facing requests. */
 static int
-meta_request(struct meta *m, uint64_t requester_id, struct meta_job *j, meta_done_fn *done,
-        void *arg)
+meta_request(
+        struct meta *m, uint64_t requester_id, struct meta_job *j, meta_done_fn *done, void *arg)
 {
 	if (j == NULL) {
 		errno = ENOMEM;
@@ -395,16 +386,17 @@ meta_token_set(struct meta *m, uint64_t requester_id, const char *account, const
 }
 
 int
-meta_token_del(struct meta *m, uint64_t requester_id, const char *account, meta_done_fn *done,
-        void *arg)
+meta_token_del(
+        struct meta *m, uint64_t requester_id, const char *account, meta_done_fn *done, void *arg)
 {
 	return meta_request(m, requester_id,
-	        meta_job_new(m, m->conf->push ? META_JOB_DEL : META_JOB_ANSWER, account), done, arg);
+	        meta_job_new(m, m->conf->push ? META_JOB_DEL : META_JOB_ANSWER, account), done,
+	        arg);
 }
 
 int
-meta_token_get(struct meta *m, uint64_t requester_id, const char *account, meta_done_fn *done,
-        void *arg)
+meta_token_get(
+        struct meta *m, uint64_t requester_id, const char *account, meta_done_fn *done, void *arg)
 {
 	struct meta_job *j;
 

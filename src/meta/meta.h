@@ -66,15 +66,16 @@ enum meta_status {
  * status != META_OK; never called synchronously from inside the request
  * function. arg is the caller's.
  */
-typedef void meta_done_fn(enum meta_status status, const char *tokens, uint64_t requester_id,
-        void *arg);
+typedef void meta_done_fn(
+        enum meta_status status, const char *tokens, uint64_t requester_id, void *arg);
 
 /*
  * meta_new - the token store and notifier. conf, db, workers, bus and base
  * are borrowed; bus may be NULL (no ACCOUNT_DELETED handling). Free it
  * before the bus and the event base; worker jobs still running then are
- * completed harmlessly (they find meta gone by id; db must outlive the pool). Loads the set of accounts holding tokens (worker job) to
- * follow their ACCOUNT_DELETED events. NULL with errno on failure.
+ * completed harmlessly (they find meta gone by id; db must outlive the pool). Loads the set of
+ * accounts holding tokens (worker job) to follow their ACCOUNT_DELETED events. NULL with errno on
+ * failure.
  */
 struct meta *meta_new(const struct conf *conf, struct db *db, struct worker_pool *workers,
         struct bus *bus, struct event_base *base);
@@ -108,12 +109,12 @@ int meta_token_set(struct meta *m, uint64_t requester_id, const char *account, c
         size_t len, meta_done_fn *done, void *arg);
 
 /* meta_token_del - SETMETADATA ... NIL: remove every token of account. As meta_token_set. */
-int meta_token_del(struct meta *m, uint64_t requester_id, const char *account, meta_done_fn *done,
-        void *arg);
+int meta_token_del(
+        struct meta *m, uint64_t requester_id, const char *account, meta_done_fn *done, void *arg);
 
 /* meta_token_get - GETMETADATA INBOX /private/devicetoken: done gets the joined set. */
-int meta_token_get(struct meta *m, uint64_t requester_id, const char *account, meta_done_fn *done,
-        void *arg);
+int meta_token_get(
+        struct meta *m, uint64_t requester_id, const char *account, meta_done_fn *done, void *arg);
 
 /*
  * meta_account_deleted - ACC-7: forget pending notifications of account and

@@ -36,35 +36,35 @@ enum meta_push_state {
 };
 
 struct meta_push_item {
-	struct meta_push *p;           /* borrowed */
-	char *account;                 /* owned */
-	char *token;                   /* owned, NUL-terminated, token_len octets */
+	struct meta_push *p; /* borrowed */
+	char *account;       /* owned */
+	char *token;         /* owned, NUL-terminated, token_len octets */
 	size_t token_len;
 	enum meta_push_state state;
-	unsigned attempts;             /* attempts started */
-	int64_t first_ms;              /* start of the first attempt */
-	struct event *timer;           /* owned: retry timer, created on first use */
-	CURL *easy;                    /* owned while in flight */
-	struct meta_push_item *hnext;  /* hash chain */
-	struct meta_push_item *qnext;  /* ready queue */
+	unsigned attempts;            /* attempts started */
+	int64_t first_ms;             /* start of the first attempt */
+	struct event *timer;          /* owned: retry timer, created on first use */
+	CURL *easy;                   /* owned while in flight */
+	struct meta_push_item *hnext; /* hash chain */
+	struct meta_push_item *qnext; /* ready queue */
 };
 
 struct meta_push_sock {
 	curl_socket_t fd;
-	struct event *ev;              /* owned */
-	struct meta_push *p;           /* borrowed */
-	struct meta_push_sock *next;   /* owned list (freed at the end if curl forgot) */
+	struct event *ev;            /* owned */
+	struct meta_push *p;         /* borrowed */
+	struct meta_push_sock *next; /* owned list (freed at the end if curl forgot) */
 };
 
 struct meta_push {
-	struct event_base *base;       /* borrowed */
-	char *url;                     /* owned */
+	struct event_base *base; /* borrowed */
+	char *url;               /* owned */
 	meta_push_gone_fn *gone;
 	void *gone_ctx;
-	CURLM *multi;                  /* owned */
-	struct curl_slist *headers;    /* owned */
-	struct event *curl_timer;      /* owned: libcurl's timeout */
-	struct event *kick;            /* owned: drains the ready queue */
+	CURLM *multi;               /* owned */
+	struct curl_slist *headers; /* owned */
+	struct event *curl_timer;   /* owned: libcurl's timeout */
+	struct event *kick;         /* owned: drains the ready queue */
 	struct meta_push_item *hash[META_PUSH_HASH_SIZE];
 	struct meta_push_item *qhead, *qtail;
 	struct meta_push_sock *socks;
@@ -222,8 +222,9 @@ meta_push_failed(struct meta_push_item *it)
 	struct timeval tv;
 
 	p->stats.failed++;
-	if (next < 0 || (it->timer == NULL &&
-	                        (it->timer = evtimer_new(p->base, meta_push_retry_cb, it)) == NULL)) {
+	if (next < 0 ||
+	        (it->timer == NULL &&
+	                (it->timer = evtimer_new(p->base, meta_push_retry_cb, it)) == NULL)) {
 		p->stats.dropped++;
 		log_info("push: notification dropped attempts=%u", it->attempts);
 		meta_push_item_free(it);
@@ -294,7 +295,8 @@ meta_push_result(struct meta_push_item *it, CURLcode rc, long status)
 			p->gone(it->account, it->token, p->gone_ctx);
 		meta_push_item_free(it);
 	} else {
-		log_info("push: attempt failed status=%ld error=%s", status, curl_easy_strerror(rc));
+		log_info(
+		        "push: attempt failed status=%ld error=%s", status, curl_easy_strerror(rc));
 		meta_push_failed(it);
 	}
 	if (p->qhead != NULL)
@@ -328,7 +330,7 @@ meta_push_sock_cb(evutil_socket_t fd, short what, void *arg)
 	struct meta_push *p = arg;
 	int running = 0;
 	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
-	             ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	        ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 
 	curl_multi_socket_action(p->multi, fd, action, &running);
 	meta_push_check_done(p);
@@ -449,9 +451,11 @@ meta_push_new(struct event_base *base, const char *url, meta_push_gone_fn *gone,
 	p->kick = evtimer_new(base, meta_push_dispatch_cb, p);
 	if (p->url == NULL || p->multi == NULL || p->headers == NULL || p->curl_timer == NULL ||
 	        p->kick == NULL ||
-	        curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, meta_push_socket_fn) != CURLM_OK ||
+	        curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, meta_push_socket_fn) !=
+	                CURLM_OK ||
 	        curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p) != CURLM_OK ||
-	        curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, meta_push_timer_fn) != CURLM_OK ||
+	        curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, meta_push_timer_fn) !=
+	                CURLM_OK ||
 	        curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p) != CURLM_OK) {
 		meta_push_free(&p);
 		errno = ENOMEM;
@@ -486,8 +490,8 @@ meta_push_free(struct meta_push **pp)
 
 /* meta_push_find_waiting - a notification for the pair not yet in flight (PUSH-4). */
 static struct meta_push_item *
-meta_push_find_waiting(struct meta_push *p, size_t h, const char *account, const char *token,
-        size_t len)
+meta_push_find_waiting(
+        struct meta_push *p, size_t h, const char *account, const char *token, size_t len)
 {
 	for (struct meta_push_item *it = p->hash[h]; it != NULL; it = it->hnext)
 		if (it->state != META_PUSH_INFLIGHT && it->token_len == len &&

@@ -27,14 +27,14 @@ typedef void meta_push_gone_fn(const char *account, const char *token, void *ctx
 
 /* Counters for metrics (HTTP-6 chatrelay_push_total{result}) and tests. */
 struct meta_push_stats {
-	unsigned long ok;      /* 2xx */
-	unsigned long gone;    /* 410 */
-	unsigned long failed;  /* attempts answered otherwise or failing on the network */
-	unsigned long dropped; /* notifications given up (PUSH-3) or over the pending bound */
+	unsigned long ok;        /* 2xx */
+	unsigned long gone;      /* 410 */
+	unsigned long failed;    /* attempts answered otherwise or failing on the network */
+	unsigned long dropped;   /* notifications given up (PUSH-3) or over the pending bound */
 	unsigned long coalesced; /* deliveries absorbed by a waiting notification (PUSH-4) */
-	size_t pending;        /* notifications alive (waiting or in flight) */
-	unsigned inflight;     /* requests in flight */
-	unsigned inflight_peak; /* highest inflight seen */
+	size_t pending;          /* notifications alive (waiting or in flight) */
+	unsigned inflight;       /* requests in flight */
+	unsigned inflight_peak;  /* highest inflight seen */
 };
 
 /*

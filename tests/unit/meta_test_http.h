@@ -37,10 +37,10 @@ struct mth {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	volatile bool stop;
-	int requests;                       /* under lock */
+	int requests;                           /* under lock */
 	char bodies[MTH_MAX_REQ][MTH_BODY_MAX]; /* under lock */
-	char lines[MTH_MAX_REQ][128];       /* request lines, under lock */
-	int max_open;                       /* under lock */
+	char lines[MTH_MAX_REQ][128];           /* request lines, under lock */
+	int max_open;                           /* under lock */
 };
 
 /* mth_read_request - headers then Content-Length octets of body; 0 or -1. */

@@ -152,6 +152,12 @@ test_accounts_and_reopen(void **state)
 	buf[0] = '\0';
 	assert_int_equal(db_token_accounts(db, collect_accounts, buf), 0);
 	assert_string_equal(buf, "b@x;");
+	/* ACC-7: deleting the account deletes its tokens (trigger) */
+	assert_int_equal(db_account_create(db, "b@x", "$y$h", "2026-01-01"), 0);
+	assert_int_equal(db_account_delete(db, "b@x"), 0);
+	buf[0] = '\0';
+	assert_int_equal(db_token_accounts(db, collect_accounts, buf), 0);
+	assert_string_equal(buf, "");
 	db_free(&db);
 }
 
