@@ -85,7 +85,9 @@ def test_tokens_kept_across_restart_and_removed_with_the_account(server_factory)
         # LOG-1: tokens are never logged; no delivery happened, so nothing was pushed
         assert "SECRETTOKEN" not in srv.log()
         assert sink.bodies == []
-        # the tokens survive another start (loaded, not discarded)
+        # the tokens survive another start (loaded, not discarded); a fresh log so that
+        # start() waits for this run's "ready"
+        os.remove(srv.log_path)
         srv.start()
         assert srv.stop() == 0
         assert tool(srv, "list", "tokens02@example.org") == "openpgp:SECRETTOKENTHREE\n"
