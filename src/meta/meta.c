@@ -505,7 +505,7 @@ meta_new(const struct conf *conf, struct db *db, struct worker_pool *workers, st
 	m->base = base;
 	m->id = ++meta_last_id;
 	meta_live = m;
-	if (conf->push) {
+	if (conf->push && conf->push_url != NULL && conf->push_url[0] != '\0') {
 		m->push = meta_push_new(base, conf->push_url, meta_gone_cb, m);
 		if (m->push == NULL) {
 			meta_free(&m);

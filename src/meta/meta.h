@@ -100,10 +100,11 @@ enum meta_status meta_token_check(const char *token, size_t len);
 /*
  * meta_token_set - SETMETADATA INBOX (/private/devicetoken <token>): add or
  * refresh (last-set = now), evicting the least recently set beyond
- * META_TOKENS_MAX. token[0..len) is copied (it may contain no NUL). Returns
- * 0 when accepted (done will be called), -1 when not (out of memory or
- * the worker pool is shutting down: done is not called). Validation failures are reported
- * through done (META_INVALID / META_TOOBIG).
+ * META_TOKENS_MAX. token[0..len) is copied (no NUL terminator needed).
+ * Returns 0 when accepted (done will be called), -1 when not (out of
+ * memory or the worker pool is shutting down: done is not called).
+ * Validation failures are reported through done (META_INVALID /
+ * META_TOOBIG); with push = no done gets META_OK and nothing is stored.
  */
 int meta_token_set(struct meta *m, uint64_t requester_id, const char *account, const char *token,
         size_t len, meta_done_fn *done, void *arg);
@@ -130,7 +131,8 @@ void meta_account_deleted(struct meta *m, const char *account);
  * (self-sent copy) nothing happens. Schedules one notification per token
  * (PUSH-4 coalescing). Never blocks, never fails the delivery. Call it from
  * the delivery's completion on the loop thread, once per local recipient.
- * APPEND, COPY and MOVE must not call it.
+ * APPEND, COPY and MOVE must not call it. (Not driven by the bus: its NEW
+ * events carry neither the envelope sender nor the path of the change.)
  */
 void meta_notify(struct meta *m, const char *account, const char *sender);
 
