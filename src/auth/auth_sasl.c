@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "auth/auth_address.h"
+#include "policy/policy_address.h"
 
 static int
 auth_b64_value(char ch)
@@ -107,12 +107,12 @@ auth_sasl_plain_split(char *msg, size_t len, const char **authz_r, const char **
 int
 auth_sasl_authz_ok(const char *authz, const char *authc)
 {
-	char a[AUTH_ADDRESS_MAX], b[AUTH_ADDRESS_MAX];
+	char a[ADDRESS_MAX], b[ADDRESS_MAX];
 
 	if (authz[0] == '\0')
 		return 1;
-	if (auth_address_normalise(authz, a, sizeof(a)) < 0 ||
-	        auth_address_normalise(authc, b, sizeof(b)) < 0)
+	if (policy_address_normalise_login(authz, a, sizeof(a)) < 0 ||
+	        policy_address_normalise_login(authc, b, sizeof(b)) < 0)
 		return 0;
 	return strcmp(a, b) == 0;
 }

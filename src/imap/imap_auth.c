@@ -157,7 +157,7 @@ imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag)
 bool
 imap_auth_login(struct conn *c, struct imap_auth *ia, const char *tag, const char *args)
 {
-	char user[AUTH_ADDRESS_MAX * 2],
+	char user[ADDRESS_MAX * 2],
 	        pw[AUTH_PASSWORD_MAX * 4]; /* longer passwords fail in auth (ACC-4) */
 	size_t ulen, pwlen = 0;
 	bool rc = true;

@@ -524,5 +524,5 @@ smtp_sasl_plain(const char *dec, size_t len, struct smtp_creds *creds_r, const c
 bool
 smtp_sasl_authzid_ok(const struct smtp_creds *creds)
 {
-	return creds->authzid[0] == '\0' || addr_equal(creds->authzid, creds->authcid);
+	return creds->authzid[0] == '\0' || policy_address_equal(creds->authzid, creds->authcid);
 }

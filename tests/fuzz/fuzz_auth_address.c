@@ -1,4 +1,4 @@
-/* fuzz-sources: src/auth/auth_address.c src/auth/auth_sasl.c */
+/* fuzz-sources: src/auth/auth_address.c src/auth/auth_sasl.c src/policy/policy_address.c */
 /*
  * fuzz_auth_address.c - libFuzzer target for login-name normalisation
  * (ACC-1..3) and the SASL PLAIN / base64 decoders (AUTH-1).
@@ -14,16 +14,17 @@
 
 #include "auth/auth_address.h"
 #include "auth/auth_sasl.h"
+#include "policy/policy_address.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 fuzz_auth_normalise(const char *text)
 {
-	char out[AUTH_ADDRESS_MAX], again[AUTH_ADDRESS_MAX], local[AUTH_ADDRESS_MAX];
+	char out[ADDRESS_MAX], again[ADDRESS_MAX], local[ADDRESS_MAX];
 	const char *at;
 
-	if (auth_address_normalise(text, out, sizeof(out)) < 0)
+	if (policy_address_normalise_login(text, out, sizeof(out)) < 0)
 		return;
 	at = strchr(out, '@');
 	if (at == NULL || strchr(at + 1, '@') != NULL || at == out)
@@ -31,13 +32,14 @@ fuzz_auth_normalise(const char *text)
 	for (const char *p = out; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			__builtin_trap();
-	if (auth_address_normalise(out, again, sizeof(again)) < 0 || strcmp(out, again) != 0)
+	if (policy_address_normalise_login(out, again, sizeof(again)) < 0 ||
+	        strcmp(out, again) != 0)
 		__builtin_trap();
 	if (auth_address_local_part(out, local, sizeof(local)) < 0)
 		__builtin_trap();
 	(void)auth_local_part_is_valid(local);
 	(void)auth_local_part_is_reserved(local, NULL);
-	if (auth_address_normalise_local(text, auth_address_domain(out), again, sizeof(again)) <
+	if (auth_address_normalise_local(text, policy_address_domain(out), again, sizeof(again)) <
 	                0 ||
 	        strcmp(out, again) != 0)
 		__builtin_trap();

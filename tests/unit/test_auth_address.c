@@ -16,7 +16,7 @@
 static void
 expect_local(const char *name, const char *domain, const char *want)
 {
-	char out[AUTH_ADDRESS_MAX];
+	char out[ADDRESS_MAX];
 	int r = auth_address_normalise_local(name, domain, out, sizeof(out));
 
 	if (want == NULL) {
@@ -81,23 +81,6 @@ test_normalise_ip_literal(void **state)
 }
 
 static void
-test_normalise_any(void **state)
-{
-	char out[AUTH_ADDRESS_MAX], longname[400];
-
-	(void)state;
-	assert_int_equal(auth_address_normalise("X@Remote.Example", out, sizeof(out)), 0);
-	assert_string_equal(out, "x@remote.example");
-	assert_int_equal(auth_address_normalise("x@10.1.2.3", out, sizeof(out)), 0);
-	assert_string_equal(out, "x@[10.1.2.3]");
-	memset(longname, 'a', sizeof(longname));
-	memcpy(longname + 300, "@example.org", 13);
-	assert_int_equal(auth_address_normalise(longname, out, sizeof(out)), -1);
-	assert_int_equal(auth_address_normalise("a\x01@example.org", out, sizeof(out)), -1);
-	assert_int_equal(auth_address_normalise("\xc3\xa4@example.org", out, sizeof(out)), -1);
-}
-
-static void
 test_local_part_rules(void **state)
 {
 	(void)state;
@@ -153,7 +136,7 @@ test_lengths(void **state)
 static void
 test_block_entries(void **state)
 {
-	char out[AUTH_ADDRESS_MAX];
+	char out[ADDRESS_MAX];
 	char *words[] = {(char[]){"@Spam.Example"}, (char[]){"bad@example.org"}};
 	struct conf_list list = {words, 2};
 
@@ -168,9 +151,9 @@ test_block_entries(void **state)
 	assert_string_equal(out, "[1.2.3.4]");
 	assert_int_equal(auth_block_entry_normalise("@", out, sizeof(out)), -1);
 	assert_int_equal(auth_block_entry_normalise("a@b@c", out, sizeof(out)), -1);
-	assert_true(auth_list_matches_address(&list, "x@spam.example"));
-	assert_true(auth_list_matches_address(&list, "bad@example.org"));
-	assert_false(auth_list_matches_address(&list, "good@example.org"));
+	assert_true(auth_is_blocklisted(&list, "x@spam.example"));
+	assert_true(auth_is_blocklisted(&list, "bad@example.org"));
+	assert_false(auth_is_blocklisted(&list, "good@example.org"));
 }
 
 static void
@@ -191,7 +174,8 @@ test_base64(void **state)
 	assert_int_equal(auth_base64_decode("Y=Q=", out, sizeof(out), &len), -1);
 	assert_int_equal(auth_base64_decode("YQ==YQ==", out, sizeof(out), &len), -1);
 	assert_int_equal(auth_base64_decode("Y!Q=", out, sizeof(out), &len), -1);
-	assert_int_equal(auth_base64_decode("YR==", out, sizeof(out), &len), -1); /* non-zero pad bits */
+	assert_int_equal(
+	        auth_base64_decode("YR==", out, sizeof(out), &len), -1); /* non-zero pad bits */
 	assert_int_equal(auth_base64_decode("YWJjZA==", out, 4, &len), -1);
 	assert_int_equal(auth_base64_encode((const unsigned char *)"abcd", 4, enc, sizeof(enc)), 0);
 	assert_string_equal(enc, "YWJjZA==");
@@ -230,7 +214,6 @@ main(void)
 	        cmocka_unit_test(test_normalise_at_signs),
 	        cmocka_unit_test(test_normalise_domain),
 	        cmocka_unit_test(test_normalise_ip_literal),
-	        cmocka_unit_test(test_normalise_any),
 	        cmocka_unit_test(test_local_part_rules),
 	        cmocka_unit_test(test_reserved),
 	        cmocka_unit_test(test_lengths),
