@@ -32,8 +32,6 @@
 #define SMTP_PATH_MAX 254
 /* One DATA line without its end (SMTP-9); RFC 5321 4.5.3.1.6 minimum is 1000. */
 #define SMTP_DATA_LINE_MAX 65536
-/* Decoded SASL response: base64 of SMTP_AUTH_LINE_MAX octets. */
-#define SMTP_SASL_DECODED_MAX (SMTP_AUTH_LINE_MAX / 4 * 3)
 /*
  * Longest password. ACC-4 says 1024 octets, but libxcrypt refuses
  * passphrases of CRYPT_MAX_PASSPHRASE_SIZE (512) octets or more with every

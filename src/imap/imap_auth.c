@@ -183,20 +183,14 @@ static bool
 imap_auth_plain(struct conn *c, struct imap_auth *ia, const char *b64)
 {
 	unsigned char msg[IMAP_LINE_MAX];
-	const char *authz, *authc, *pw;
-	size_t len = 0, pwlen;
+	struct auth_sasl_plain creds;
+	size_t len = 0;
 	bool rc = true;
 
-	if (strcmp(b64, "=") == 0)
-		b64 = "";
-	if (auth_base64_decode(b64, msg, sizeof(msg), &len) < 0 ||
-	        auth_sasl_plain_split((char *)msg, len, &authz, &authc, &pw, &pwlen) < 0)
+	if (auth_sasl_plain(b64, msg, sizeof(msg), &len, &creds) < 0)
 		conn_printf(c, "%s BAD Invalid SASL response.\r\n", ia->tag);
-	else if (!auth_sasl_authz_ok(authz, authc))
-		/* AUTH-1: the attempt fails; it still goes through auth for counting and delay. */
-		rc = imap_auth_start(c, ia, "", pw, pwlen);
 	else
-		rc = imap_auth_start(c, ia, authc, pw, pwlen);
+		rc = imap_auth_start(c, ia, creds.user, creds.password, creds.password_len);
 	str_wipe(msg, len);
 	return rc;
 }

@@ -72,8 +72,8 @@ gate_decode(struct gate_msg *m, const struct mail_part *p, size_t *len_r)
 		memcpy(out, body, p->body_len);
 		*len_r = p->body_len;
 	} else if (strcmp(e, "base64") == 0) {
-		is_ok = mail_base64_decode_mime(body, p->body_len, (unsigned char *)out, len_r) ==
-		        0;
+		is_ok = mail_base64_decode(body, p->body_len, MAIL_B64_MIME, (unsigned char *)out,
+		                p->body_len, len_r) == 0;
 	} else if (strcmp(e, "quoted-printable") == 0) {
 		*len_r = mail_qp_decode(body, p->body_len, (unsigned char *)out);
 	} else {

@@ -21,6 +21,7 @@
 
 #include "core/core_conf.h"
 #include "core/core_str.h"
+#include "mail/mail_codec.h"
 #include "mail/mail_dkim_canon.h"
 #include "mail/mail_dkim_sig.h"
 
@@ -129,10 +130,13 @@ queue_dkim_sign_body_cb(void *ctx, const void *data, size_t n)
 static char *
 queue_dkim_b64(const unsigned char *data, size_t n)
 {
-	char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+	size_t size = 4 * ((n + 2) / 3) + 1;
+	char *b64 = malloc(size);
 
-	if (b64 != NULL)
-		EVP_EncodeBlock((unsigned char *)b64, data, (int)n);
+	if (b64 != NULL && mail_base64_encode(data, n, b64, size) < 0) {
+		free(b64);
+		b64 = NULL;
+	}
 	return b64;
 }
 

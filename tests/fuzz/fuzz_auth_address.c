@@ -1,4 +1,4 @@
-/* fuzz-sources: src/auth/auth_address.c src/auth/auth_sasl.c src/policy/policy_address.c */
+/* fuzz-sources: src/auth/auth_address.c src/auth/auth_sasl.c src/policy/policy_address.c src/mail/mail_codec.c src/core/core_str.c */
 /*
  * fuzz_auth_address.c - libFuzzer target for login-name normalisation
  * (ACC-1..3) and the SASL PLAIN / base64 decoders (AUTH-1).
@@ -14,6 +14,7 @@
 
 #include "auth/auth_address.h"
 #include "auth/auth_sasl.h"
+#include "mail/mail_codec.h"
 #include "policy/policy_address.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,16 +53,21 @@ fuzz_auth_sasl(const char *text)
 	char enc[8192];
 	const char *z, *c, *p;
 	size_t len, plen;
+	struct auth_sasl_plain cr;
 
-	if (auth_base64_decode(text, dec, sizeof(dec), &len) < 0)
+	if (auth_sasl_decode(text, dec, sizeof(dec), &len) < 0)
 		return;
-	if (auth_base64_encode(dec, len, enc, sizeof(enc)) < 0 || strcmp(enc, text) != 0)
+	/* MAIL_B64_STRICT accepts only the canonical encoding */
+	if (mail_base64_encode(dec, len, enc, sizeof(enc)) < 0 || strcmp(enc, text) != 0)
 		__builtin_trap();
 	if (auth_sasl_plain_split((char *)dec, len, &z, &c, &p, &plen) == 0) {
-		if (c < (char *)dec || p + plen != (char *)dec + len || *c == '\0')
+		if (c < (char *)dec || p + plen != (char *)dec + len || *c == '\0' || plen == 0)
 			__builtin_trap();
 		(void)auth_sasl_authz_ok(z, c);
 	}
+	if (auth_sasl_plain(text, dec, sizeof(dec), &len, &cr) == 0 &&
+	        (cr.password_len == 0 || cr.password + cr.password_len != (char *)dec + len))
+		__builtin_trap();
 }
 
 int

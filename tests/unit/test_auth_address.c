@@ -1,6 +1,7 @@
 /*
- * test_auth_address.c - ACC-1..4 normalisation and name rules, SASL PLAIN
- * and base64 (AUTH-1), block entries (CLI-6).
+ * test_auth_address.c - ACC-1 logins, ACC-2..4 name rules, block entries
+ * (CLI-6). Normalisation itself: test_policy_address.c; SASL:
+ * test_auth_sasl.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,6 @@
 #include <string.h>
 
 #include "auth/auth_address.h"
-#include "auth/auth_sasl.h"
 #include "core/core_conf.h"
 
 static void
@@ -156,56 +156,6 @@ test_block_entries(void **state)
 	assert_false(auth_is_blocklisted(&list, "good@example.org"));
 }
 
-static void
-test_base64(void **state)
-{
-	unsigned char out[64];
-	char enc[64];
-	size_t len;
-
-	(void)state;
-	assert_int_equal(
-	        auth_base64_decode("AGFiY0BleGFtcGxlLm9yZwBwdw==", out, sizeof(out), &len), 0);
-	assert_int_equal(len, 19);
-	assert_memory_equal(out, "\0abc@example.org\0pw", 19);
-	assert_int_equal(auth_base64_decode("", out, sizeof(out), &len), 0);
-	assert_int_equal(len, 0);
-	assert_int_equal(auth_base64_decode("YQ", out, sizeof(out), &len), -1);
-	assert_int_equal(auth_base64_decode("Y=Q=", out, sizeof(out), &len), -1);
-	assert_int_equal(auth_base64_decode("YQ==YQ==", out, sizeof(out), &len), -1);
-	assert_int_equal(auth_base64_decode("Y!Q=", out, sizeof(out), &len), -1);
-	assert_int_equal(
-	        auth_base64_decode("YR==", out, sizeof(out), &len), -1); /* non-zero pad bits */
-	assert_int_equal(auth_base64_decode("YWJjZA==", out, 4, &len), -1);
-	assert_int_equal(auth_base64_encode((const unsigned char *)"abcd", 4, enc, sizeof(enc)), 0);
-	assert_string_equal(enc, "YWJjZA==");
-}
-
-static void
-test_sasl_plain(void **state)
-{
-	char msg[64];
-	const char *z, *c, *p;
-	size_t plen;
-
-	(void)state;
-	memcpy(msg, "\0user@x\0secret", 14);
-	assert_int_equal(auth_sasl_plain_split(msg, 14, &z, &c, &p, &plen), 0);
-	assert_string_equal(z, "");
-	assert_string_equal(c, "user@x");
-	assert_string_equal(p, "secret");
-	assert_int_equal(plen, 6);
-	memcpy(msg, "a\0b\0c\0d", 7);
-	assert_int_equal(auth_sasl_plain_split(msg, 7, &z, &c, &p, &plen), -1);
-	memcpy(msg, "a\0b", 3);
-	assert_int_equal(auth_sasl_plain_split(msg, 3, &z, &c, &p, &plen), -1);
-	memcpy(msg, "a\0\0pw", 5);
-	assert_int_equal(auth_sasl_plain_split(msg, 5, &z, &c, &p, &plen), -1);
-	assert_true(auth_sasl_authz_ok("", "a@b.c"));
-	assert_true(auth_sasl_authz_ok("A@B.C", "a@b.c"));
-	assert_false(auth_sasl_authz_ok("other@b.c", "a@b.c"));
-}
-
 int
 main(void)
 {
@@ -218,8 +168,6 @@ main(void)
 	        cmocka_unit_test(test_reserved),
 	        cmocka_unit_test(test_lengths),
 	        cmocka_unit_test(test_block_entries),
-	        cmocka_unit_test(test_base64),
-	        cmocka_unit_test(test_sasl_plain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
