@@ -5,6 +5,7 @@
 #   make test       install missing deps, ASan/UBSan build, cmocka + pytest
 #   make analyze    gcc -fanalyzer, clang-tidy, cppcheck
 #   make fuzz       libFuzzer targets, bounded run
+#   make bench      release build, chatrelay vs Postfix + Dovecot (bench/README.md)
 #   make SAN=1      sanitizer build into build/asan
 
 PKGS := libevent_core libevent_openssl libevent_pthreads libevent_extra openssl libcrypt sqlite3 \
@@ -95,6 +96,12 @@ analyze:
 
 fuzz:
 	@scripts/fuzz $(FUZZ_SECONDS)
+
+# Benchmarks are not tests: never part of `make test` or CI. Knobs are
+# BENCH_* environment variables (bench/README.md).
+bench: deps
+	@$(MAKE) --no-print-directory SAN= all
+	$(PYTHON) bench/run.py --bin $(CURDIR)/build/release/chatrelay
 
 format:
 	clang-format -i $(SRCS) $(shell find src -name '*.h') $(UNIT_SRCS) $(FUZZ_SRCS)

@@ -26,6 +26,7 @@
 #include "imap/imap_session.h"
 #include "net/net_server.h"
 #include "net/net_tls.h"
+#include "queue/queue_dkim.h"
 #include "smtp/smtp_session.h"
 
 /* cli_serve_dirs - data_dir and its fixed subdirectories (ARCHITECTURE "Data on disk"). */
@@ -80,7 +81,8 @@ cli_serve(struct conf *conf)
 	struct cli_control *control = NULL;
 	const char *error = NULL;
 	struct priv priv;
-	bool is_generated;
+	struct queue_dkim_signer *signer = NULL;
+	bool is_generated, is_dkim_generated;
 	char err[1024];
 	int lock_fd = -1, rc = CLI_EXIT_RUNTIME;
 
@@ -120,6 +122,12 @@ cli_serve(struct conf *conf)
 		log_error("%s", err);
 		goto out;
 	}
+	if (queue_dkim_key_prepare(conf, &is_dkim_generated, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (is_dkim_generated)
+		log_info("generated DKIM key (RSA 2048) for selector %s", conf->dkim_selector);
 	/* Root-only certificate files (e.g. from an ACME client) are read as root. */
 	if (priv_regain(&priv) < 0) {
 		log_error("cannot regain root: %s", strerror(errno));
@@ -131,6 +139,15 @@ cli_serve(struct conf *conf)
 		rc = CLI_EXIT_USAGE; /* TLS-2: a mismatching key stops the start with exit 2 */
 		goto out;
 	}
+	/* DKIM-3: the key may be root-only (/etc/dkimkeys); an unusable key is a config error. */
+	if (queue_dkim_signer_load(conf, &signer, err, sizeof(err)) < 0) {
+		log_error("DKIM: %s", err);
+		tls_free(&tls);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (!conf->dkim_verify)
+		log_warn("dkim_verify = no: inbound DKIM verification is off (tests only, DKIM-9)");
 	srv = server_new(conf);
 	if (srv == NULL) {
 		log_error("cannot set up the event loop");
@@ -145,6 +162,7 @@ cli_serve(struct conf *conf)
 		goto out;
 	}
 	srv->auth = auth;
+	srv->dkim_signer = signer;
 	cli_serve_register_protocols(srv);
 	if (server_listen(srv, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -166,11 +184,14 @@ cli_serve(struct conf *conf)
 out:
 	/* server_run has let the workers finish; timers die before the loop they sit on. */
 	cli_control_free(&control);
-	if (srv != NULL)
+	if (srv != NULL) {
 		srv->auth = NULL;
+		srv->dkim_signer = NULL;
+	}
 	auth_free(&auth);
 	server_free(&srv);
 	db_free(&db);
+	queue_dkim_signer_free(&signer);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	return rc;

@@ -53,8 +53,30 @@
 /* Comment nesting in structured header fields (RFC 5322 3.2.2). */
 #define MAIL_COMMENT_DEPTH_MAX 32
 
-/* IMAP command line outside literals (IMAP-7). */
+/* IMAP command line outside literals (IMAP-11; RFC 7162 section 4 asks for >= 8192). */
 #define IMAP_LINE_MAX 65536
+/* Any literal other than an APPEND message (IMAP-11). */
+#define IMAP_LITERAL_MAX 65536
+/* A declared literal length above this is answered with BYE and close (IMAP-11). */
+#define IMAP_LITERAL_DECLARED_MAX 4294967295ULL
+/* Literal octets one command may hold in memory; APPEND streams its message instead. */
+#define IMAP_LITERALS_BUFFERED_MAX 1048576 /* 1 MiB */
+/* Nesting of parenthesised lists in one command (RFC 3501 sets none; BODYSTRUCTURE-deep is plenty). */
+#define IMAP_LIST_DEPTH_MAX 32
+/* Arguments (atoms, strings, lists) in one command; a 64 KiB line could otherwise hold 32768. */
+#define IMAP_ARGS_MAX 8192
+/* Part numbers in one FETCH section, BODY[1.2.3...] (RFC 3501 6.4.5 sets none). */
+#define IMAP_SECTION_PARTS_MAX 32
+/* Header field names in one HEADER.FIELDS (...) list. */
+#define IMAP_HEADER_FIELDS_MAX 512
+/* One header field name in HEADER.FIELDS / SEARCH HEADER (RFC 5322 2.1.1 line limit). */
+#define IMAP_FIELD_NAME_MAX 998
+/* Nesting of NOT / OR / parentheses in one SEARCH (RFC 3501 sets none). */
+#define IMAP_SEARCH_DEPTH_MAX 32
+/* One keyword flag (IMAP-32); Dovecot allows far fewer in practice. */
+#define IMAP_KEYWORD_MAX 255
+/* Mailbox name in modified UTF-7 (IMAP-14). */
+#define IMAP_MAILBOX_NAME_MAX 255
 
 /* Output buffered per connection before reading stops (NET-6: 1..16 MiB). */
 #define NET_OUTPUT_HIGH_WATER (4UL * 1024 * 1024)

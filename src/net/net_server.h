@@ -17,6 +17,7 @@
 #include "net/net_tls.h"
 
 struct auth;
+struct queue_dkim_signer;
 struct conf;
 struct event_base;
 struct worker_pool;
@@ -58,7 +59,9 @@ struct server {
 	struct worker_pool *workers;  /* owned */
 	const struct proto_ops *protos[LISTENER_KIND_COUNT]; /* borrowed, static */
 	struct listener *listeners;   /* owned */
-	struct auth *auth;            /* borrowed: accounts (auth/), set by cli_serve; net/ never uses it */
+	/* Application modules, set by cli_serve; net/ never uses them. */
+	struct auth *auth;            /* borrowed: accounts (auth/) */
+	struct queue_dkim_signer *dkim_signer; /* borrowed: NULL when not signing (DKIM-1) */
 
 	struct conn *conns;           /* all live connections (list head) */
 	struct conn **conn_hash;      /* owned: id -> conn */

@@ -25,6 +25,22 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+_shared_dkim_key = None
+
+
+def shared_dkim_key():
+    """One RSA key for every test server: generating 2048-bit keys under ASan is slow."""
+    global _shared_dkim_key
+    if _shared_dkim_key is None:
+        d = make_tmpdir()
+        path = os.path.join(d, "opendkim.private")
+        subprocess.run(["openssl", "genrsa", "-traditional", "-out", path, "2048"],
+                       check=True, capture_output=True)
+        os.chmod(path, 0o644)  # readable by the unprivileged server user in CI
+        _shared_dkim_key = path
+    return _shared_dkim_key
+
+
 def make_tmpdir():
     """A temp dir the unprivileged server user can reach."""
     d = tempfile.mkdtemp(prefix="chatrelay-test-")
@@ -43,6 +59,7 @@ class Server:
             "listen_address": "127.0.0.1",
             "log_level": "debug",
             "threads": "2",
+            "dkim_key": shared_dkim_key(),
         }
         for key in PORT_KEYS:
             self.params[key] = str(free_port())
