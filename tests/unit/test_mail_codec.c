@@ -119,6 +119,19 @@ test_base64_encode(void **state)
 	assert_string_equal(enc, "YWJj");
 	assert_int_equal(mail_base64_encode((const unsigned char *)"abc", 3, enc, 4), -1);
 	assert_int_equal(mail_base64_encode((const unsigned char *)"", 0, enc, 0), -1);
+	/* RFC 4648 section 10 (the cases of the former meta_turn_base64 copy) */
+	assert_int_equal(mail_base64_encode((const unsigned char *)"f", 1, enc, sizeof(enc)), 0);
+	assert_string_equal(enc, "Zg==");
+	assert_int_equal(mail_base64_encode((const unsigned char *)"fo", 2, enc, sizeof(enc)), 0);
+	assert_string_equal(enc, "Zm8=");
+	assert_int_equal(mail_base64_encode((const unsigned char *)"foo", 3, enc, sizeof(enc)), 0);
+	assert_string_equal(enc, "Zm9v");
+	assert_int_equal(
+	        mail_base64_encode((const unsigned char *)"foobar", 6, enc, sizeof(enc)), 0);
+	assert_string_equal(enc, "Zm9vYmFy");
+	assert_int_equal(
+	        mail_base64_encode((const unsigned char *)"\xff\xfe", 2, enc, sizeof(enc)), 0);
+	assert_string_equal(enc, "//4=");
 }
 
 static void
