@@ -54,6 +54,26 @@ test_header_end(void **state)
 }
 
 static void
+test_header_skip_comment(void **state)
+{
+	size_t i;
+
+	(void)state;
+	i = 1;
+	mail_header_skip_comment("x(a (b) \\) c)y", &i);
+	assert_int_equal(i, 13);
+	i = 0;
+	mail_header_skip_comment("(unclosed (deep", &i);
+	assert_int_equal(i, 15);
+	i = 0;
+	mail_header_skip_comment("(ends in a backslash\\", &i);
+	assert_int_equal(i, 21);
+	i = 0;
+	mail_header_skip_comment("()rest", &i);
+	assert_int_equal(i, 2);
+}
+
+static void
 test_header_fields(void **state)
 {
 	static const char h[] = "Subject: hello\r\n world\r\nfrom : x@y\r\nno colon line\r\n"
@@ -432,6 +452,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_header_end),
 	        cmocka_unit_test(test_header_fields),
+	        cmocka_unit_test(test_header_skip_comment),
 	        cmocka_unit_test(test_mime_simple),
 	        cmocka_unit_test(test_mime_multipart),
 	        cmocka_unit_test(test_mime_fixtures),
