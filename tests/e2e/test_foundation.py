@@ -314,6 +314,15 @@ def test_smtp_line_too_long_keeps_session(server):
         assert read_line(s) == "250 2.0.0 OK\r\n"
 
 
+def test_imap_line_too_long_keeps_session(server):
+    with connect(server.port("imap_port")) as s:
+        read_line(s)
+        # IMAP_LINE_MAX is 65536 octets with the line end; the rest of the line is skipped
+        s.sendall(b"a NOOP " + b"x" * 70000 + b"\r\nb NOOP\r\n")
+        assert read_line(s) == "* BAD Command line too long.\r\n"
+        assert read_line(s) == "b OK NOOP completed.\r\n"
+
+
 def test_http_head_limits(server):
     port = server.port("http_port")
     with connect(port) as s:
