@@ -110,6 +110,25 @@ fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, bo
 	return fs_fsync_dir(dirname(dir));
 }
 
+enum fs_feed_result
+fs_read_feed(int fd, fs_feed_fn *feed, void *arg)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return FS_FEED_READ_ERROR;
+		if (n == 0)
+			return FS_FEED_EOF;
+		if (feed(arg, buf, (size_t)n) < 0)
+			return FS_FEED_STOPPED;
+	}
+}
+
 int
 fs_lock_dir(const char *dir)
 {

@@ -29,6 +29,22 @@ int fs_fsync_dir(const char *path);
  */
 int fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, bool is_replace);
 
+/* fs_feed_fn - consume data[0..len) of a file being read; < 0 stops the reading. */
+typedef int fs_feed_fn(void *arg, const char *data, size_t len);
+
+enum fs_feed_result {
+	FS_FEED_EOF,        /* the whole file went to feed */
+	FS_FEED_READ_ERROR, /* read() failed; errno says why */
+	FS_FEED_STOPPED,    /* feed returned < 0 */
+};
+
+/*
+ * fs_read_feed - read fd from its position to the end in pieces of up to
+ * 64 KiB (EINTR retried), handing each to feed(arg, ...). Blocks: worker
+ * threads only. Used by the DKIM signer and verifier on spooled messages.
+ */
+enum fs_feed_result fs_read_feed(int fd, fs_feed_fn *feed, void *arg);
+
 /*
  * fs_lock_dir - take an exclusive, non-blocking lock on <dir>/chatrelay.lock
  * (GEN-5). Returns the fd to keep open for the life of the process, or -1

@@ -1,6 +1,7 @@
 /*
  * test_core_fs.c - fs_write_durable: content, mode, replace versus
- * "existing file wins", no temporary file left behind; fs_mkdir_p.
+ * "existing file wins", no temporary file left behind; fs_mkdir_p;
+ * fs_read_feed: pieces, stop, read error.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -88,11 +89,72 @@ test_write_durable(void **state)
 	rmdir(dir);
 }
 
+/* Counts what fs_read_feed hands over; stops after stop_at octets when non-zero. */
+struct feed_count {
+	size_t total;
+	size_t calls;
+	size_t stop_at;
+	unsigned char sum;
+};
+
+static int
+feed_count_cb(void *arg, const char *data, size_t len)
+{
+	struct feed_count *fc = arg;
+
+	assert_true(len > 0 && len <= 65536);
+	for (size_t i = 0; i < len; i++)
+		fc->sum = (unsigned char)(fc->sum + (unsigned char)data[i]);
+	fc->total += len;
+	fc->calls++;
+	return fc->stop_at != 0 && fc->total >= fc->stop_at ? -1 : 0;
+}
+
+static void
+test_read_feed(void **state)
+{
+	char path[] = "/tmp/chatrelay-test-feed-XXXXXX";
+	static char data[200000];
+	struct feed_count fc = {0};
+	unsigned char want = 0;
+	int fd;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++) {
+		data[i] = (char)(i * 7);
+		want = (unsigned char)(want + (unsigned char)data[i]);
+	}
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(fs_read_feed(fd, feed_count_cb, &fc), FS_FEED_EOF);
+	assert_int_equal(fc.total, sizeof(data));
+	assert_true(fc.calls >= 4); /* 64 KiB pieces */
+	assert_int_equal(fc.sum, want);
+	/* the feed stops the reading */
+	memset(&fc, 0, sizeof(fc));
+	fc.stop_at = 1;
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(fs_read_feed(fd, feed_count_cb, &fc), FS_FEED_STOPPED);
+	assert_int_equal(fc.calls, 1);
+	/* reading goes on from where the feed stopped (one full piece of a regular file) */
+	memset(&fc, 0, sizeof(fc));
+	assert_int_equal(fs_read_feed(fd, feed_count_cb, &fc), FS_FEED_EOF);
+	assert_int_equal(fc.total, sizeof(data) - 65536);
+	close(fd);
+	unlink(path);
+	errno = 0;
+	assert_int_equal(fs_read_feed(-1, feed_count_cb, &fc), FS_FEED_READ_ERROR);
+	assert_int_equal(errno, EBADF);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_write_durable),
+	        cmocka_unit_test(test_read_feed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
