@@ -445,7 +445,7 @@ smtp_parse_rcpt(const struct smtp_cmd *cmd, bool is_smtputf8, struct smtp_path *
 }
 
 int
-smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth *auth_r, const char **reply_r)
+smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth_arg *auth_r, const char **reply_r)
 {
 	const char *s = cmd->arg;
 	size_t n = cmd->arg_len, mlen = 0, i;

@@ -133,7 +133,7 @@ int smtp_parse_rcpt(const struct smtp_cmd *cmd, bool is_smtputf8, struct smtp_pa
 
 enum smtp_auth_mech { SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN };
 
-struct smtp_auth {
+struct smtp_auth_arg {
 	enum smtp_auth_mech mech;
 	bool has_initial;    /* an initial response was given (RFC 4954 4) */
 	const char *initial; /* borrowed from the line; "=" already turned into "" */
@@ -145,6 +145,6 @@ struct smtp_auth {
  * case-insensitive. Returns 0 and fills *auth_r, or -1 with *reply_r
  * (504 unknown mechanism, 501 syntax).
  */
-int smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth *auth_r, const char **reply_r);
+int smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth_arg *auth_r, const char **reply_r);
 
 #endif

@@ -17,6 +17,7 @@
 #include "core/core_log.h"
 #include "net/net_server.h"
 #include "smtp/smtp_auth.h"
+#include "smtp/smtp_parse.h"
 
 enum smtp_state { SMTP_STATE_GREETED, SMTP_STATE_HELO, SMTP_STATE_EHLO };
 
@@ -136,11 +137,15 @@ smtp_command(struct conn *c, struct smtp_session *s, char *line)
 	return true;
 }
 
-/* smtp_is_long_line - SMTP-2: only AUTH lines may exceed SMTP_LINE_MAX. */
+/* smtp_is_long_line - SMTP-2 for a command line (smtp_parse.c has the rule). */
 static bool
 smtp_is_long_line(const char *line, size_t len)
 {
-	return len + 2 > SMTP_LINE_MAX && strncasecmp(line, "AUTH ", 5) != 0;
+	struct smtp_cmd cmd;
+	const char *reply;
+
+	smtp_parse_command(line, len, &cmd);
+	return smtp_parse_line_len(&cmd, len, &reply) < 0;
 }
 
 /* smtp_is_busy - an authentication is pending: its completion resumes the session. */

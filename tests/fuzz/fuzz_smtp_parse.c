@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct smtp_cmd c;
 	struct smtp_mail m;
 	struct smtp_path p;
-	struct smtp_auth a;
+	struct smtp_auth_arg a;
 	const char *reply;
 
 	if (line == NULL)

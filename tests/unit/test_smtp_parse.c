@@ -310,7 +310,7 @@ test_parse_rcpt(void **state)
 }
 
 static const char *
-auth(const char *arg, struct smtp_auth *a)
+auth(const char *arg, struct smtp_auth_arg *a)
 {
 	char line[256];
 	struct smtp_cmd c;
@@ -324,7 +324,7 @@ auth(const char *arg, struct smtp_auth *a)
 static void
 test_parse_auth(void **state)
 {
-	struct smtp_auth a;
+	struct smtp_auth_arg a;
 
 	(void)state;
 	assert_null(auth("PLAIN", &a));
@@ -354,7 +354,7 @@ test_parse_every_prefix(void **state)
 	};
 	struct smtp_mail m;
 	struct smtp_path p;
-	struct smtp_auth a;
+	struct smtp_auth_arg a;
 	const char *reply;
 
 	(void)state;
