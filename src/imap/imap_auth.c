@@ -17,12 +17,6 @@
 #include "core/core_str.h"
 #include "net/net_server.h"
 
-static bool
-imap_auth_is_allowed(const struct conn *c)
-{
-	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
-}
-
 int
 imap_auth_parse_astring(const char **pp, char *out, size_t outlen, size_t *len_r)
 {
@@ -139,7 +133,7 @@ imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag)
 		conn_printf(c, "%s BAD Already authenticated.\r\n", tag);
 		return false;
 	}
-	if (!imap_auth_is_allowed(c)) {
+	if (!conn_is_auth_allowed(c)) {
 		conn_printf(c,
 		        "%s NO [PRIVACYREQUIRED] Plaintext authentication is not allowed "
 		        "without TLS.\r\n",

@@ -22,13 +22,6 @@ struct imap_session {
 	struct imap_auth auth; /* LOGIN / AUTHENTICATE state (imap_auth.c) */
 };
 
-/* imap_is_auth_allowed - NET-2. */
-static bool
-imap_is_auth_allowed(const struct conn *c)
-{
-	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
-}
-
 /* imap_capabilities - the IMAP-3 lists, restricted to what exists so far. */
 static const char *
 imap_capabilities(const struct conn *c)
@@ -39,7 +32,7 @@ imap_capabilities(const struct conn *c)
 		return "IMAP4rev1";
 	if (c->is_tls)
 		return "IMAP4rev1 SASL-IR AUTH=PLAIN";
-	return imap_is_auth_allowed(c) ? "IMAP4rev1 SASL-IR STARTTLS AUTH=PLAIN" :
+	return conn_is_auth_allowed(c) ? "IMAP4rev1 SASL-IR STARTTLS AUTH=PLAIN" :
 		"IMAP4rev1 SASL-IR STARTTLS LOGINDISABLED";
 }
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/core_conf.h"
 #include "core/core_limits.h"
 #include "core/core_log.h"
 #include "core/core_str.h"
@@ -215,6 +216,12 @@ conn_read_line(struct conn *c, char *buf, size_t max, size_t *len_r)
 	buf[n] = '\0';
 	*len_r = n;
 	return CONN_LINE_OK;
+}
+
+bool
+conn_is_auth_allowed(const struct conn *c)
+{
+	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
 }
 
 void

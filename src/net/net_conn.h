@@ -85,6 +85,12 @@ enum conn_line { CONN_LINE_OK, CONN_LINE_NEED_MORE, CONN_LINE_TOO_LONG };
  */
 enum conn_line conn_read_line(struct conn *c, char *buf, size_t max, size_t *len_r);
 
+/*
+ * conn_is_auth_allowed - NET-2: credentials may be accepted on this
+ * connection (TLS active, a loopback client, or allow_plaintext_auth).
+ */
+bool conn_is_auth_allowed(const struct conn *c);
+
 /* conn_busy_fn - true while the session waits for a completion: input stays queued. */
 typedef bool conn_busy_fn(struct conn *c);
 

@@ -15,12 +15,6 @@
 #include "core/core_str.h"
 #include "net/net_server.h"
 
-static bool
-smtp_auth_is_allowed(const struct conn *c)
-{
-	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
-}
-
 /* smtp_auth_kick - ACC-7: the account was deleted or blocked. */
 static void
 smtp_auth_kick(struct conn *c)
@@ -137,7 +131,7 @@ smtp_auth_command(struct conn *c, struct smtp_auth *sa, const char *arg, bool ha
 		conn_printf(c, "500 5.5.2 Command not recognized\r\n");
 		return true;
 	}
-	if (!smtp_auth_is_allowed(c)) {
+	if (!conn_is_auth_allowed(c)) {
 		conn_printf(c, "530 5.7.0 Must issue a STARTTLS command first\r\n");
 		return true;
 	}

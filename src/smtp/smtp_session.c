@@ -39,13 +39,6 @@ smtp_is_submission(const struct conn *c)
 	return c->lst->kind != LISTENER_SMTP;
 }
 
-/* smtp_is_auth_allowed - NET-2. */
-static bool
-smtp_is_auth_allowed(const struct conn *c)
-{
-	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
-}
-
 static int
 smtp_start(struct conn *c)
 {
@@ -66,7 +59,7 @@ smtp_ehlo(struct conn *c, struct smtp_session *s)
 		(unsigned long long)c->srv->conf->max_message_size);
 	if (c->lst->offers_starttls && !c->is_tls)
 		conn_printf(c, "250-STARTTLS\r\n");
-	if (smtp_is_submission(c) && smtp_is_auth_allowed(c))
+	if (smtp_is_submission(c) && conn_is_auth_allowed(c))
 		conn_printf(c, "250-AUTH PLAIN LOGIN\r\n");
 	conn_printf(c, "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n");
 	s->state = SMTP_STATE_EHLO;
