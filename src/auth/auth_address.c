@@ -9,6 +9,7 @@
 #include "auth/auth_address.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "core/core_conf.h"
 #include "policy/policy_address.h"
@@ -23,12 +24,6 @@ static const char *const auth_reserved[] = {
         "hostmaster",
         "webmaster",
 };
-
-static char
-auth_lower(char ch)
-{
-	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
-}
 
 int
 auth_address_normalise_local(const char *name, const char *mail_domain, char *out, size_t outlen)
@@ -77,20 +72,10 @@ auth_local_part_is_reserved(const char *local, const struct conf_list *extra)
 			return true;
 	if (extra == NULL)
 		return false;
-	for (size_t i = 0; i < extra->count; i++) {
-		const char *w = extra->words[i];
-		size_t n = strlen(w);
-
-		/* Config words are compared case-insensitively: local parts are lowercase. */
-		if (n == strlen(local)) {
-			size_t j = 0;
-
-			while (j < n && auth_lower(w[j]) == local[j])
-				j++;
-			if (j == n)
-				return true;
-		}
-	}
+	/* config words compare case-insensitively; local parts are lowercase (ACC-2) */
+	for (size_t i = 0; i < extra->count; i++)
+		if (strcasecmp(extra->words[i], local) == 0)
+			return true;
 	return false;
 }
 
