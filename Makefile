@@ -41,9 +41,14 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+# Helper programs of the tests (e.g. the crash-test child) and benchmarks: linked like unit tests.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
+BENCH_SRCS := $(wildcard bench/store_*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 PURE_SRCS := $(wildcard src/core/*.c)
 
-.PHONY: all deps dc-deps run test unit unit-bins e2e analyze fuzz bench clean format
+.PHONY: all deps dc-deps run test unit unit-bins e2e analyze fuzz bench store-bench clean format
 
 all: $(BUILD)/chatrelay
 
@@ -67,6 +72,20 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@echo "  TEST  $@"
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka
 
+$(TOOL_BINS): $(BUILD)/tests/%: tests/tools/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  TOOL  $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+
+$(BENCH_BINS): $(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+
+# store-bench: deliveries per second with and without fsync (printed, not a test).
+store-bench: $(BENCH_BINS)
+	$(BUILD)/bench/store_bench
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run-default build/release/chatrelay
@@ -75,7 +94,7 @@ test: deps dc-deps
 	@$(MAKE) --no-print-directory SAN=1 all unit-bins
 	@$(MAKE) --no-print-directory SAN=1 unit e2e
 
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(TOOL_BINS)
 
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
@@ -88,7 +107,7 @@ $(DC_RPC): tests/deltachat/package-lock.json
 	cd tests/deltachat && npm ci --no-audit --no-fund
 	@touch $@
 
-e2e: $(BUILD)/chatrelay
+e2e: $(BUILD)/chatrelay $(TOOL_BINS)
 	CHATRELAY_BIN=$(CURDIR)/$(BUILD)/chatrelay $(PYTHON) -m pytest -q tests/e2e tests/deltachat
 
 analyze:
@@ -109,4 +128,4 @@ format:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(TOOL_BINS:=.d) $(BENCH_BINS:=.d)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "bus/bus.h"
 #include "cli/cli.h"
 #include "cli/cli_control.h"
 #include "core/core_conf.h"
@@ -28,6 +29,7 @@
 #include "net/net_tls.h"
 #include "queue/queue_dkim.h"
 #include "smtp/smtp_session.h"
+#include "store/store.h"
 
 /* cli_serve_dirs - data_dir and its fixed subdirectories (ARCHITECTURE "Data on disk"). */
 static int
@@ -45,6 +47,44 @@ cli_serve_dirs(const struct conf *conf, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/* cli_serve_quota_limit - QUOTA-1: the account's override (CLI-5) or max_mailbox_size. Workers. */
+static uint64_t
+cli_serve_quota_limit(void *ctx, const char *account)
+{
+	const struct conf *conf = ((const struct server *)ctx)->conf;
+	struct db *db = ((const struct server *)ctx)->db;
+	struct db_account a;
+
+	if (db != NULL && db_account_get(db, account, &a) == 0 && a.has_quota)
+		return a.quota;
+	return conf->max_mailbox_size;
+}
+
+/* cli_serve_shutdown_hook - GEN-6: no new expiry run once the drain begins. */
+static void
+cli_serve_shutdown_hook(struct server *srv)
+{
+	if (srv->store != NULL)
+		store_expire_stop(srv->store);
+}
+
+/* cli_serve_store - bus and store, quota rebuilt from disk, expiry scheduled (GEN-5, QUOTA-4). */
+static int
+cli_serve_store(struct server *srv)
+{
+	srv->bus = bus_new();
+	if (srv->bus == NULL)
+		return -1;
+	srv->store = store_new(srv->conf, srv->workers, srv->bus);
+	if (srv->store == NULL)
+		return -1;
+	store_set_limit(srv->store, cli_serve_quota_limit, srv);
+	srv->shutdown_hook = cli_serve_shutdown_hook;
+	if (store_quota_rebuild(srv->store) < 0)
+		return -1;
+	return store_expire_schedule(srv->store, srv->base, 600);
 }
 
 static void
@@ -163,6 +203,12 @@ cli_serve(struct conf *conf)
 	}
 	srv->auth = auth;
 	srv->dkim_signer = signer;
+	srv->db = db;
+	/* Maildirs belong to the server user: build the store with its ids (GEN-3). */
+	if (priv_assume(&priv) < 0 || cli_serve_store(srv) < 0 || priv_regain(&priv) < 0) {
+		log_error("storage: %s", strerror(errno));
+		goto out;
+	}
 	cli_serve_register_protocols(srv);
 	if (server_listen(srv, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -185,8 +231,12 @@ out:
 	/* server_run has let the workers finish; timers die before the loop they sit on. */
 	cli_control_free(&control);
 	if (srv != NULL) {
+		/* the pool has drained (server_run); the expiry timer dies before the base */
+		store_free(&srv->store);
+		bus_free(&srv->bus);
 		srv->auth = NULL;
 		srv->dkim_signer = NULL;
+		srv->db = NULL;
 	}
 	auth_free(&auth);
 	server_free(&srv);

@@ -126,4 +126,27 @@
 /* Worker threads when threads = 0 picks the CPU count (CONF-9). */
 #define WORKER_THREADS_MAX 64
 
+/* Store (SPEC 14). Keywords per mailbox: IMAP-32 asks for at least 64. */
+#define STORE_KEYWORDS_MAX 64
+/* One keyword: an IMAP atom; Dovecot allows 255 as well. */
+#define STORE_KEYWORD_LEN_MAX 255
+/* Mailbox name in octets (IMAP-14). */
+#define STORE_MAILBOX_NAME_MAX 255
+/* Account address used as a directory name (RFC 5321 4.5.3.1.3: path 256). */
+#define STORE_ACCOUNT_MAX 320
+/* A Maildir file name (NAME_MAX). */
+#define STORE_FILENAME_MAX 255
+/* Index file size accepted when loading (about 2M messages). */
+#define STORE_INDEX_FILE_MAX (256u * 1024 * 1024)
+/* Log part of an index rewritten as a checkpoint once it exceeds this and 2x the live part. */
+#define STORE_INDEX_LOG_MIN 65536u /* 64 KiB */
+/* Subscriptions per account, and the file holding them. */
+#define STORE_SUBSCRIPTIONS_MAX 4096
+/* tmp/ leftovers older than this are removed (EXP-4: 36 h). */
+#define STORE_TMP_MAX_AGE (36L * 3600)
+/* Mailboxes per account (LIST, quota scans). */
+#define STORE_MAILBOXES_MAX 10000
+/* Unreferenced mailboxes whose index stays cached in memory (deliveries skip re-reading it). */
+#define STORE_MAILBOX_CACHE_MAX 4096
+
 #endif

@@ -241,6 +241,8 @@ server_shutdown(struct server *srv)
 		return;
 	srv->is_shutting_down = true;
 	log_info("shutting down connections=%zu", srv->conn_count);
+	if (srv->shutdown_hook != NULL)
+		srv->shutdown_hook(srv);
 	for (struct listener *l = srv->listeners; l != NULL; l = l->next) {
 		if (l->evl != NULL) {
 			evconnlistener_free(l->evl);

@@ -18,6 +18,9 @@
 
 struct auth;
 struct queue_dkim_signer;
+struct store;
+struct bus;
+struct db;
 struct conf;
 struct event_base;
 struct worker_pool;
@@ -62,6 +65,9 @@ struct server {
 	/* Application modules, set by cli_serve; net/ never uses them. */
 	struct auth *auth;            /* borrowed: accounts (auth/) */
 	struct queue_dkim_signer *dkim_signer; /* borrowed: NULL when not signing (DKIM-1) */
+	struct store *store;          /* borrowed: mailboxes, quota, expiry (store/) */
+	struct bus *bus;              /* borrowed: change events for live sessions (bus/) */
+	struct db *db;                /* borrowed: accounts database (db/) */
 
 	struct conn *conns;           /* all live connections (list head) */
 	struct conn **conn_hash;      /* owned: id -> conn */
@@ -77,6 +83,7 @@ struct server {
 	struct event *sig_events[4];  /* owned: TERM, INT, HUP, PIPE */
 	struct event *drain_timer;    /* owned, during shutdown */
 	bool is_shutting_down;
+	void (*shutdown_hook)(struct server *srv); /* borrowed: application modules stop their timers */
 };
 
 /* server_new - base, signals and worker pool; TLS is attached by server_set_tls. NULL on failure. */
