@@ -22,8 +22,10 @@
 #include <unistd.h>
 
 #include "core/core_conf.h"
+#include "auth/auth_address.h"
 #include "core/core_log.h"
 #include "db/db.h"
+#include "policy/policy_address.h"
 #include "policy/policy_gate.h"
 #include "policy/policy_header.h"
 #include "smtp/smtp_spool.h"
@@ -161,9 +163,9 @@ smtp_accept_gate(const struct smtp_accept *a, const char *msg, size_t len)
 static bool
 smtp_accept_sender_refused(const struct smtp_accept *a, const char *from)
 {
-	const char *domain = auth_address_domain(from);
+	const char *domain = policy_address_domain(from);
 
-	if (auth_list_matches_address(&a->conf->sender_blocklist, from) ||
+	if (auth_is_blocklisted(&a->conf->sender_blocklist, from) ||
 	        !smtp_accept_domain_allowed(a->conf, domain))
 		return true;
 	if (a->db != NULL && (db_block_has(a->db, from) == 1 || db_block_has(a->db, domain) == 1))
@@ -175,12 +177,12 @@ smtp_accept_sender_refused(const struct smtp_accept *a, const char *from)
 static const char *
 smtp_accept_inbound_checks(const struct smtp_accept *a, const char *msg, size_t len, size_t hlen)
 {
-	char from[AUTH_ADDRESS_MAX];
+	char from[ADDRESS_MAX];
 	const char *domain, *reply;
 
 	if (hdr_from_address(msg, hlen, from, sizeof(from)) < 0)
 		return HDR_REPLY_FROM_INVALID;
-	domain = auth_address_domain(from);
+	domain = policy_address_domain(from);
 	if (strcasecmp(domain, a->conf->mail_domain) == 0)
 		return SMTP_ACCEPT_REPLY_LOCAL_FROM;
 	if (smtp_accept_sender_refused(a, from))

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth/auth_address.h"
+#include "core/core_limits.h"
 #include "core/core_limits.h"
 
 struct conf;
@@ -40,9 +40,9 @@ enum smtp_accept_path {
 
 /* One local recipient (remote ones never reach this module yet). */
 struct smtp_accept_rcpt {
-	char addr[AUTH_ADDRESS_MAX]; /* normalised local address = account directory name */
-	bool is_discard;             /* reserved local part: checked, not stored */
-	int error;                   /* out: 0 delivered (or discarded), else errno */
+	char addr[ADDRESS_MAX]; /* normalised local address = account directory name */
+	bool is_discard;        /* reserved local part: checked, not stored */
+	int error;              /* out: 0 delivered (or discarded), else errno */
 };
 
 struct smtp_accept {
@@ -52,11 +52,11 @@ struct smtp_accept {
 	struct db *db;           /* borrowed; NULL skips CLI block entries */
 	int fd;                  /* owned: the message, CRLF line ends, from offset 0 */
 	uint64_t size;
-	uint64_t session_id;              /* for logs only */
-	char sender[SMTP_PATH_MAX + 1];   /* envelope sender, "" = null sender */
-	char auth_addr[AUTH_ADDRESS_MAX]; /* submission: the authenticated address */
-	char peer_ip[64];                 /* text form of the peer address (DKIM-8) */
-	struct smtp_accept_rcpt *rcpts;   /* owned */
+	uint64_t session_id;            /* for logs only */
+	char sender[SMTP_PATH_MAX + 1]; /* envelope sender, "" = null sender */
+	char auth_addr[ADDRESS_MAX];    /* submission: the authenticated address */
+	char peer_ip[64];               /* text form of the peer address (DKIM-8) */
+	struct smtp_accept_rcpt *rcpts; /* owned */
 	size_t nrcpts;
 	/* out */
 	const char *reply; /* the SMTP reply line without CRLF (static or reply_buf) */

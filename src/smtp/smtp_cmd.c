@@ -175,7 +175,7 @@ smtp_do_ehlo(struct conn *c, struct smtp_session *s, struct smtp_args *a)
 	        (unsigned long long)conf->max_message_size);
 	if (c->lst->offers_starttls && !c->is_tls)
 		conn_printf(c, "250-STARTTLS\r\n");
-	if (smtp_is_submission(c) && (c->is_tls || c->is_loopback || conf->allow_plaintext_auth))
+	if (smtp_is_submission(c) && conn_is_auth_allowed(c))
 		conn_printf(c, "250-AUTH PLAIN LOGIN\r\n");
 	conn_printf(c, "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n");
 	smtp_tx_free(&s->tx);

@@ -38,7 +38,7 @@ const char *smtp_state_name(enum smtp_state state);
 
 /* One accepted recipient of the transaction. */
 struct smtp_tx_rcpt {
-	char addr[AUTH_ADDRESS_MAX]; /* normalised (ACC-1) for local, as given for remote */
+	char addr[ADDRESS_MAX]; /* normalised (ACC-1) for local, as given for remote */
 	bool is_local;
 	bool is_discard; /* reserved local part: checked, then dropped (SUB-7, MX-3) */
 };

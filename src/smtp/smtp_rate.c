@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth/auth_address.h"
+#include "core/core_limits.h"
 #include "policy/policy_rate.h"
 
 #define SMTP_RATE_BUCKETS 1024
@@ -20,7 +20,7 @@
 struct smtp_rate_entry {
 	struct smtp_rate_entry *next; /* owned chain */
 	struct rate_gcra gcra;
-	char account[AUTH_ADDRESS_MAX];
+	char account[ADDRESS_MAX];
 };
 
 static struct smtp_rate_entry *smtp_rate_table[SMTP_RATE_BUCKETS];

@@ -36,7 +36,7 @@ struct smtp_lookup {
 	struct server *srv;            /* borrowed */
 	struct db *db;                 /* borrowed */
 	char given[SMTP_PATH_MAX + 1]; /* the path as written (for replies) */
-	char addr[AUTH_ADDRESS_MAX];   /* normalised */
+	char addr[ADDRESS_MAX];        /* normalised */
 	int account;                   /* db_account_get: 0 found, 1 absent, -1 error */
 	bool has_quota;                /* the account's quota override (CLI-5) */
 	uint64_t quota;
@@ -48,7 +48,7 @@ struct smtp_lookup {
 static void
 smtp_rcpt_normalise(const struct smtp_path *p, char *out, size_t outlen)
 {
-	if (addr_normalize(p->addr, p->len, out, outlen) == 0)
+	if (policy_address_normalise(p->addr, p->len, out, outlen) == 0)
 		return;
 	snprintf(out, outlen, "%s", p->addr);
 	for (char *q = out; *q != '\0'; q++)
@@ -207,7 +207,7 @@ smtp_rcpt_mail_submission(struct conn *c, struct smtp_session *s, const struct s
 {
 	const struct conf *conf = c->srv->conf;
 
-	if (m->path.is_null || !addr_equal(m->path.addr, s->auth.address)) {
+	if (m->path.is_null || !policy_address_equal(m->path.addr, s->auth.address)) {
 		smtp_reply(c, "553 5.7.1 Sender address not owned by authenticated user");
 		return true;
 	}
@@ -228,7 +228,7 @@ static bool
 smtp_rcpt_mail_inbound(struct conn *c, struct smtp_session *s, const struct smtp_mail *m)
 {
 	const struct conf *conf = c->srv->conf;
-	char addr[AUTH_ADDRESS_MAX];
+	char addr[ADDRESS_MAX];
 	const char *domain;
 
 	if (m->path.is_null) {
@@ -244,7 +244,7 @@ smtp_rcpt_mail_inbound(struct conn *c, struct smtp_session *s, const struct smtp
 		smtp_replyf(c, "550 5.7.1 <%s>: Local sender must use submission", m->path.addr);
 		return true;
 	}
-	if (auth_list_matches_address(&conf->sender_blocklist, addr)) {
+	if (auth_is_blocklisted(&conf->sender_blocklist, addr)) {
 		smtp_replyf(c, "550 5.7.1 <%s>: Sender blocked", m->path.addr);
 		return true;
 	}
@@ -282,7 +282,7 @@ bool
 smtp_rcpt_rcpt(struct conn *c, struct smtp_session *s, const struct smtp_path *p)
 {
 	const struct conf *conf = c->srv->conf;
-	char addr[AUTH_ADDRESS_MAX], local[AUTH_ADDRESS_MAX];
+	char addr[ADDRESS_MAX], local[ADDRESS_MAX];
 	const char *domain;
 
 	smtp_rcpt_normalise(p, addr, sizeof(addr));
@@ -291,7 +291,7 @@ smtp_rcpt_rcpt(struct conn *c, struct smtp_session *s, const struct smtp_path *p
 		if (!smtp_is_submission(c))
 			smtp_replyf(c, "550 5.7.1 <%s>: Relay access denied", p->addr);
 		else if (!smtp_accept_domain_allowed(conf, domain) ||
-		        auth_list_matches_address(&conf->sender_blocklist, addr))
+		        auth_is_blocklisted(&conf->sender_blocklist, addr))
 			smtp_replyf(c, "550 5.7.1 <%s>: Recipient domain not allowed", p->addr);
 		else
 			smtp_rcpt_remote(c, s, p->addr);

@@ -232,7 +232,8 @@ smtp_session_unbusy(struct conn *c)
 	struct smtp_session *s = c->session;
 
 	s->is_busy = false;
-	if (s->is_draining && !smtp_auth_is_busy(&s->auth) && s->state != SMTP_STATE_DATA && s->state != SMTP_STATE_ACCEPTING) {
+	if (s->is_draining && !smtp_auth_is_busy(&s->auth) && s->state != SMTP_STATE_DATA &&
+	        s->state != SMTP_STATE_ACCEPTING) {
 		conn_printf(c, "421 4.3.2 %s Service shutting down\r\n", c->srv->conf->hostname);
 		s->state = SMTP_STATE_CLOSING;
 		conn_close(c);
