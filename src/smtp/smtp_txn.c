@@ -16,6 +16,7 @@
 
 #include "core/core_conf.h"
 #include "core/core_log.h"
+#include "meta/meta.h"
 #include "net/net_server.h"
 #include "smtp/smtp_accept.h"
 #include "smtp/smtp_int.h"
@@ -28,6 +29,7 @@
 struct smtp_txn_job {
 	struct server *srv;      /* borrowed */
 	struct smtp_accept *acc; /* owned */
+	bool is_accepted;        /* written by the worker, read in the completion */
 };
 
 static int
@@ -72,7 +74,18 @@ smtp_txn_work(struct store *st, void *arg, struct store_changes *ch)
 {
 	struct smtp_txn_job *job = arg;
 
-	(void)smtp_accept_run(st, job->acc, ch);
+	job->is_accepted = smtp_accept_run(st, job->acc, ch) == 0;
+}
+
+/* smtp_txn_notify - PUSH-1: every local copy that is now durable may wake a device. */
+static void
+smtp_txn_notify(struct server *srv, const struct smtp_accept *a)
+{
+	if (srv->meta == NULL)
+		return;
+	for (size_t i = 0; i < a->nrcpts; i++)
+		if (a->rcpts[i].error == 0 && !a->rcpts[i].is_discard)
+			meta_notify(srv->meta, a->rcpts[i].addr, a->sender);
 }
 
 static void
@@ -82,6 +95,9 @@ smtp_txn_done(void *arg, uint64_t conn_id)
 	struct conn *c = conn_lookup(job->srv, conn_id);
 	struct smtp_session *s = c != NULL ? c->session : NULL;
 
+	/* Durable whether or not the client is still there to hear the 250. */
+	if (job->is_accepted)
+		smtp_txn_notify(job->srv, job->acc);
 	if (s != NULL) {
 		struct log_personal lp;
 
