@@ -27,6 +27,7 @@
 #include "imap/imap_session.h"
 #include "net/net_server.h"
 #include "net/net_tls.h"
+#include "queue/queue.h"
 #include "queue/queue_dkim.h"
 #include "smtp/smtp_session.h"
 #include "store/store.h"
@@ -68,6 +69,7 @@ cli_serve_shutdown_hook(struct server *srv)
 {
 	if (srv->store != NULL)
 		store_expire_stop(srv->store);
+	queue_stop(srv->queue);
 }
 
 /* cli_serve_store - bus and store, quota rebuilt from disk, expiry scheduled (GEN-5, QUOTA-4). */
@@ -209,6 +211,12 @@ cli_serve(struct conf *conf)
 		log_error("storage: %s", strerror(errno));
 		goto out;
 	}
+	/* GEN-5, QUEUE-4: the queue is loaded before the listeners are bound */
+	if (priv_assume(&priv) < 0 || (srv->queue = queue_new(srv)) == NULL ||
+	        priv_regain(&priv) < 0) {
+		log_error("queue: %s", strerror(errno));
+		goto out;
+	}
 	cli_serve_register_protocols(srv);
 	if (server_listen(srv, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -232,6 +240,7 @@ out:
 	cli_control_free(&control);
 	if (srv != NULL) {
 		/* the pool has drained (server_run); the expiry timer dies before the base */
+		queue_free(&srv->queue);
 		store_free(&srv->store);
 		bus_free(&srv->bus);
 		srv->auth = NULL;
