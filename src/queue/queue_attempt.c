@@ -222,31 +222,6 @@ queue_attempt_start(struct queue *q, struct queue_entry *e, const char *domain)
 	return 0;
 }
 
-/* queue_attempt_apply - one recipient's result (QUEUE-3 on temporary failures). */
-static void
-queue_attempt_apply(struct queue *q, struct queue_entry *e, struct queue_rcpt *r,
-        const struct queue_result *res, int64_t now)
-{
-	int64_t next;
-
-	r->is_running = false;
-	r->attempts++;
-	queue_entry_set_error(r, res->reply);
-	if (res->cls == 2) {
-		r->state = QUEUE_RCPT_DELIVERED;
-	} else if (res->cls == 5) {
-		r->state = QUEUE_RCPT_FAILED;
-		r->is_new_failure = true;
-	} else if (queue_schedule_after_failure(&q->sched, e->queued_at, r->attempts, now, &next) ==
-	           QUEUE_SCHEDULE_RETRY) {
-		r->next_at = next;
-	} else {
-		r->state = QUEUE_RCPT_FAILED;
-		r->is_new_failure = true;
-		queue_entry_set_error(r, QUEUE_SCHEDULE_EXPIRED_REASON);
-	}
-}
-
 void
 queue_attempt_finish(struct queue_attempt *a)
 {
@@ -263,7 +238,8 @@ queue_attempt_finish(struct queue_attempt *a)
 	q->running--;
 	if (e != NULL) {
 		for (size_t i = 0; i < a->n; i++) {
-			queue_attempt_apply(q, e, &e->rcpts[a->idx[i]], &a->results[i], now);
+			queue_entry_result(&q->sched, e, a->idx[i], a->results[i].cls, a->results[i].reply,
+			        now);
 			delivered += a->results[i].cls == 2;
 		}
 		e->running--;

@@ -20,6 +20,7 @@
 
 #include "core/core_fs.h"
 #include "queue/queue_entry.h"
+#include "queue/queue_schedule.h"
 
 struct queue_entry *
 queue_entry_new(const char *id, int64_t queued_at, const char *sender)
@@ -333,5 +334,30 @@ queue_entry_list(FILE *f, const struct queue_entry *e, int64_t now)
 		fprintf(f, "%s %" PRId64 " %s %s %zu %u %" PRId64 " %s\n", e->id, now - e->queued_at,
 		        e->sender[0] != '\0' ? e->sender : "<>", r->domain, pending, attempts,
 		        next > now ? next - now : 0, error != NULL ? error : "-");
+	}
+}
+
+void
+queue_entry_result(const struct queue_schedule *s, struct queue_entry *e, size_t i, int cls,
+        const char *reply, int64_t now)
+{
+	struct queue_rcpt *r = &e->rcpts[i];
+	int64_t next;
+
+	r->is_running = false;
+	r->attempts++;
+	queue_entry_set_error(r, reply);
+	if (cls == 2) {
+		r->state = QUEUE_RCPT_DELIVERED;
+	} else if (cls == 5) {
+		r->state = QUEUE_RCPT_FAILED;
+		r->is_new_failure = true;
+	} else if (queue_schedule_after_failure(s, e->queued_at, r->attempts, now, &next) ==
+	           QUEUE_SCHEDULE_RETRY) {
+		r->next_at = next;
+	} else {
+		r->state = QUEUE_RCPT_FAILED;
+		r->is_new_failure = true;
+		queue_entry_set_error(r, QUEUE_SCHEDULE_EXPIRED_REASON);
 	}
 }

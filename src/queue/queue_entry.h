@@ -90,6 +90,17 @@ int queue_entry_render(const struct queue_entry *e, char **text_r, size_t *len_r
 int queue_entry_parse(const char *id, const char *text, size_t len, struct queue_entry **e_r,
         const char **error_r);
 
+struct queue_schedule;
+
+/*
+ * queue_entry_result - recipient i's result of an attempt ended at now
+ * (QUEUE-3): cls 2 delivered, 5 failed for good, 4 retried after the
+ * schedule's delay or, past queue_lifetime, failed with the 4.4.7 reason.
+ * A failure sets is_new_failure (DSN-1). reply becomes the last error.
+ */
+void queue_entry_result(const struct queue_schedule *s, struct queue_entry *e, size_t i, int cls,
+        const char *reply, int64_t now);
+
 /*
  * queue_entry_list - CLI-7 lines of e to f, one per domain with pending
  * recipients: `<id> <age s> <sender> <domain> <pending> <attempts> <next s>
