@@ -82,7 +82,13 @@ def prepare(server_factory, routes, params=None):
     srv = server_factory(routes=routes, params=p)
     srv.start()
     assert srv.stop() == 0
+    fresh_log(srv)
     return srv
+
+
+def fresh_log(srv):
+    """Start.wait_for_log reads the whole log: forget the earlier run's "ready"."""
+    open(srv.log_path, "w").close()
 
 
 def inject(srv, sender, rcpts, message=MESSAGE):
@@ -199,6 +205,7 @@ def test_queue_survives_kill_and_delivers_once(server_factory):
     srv.signal(signal.SIGKILL)
     srv.wait()
     assert len(queue_files(srv)) == 1
+    fresh_log(srv)
     peer = MockPeer([(200, "250 2.0.0 OK")])
     try:
         srv.routes = {"peer.test": f"{peer.url()} -"}
@@ -223,3 +230,43 @@ def test_corrupt_entry_moved_aside(server_factory):
     srv.wait_for_log("1 unreadable entries moved")
     assert os.path.exists(os.path.join(qdir, "corrupt", "0123456789abcdef.env"))
     assert not os.path.exists(bad)
+
+
+def run_cli(srv, *args):
+    return subprocess.run([BIN, *args, "-c", srv.config_path], capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_cli_queue_stopped_and_running(server_factory):
+    dead_port = free_port()
+    srv = prepare(server_factory, {"peer.test": f"http://127.0.0.1:{dead_port}/mxdeliv -"})
+    qid = inject(srv, "alice@example.org", ["bob@peer.test", "carol@peer.test"])
+    qid2 = inject(srv, "", ["dan@other.test"])
+    # stopped server: directly on the queue directory
+    r = run_cli(srv, "queue", "list")
+    assert r.returncode == 0, r.stderr
+    lines = sorted(r.stdout.splitlines())
+    assert len(lines) == 2, r.stdout
+    mine = [ln for ln in lines if ln.startswith(qid + " ")][0].split(" ")
+    assert mine[2:6] == ["alice@example.org", "peer.test", "2", "0"]
+    other = [ln for ln in lines if ln.startswith(qid2 + " ")][0].split(" ")
+    assert other[2:5] == ["<>", "other.test", "1"]
+    assert run_cli(srv, "queue", "del", qid2).returncode == 0
+    assert run_cli(srv, "queue", "del", qid2).returncode == 1
+    assert run_cli(srv, "queue", "bogus").returncode == 2
+    # running server: through the control socket
+    srv.start()
+    r = run_cli(srv, "queue", "list")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(qid + " ") and len(r.stdout.splitlines()) == 1, r.stdout
+    assert run_cli(srv, "queue", "flush", qid).returncode == 0
+    srv.wait_for_log("attempt done: 0 of 2", timeout=5)  # flushed: no 10 s wait
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        r = run_cli(srv, "queue", "del", qid)
+        if r.returncode == 0:
+            break
+        time.sleep(0.2)  # busy while the state is written
+    assert r.returncode == 0, r.stderr
+    assert wait_empty(srv)
+    assert run_cli(srv, "queue", "list").stdout == ""
