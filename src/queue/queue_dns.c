@@ -207,7 +207,7 @@ queue_dns_addr_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res
 
 		if ((size_t)n->ai_addrlen > sizeof(h->addr))
 			continue;
-		snprintf(h->name, sizeof(h->name), "%s", name);
+		memcpy(h->name, name, strlen(name) + 1); /* both QUEUE_DNS_NAME_MAX */
 		memcpy(&h->addr, n->ai_addr, (size_t)n->ai_addrlen);
 		h->addr_len = (socklen_t)n->ai_addrlen;
 		l->n_hosts++;
