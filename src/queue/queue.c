@@ -24,6 +24,7 @@
 #include "net/net_worker.h"
 #include "queue/queue_dkim.h"
 #include "queue/queue_int.h"
+#include "queue/queue_smtp.h"
 
 int64_t
 queue_now(void)
@@ -193,7 +194,8 @@ queue_new(struct server *srv)
 	queue_source_ip(q);
 	q->timer = evtimer_new(q->base, queue_timer_cb, q);
 	q->http = queue_http_new(q);
-	if (q->timer == NULL || q->http == NULL ||
+	q->smtp = queue_smtp_new(q);
+	if (q->timer == NULL || q->http == NULL || q->smtp == NULL ||
 	        queue_entry_load_all(q->dir, &q->entries, &loaded, &bad) < 0) {
 		int saved = errno;
 		queue_free(&q);
@@ -219,6 +221,7 @@ queue_stop(struct queue *q)
 	q->is_stopped = true;
 	evtimer_del(q->timer);
 	queue_http_stop(q->http);
+	queue_smtp_stop(q->smtp);
 }
 
 void
@@ -230,6 +233,7 @@ queue_free(struct queue **qp)
 		return;
 	q->is_stopped = true;
 	queue_http_free(&q->http);
+	queue_smtp_free(&q->smtp);
 	while (q->attempts != NULL) {
 		struct queue_attempt *a = q->attempts;
 

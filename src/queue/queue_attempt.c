@@ -21,6 +21,7 @@
 #include "net/net_worker.h"
 #include "queue/queue_dsn.h"
 #include "queue/queue_int.h"
+#include "queue/queue_smtp.h"
 #include "store/store.h"
 
 #define QUEUE_ATTEMPT_DENIED "550 5.7.1 Domain not allowed"
@@ -84,15 +85,11 @@ queue_attempt_read_work(void *arg)
 	close(fd);
 }
 
-/* queue_attempt_fallback - FED-3 "continue with SMTP": the SMTP client is not built yet. */
+/* queue_attempt_fallback - FED-1/FED-3: SMTP after HTTPS (or instead of it). */
 static void
 queue_attempt_fallback(struct queue_attempt *a, const char *why)
 {
-	char reply[QUEUE_ENTRY_ERROR_MAX];
-
-	snprintf(reply, sizeof(reply), "451 4.4.1 %s", why);
-	queue_attempt_set_all(a, 4, reply);
-	queue_attempt_finish(a);
+	queue_smtp_start(a->q->smtp, a, why);
 }
 
 /* queue_attempt_transport - FED-1: the route, else HTTPS /mxdeliv, else SMTP. */

@@ -56,6 +56,7 @@ struct queue {
 	bool is_stopped;
 	int64_t started_at;
 	struct queue_http *http;              /* owned */
+	struct queue_smtp *smtp;              /* owned */
 	char source_ip[64];                   /* FED-8: "" when not binding */
 };
 
