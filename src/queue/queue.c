@@ -256,6 +256,13 @@ queue_free(struct queue **qp)
 		q->entries = e->next;
 		queue_entry_free(&e);
 	}
+	while (q->http_skips != NULL) {
+		struct queue_http_skip *k = q->http_skips;
+
+		q->http_skips = k->next;
+		free(k->domain);
+		free(k);
+	}
 	if (q->timer != NULL)
 		event_free(q->timer);
 	free(q);

@@ -89,7 +89,7 @@ queue_attempt_read_work(void *arg)
 static void
 queue_attempt_fallback(struct queue_attempt *a, const char *why)
 {
-	queue_smtp_start(a->q->smtp, a, why);
+	queue_smtp_start(a->q->smtp, a, true, why);
 }
 
 /* queue_attempt_transport - FED-1: the route, else HTTPS /mxdeliv, else SMTP. */
@@ -104,17 +104,20 @@ queue_attempt_transport(struct queue_attempt *a)
 
 	if (route != NULL) {
 		if (route->mxdeliv_url == NULL) {
-			queue_attempt_fallback(a, "no HTTP route");
+			queue_smtp_start(a->q->smtp, a, false, "no HTTP route");
 			return;
 		}
 		snprintf(url, sizeof(url), "%s", route->mxdeliv_url);
+	} else if (queue_http_is_skipped(a->q, a->domain, queue_now())) {
+		queue_smtp_start(a->q->smtp, a, false, "HTTPS skipped after a recent failure");
+		return;
 	} else if (conf->federation_http) {
 		/* an IP-literal domain is contacted at the address (FED-2) */
 		snprintf(url, sizeof(url), "https://%.*s/mxdeliv",
 		        is_ip ? (int)strlen(a->domain) - 2 : (int)strlen(a->domain),
 		        is_ip ? a->domain + 1 : a->domain);
 	} else {
-		queue_attempt_fallback(a, "HTTPS federation disabled");
+		queue_smtp_start(a->q->smtp, a, false, "HTTPS federation disabled");
 		return;
 	}
 	if (queue_http_start(a->q->http, a, url, is_verified, queue_attempt_fallback) < 0)

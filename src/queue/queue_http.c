@@ -402,3 +402,43 @@ queue_http_start(struct queue_http *h, struct queue_attempt *a, const char *url,
 	h->reqs = r;
 	return 0;
 }
+
+void
+queue_http_skip_set(struct queue *q, const char *domain, int64_t until)
+{
+	struct queue_http_skip *k;
+
+	for (k = q->http_skips; k != NULL; k = k->next)
+		if (strcmp(k->domain, domain) == 0) {
+			k->until = until;
+			return;
+		}
+	k = calloc(1, sizeof(*k));
+	if (k == NULL || (k->domain = strdup(domain)) == NULL) {
+		free(k);
+		return; /* a SHOULD: without memory HTTPS is simply tried again */
+	}
+	k->until = until;
+	k->next = q->http_skips;
+	q->http_skips = k;
+}
+
+bool
+queue_http_is_skipped(struct queue *q, const char *domain, int64_t now)
+{
+	bool is_skipped = false;
+
+	for (struct queue_http_skip **pp = &q->http_skips; *pp != NULL;) {
+		struct queue_http_skip *k = *pp;
+
+		if (k->until <= now) {
+			*pp = k->next;
+			free(k->domain);
+			free(k);
+			continue;
+		}
+		is_skipped = is_skipped || strcmp(k->domain, domain) == 0;
+		pp = &k->next;
+	}
+	return is_skipped;
+}

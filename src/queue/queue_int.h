@@ -37,6 +37,7 @@ struct queue_attempt {
 	char *msg;                            /* owned: the message, read by a worker */
 	size_t msg_len;
 	bool is_read_ok;
+	bool is_http_failed;                  /* FED-3: HTTPS was tried and failed */
 	struct queue_attempt *next;           /* owned list of running attempts */
 };
 
@@ -58,7 +59,19 @@ struct queue {
 	struct queue_http *http;              /* owned */
 	struct queue_smtp *smtp;              /* owned */
 	char source_ip[64];                   /* FED-8: "" when not binding */
+	struct queue_http_skip *http_skips;   /* owned list (FED-3) */
 };
+
+/* FED-3: a domain whose HTTPS failed while SMTP worked, skipped until a time. */
+struct queue_http_skip {
+	char *domain;                         /* owned */
+	int64_t until;
+	struct queue_http_skip *next;         /* owned */
+};
+
+/* queue_http_skip_set / queue_http_is_skipped - FED-3 bookkeeping (expired rows dropped). */
+void queue_http_skip_set(struct queue *q, const char *domain, int64_t until);
+bool queue_http_is_skipped(struct queue *q, const char *domain, int64_t now);
 
 /* queue_now - the clock of the queue (seconds). */
 int64_t queue_now(void);

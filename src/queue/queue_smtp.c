@@ -136,6 +136,13 @@ static void
 queue_smtp_finish(struct queue_smtp_sess *ss)
 {
 	struct queue_attempt *a = ss->a;
+	bool is_delivered = false;
+
+	for (size_t i = 0; i < a->n; i++)
+		is_delivered = is_delivered || a->results[i].cls == 2;
+	/* FED-3: HTTPS failed and SMTP worked: leave HTTPS out for this domain a while */
+	if (a->is_http_failed && is_delivered)
+		queue_http_skip_set(ss->s->q, a->domain, queue_now() + QUEUE_SCHEDULE_HTTP_SKIP);
 
 	if (ss->bev != NULL && ss->state >= QUEUE_SMTP_STATE_MAIL)
 		bufferevent_write(ss->bev, "QUIT\r\n", 6); /* courtesy; not awaited */
@@ -193,7 +200,8 @@ queue_smtp_send(struct queue_smtp_sess *ss, enum queue_smtp_state next, const ch
 static void
 queue_smtp_host_failed(struct queue_smtp_sess *ss, const char *why)
 {
-	log_info("queue: SMTP host failed: %s", why);
+	/* the code only: peer replies may name hosts or addresses (LOG-2) */
+	log_info("queue: SMTP host failed: code=%.3s", why);
 	snprintf(ss->error, sizeof(ss->error), "%s", why);
 	if (ss->bev != NULL) {
 		bufferevent_free(ss->bev);
@@ -587,7 +595,8 @@ queue_smtp_dns_cb(void *arg, int cls, const struct queue_dns_host *hosts, size_t
 }
 
 void
-queue_smtp_start(struct queue_smtp *s, struct queue_attempt *a, const char *why)
+queue_smtp_start(struct queue_smtp *s, struct queue_attempt *a, bool is_http_failed,
+        const char *why)
 {
 	const struct conf *conf = s->q->conf;
 	const struct conf_route *route = conf_route_find(conf, a->domain);
@@ -611,6 +620,7 @@ queue_smtp_start(struct queue_smtp *s, struct queue_attempt *a, const char *why)
 	}
 	ss->s = s;
 	ss->a = a;
+	a->is_http_failed = is_http_failed;
 	ss->is_verified = !(conf->federation_insecure_tls || a->domain[0] == '[' ||
 	                    a->domain[0] == '_');
 	ss->next = s->sessions;

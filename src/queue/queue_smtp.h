@@ -8,6 +8,8 @@
 #ifndef CHATRELAY_QUEUE_SMTP_H
 #define CHATRELAY_QUEUE_SMTP_H
 
+#include <stdbool.h>
+
 struct queue;
 struct queue_attempt;
 struct queue_smtp;
@@ -24,8 +26,10 @@ void queue_smtp_free(struct queue_smtp **sp);
 /*
  * queue_smtp_start - deliver attempt a over SMTP: sets a's results and
  * calls queue_attempt_finish (possibly before returning). why is the reason
- * HTTPS was not used (kept as the error when no SMTP route exists).
+ * HTTPS was not used (kept as the error when no SMTP route exists);
+ * is_http_failed says HTTPS was tried and failed (FED-3 skip).
  */
-void queue_smtp_start(struct queue_smtp *s, struct queue_attempt *a, const char *why);
+void queue_smtp_start(struct queue_smtp *s, struct queue_attempt *a, bool is_http_failed,
+        const char *why);
 
 #endif
