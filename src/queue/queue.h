@@ -61,7 +61,8 @@ void queue_free(struct queue **qp);
  * envelope sender ("" for the null sender), rcpts the n remote recipients
  * (copied). The work (DKIM signature, write, fsync) runs on a worker; done
  * runs on the loop after the entry is durable (ok) or failed. Returns 0,
- * or -1 (EINVAL: no recipient or a bad address; ENOMEM; shutting down):
+ * or -1 (EINVAL: no recipient, a bad address or one of the local domain,
+ * FED-1; ENOMEM; ESHUTDOWN):
  * done will not run.
  */
 int queue_submit(struct queue *q, uint64_t requester_id, int spool_fd, uint64_t size,

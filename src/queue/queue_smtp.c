@@ -64,7 +64,10 @@ struct queue_smtp_sess {
 	enum queue_smtp_state state;
 	bool is_verified;                    /* TLS-7 */
 	bool is_resolving;
-	bool has_starttls, has_size, has_8bitmime, has_smtputf8;
+	bool has_starttls, has_size, has_8bitmime, has_smtputf8, has_pipelining;
+	bool is_pipelined;                   /* MAIL, RCPTs and DATA sent together (RFC 2920) */
+	bool is_in_cb;                       /* the read callback is on the stack */
+	bool is_dead;                        /* freed in the callback: free(ss) when it returns */
 	uint64_t max_size;
 	int code;                            /* of the reply being read */
 	bool is_continued;                   /* inside a multi-line reply */
@@ -127,7 +130,13 @@ queue_smtp_sess_free(struct queue_smtp_sess *ss)
 		}
 	if (ss->bev != NULL)
 		bufferevent_free(ss->bev);
+	ss->bev = NULL;
 	free(ss->is_accepted);
+	ss->is_accepted = NULL;
+	if (ss->is_in_cb) {
+		ss->is_dead = true; /* never free the object whose callback is on the stack */
+		return;
+	}
 	free(ss);
 }
 
@@ -234,6 +243,8 @@ queue_smtp_ehlo_line(struct queue_smtp_sess *ss, const char *kw)
 		ss->has_8bitmime = true;
 	else if (strcasecmp(kw, "SMTPUTF8") == 0)
 		ss->has_smtputf8 = true;
+	else if (strcasecmp(kw, "PIPELINING") == 0)
+		ss->has_pipelining = true;
 	else if (strncasecmp(kw, "SIZE", 4) == 0 && (kw[4] == '\0' || kw[4] == ' ')) {
 		ss->has_size = true;
 		ss->max_size = kw[4] == ' ' ? strtoull(kw + 5, NULL, 10) : 0;
@@ -278,6 +289,13 @@ queue_smtp_mail(struct queue_smtp_sess *ss)
 		strcat(params, " SMTPUTF8");
 	ss->rcpt_i = 0;
 	queue_smtp_send(ss, QUEUE_SMTP_STATE_MAIL, "MAIL FROM:<%s>%s", a->sender, params);
+	if (ss->has_pipelining) {
+		/* RFC 2920: the replies come in order; the state machine reads them one by one */
+		ss->is_pipelined = true;
+		for (size_t i = 0; i < a->n; i++)
+			queue_smtp_send(ss, QUEUE_SMTP_STATE_MAIL, "RCPT TO:<%s>", a->rcpts[i]);
+		queue_smtp_send(ss, QUEUE_SMTP_STATE_MAIL, "DATA");
+	}
 }
 
 /* queue_smtp_body - the message, dot-stuffed, and the final dot (FED-5). */
@@ -336,6 +354,7 @@ queue_smtp_starttls(struct queue_smtp_sess *ss)
 	bufferevent_enable(tls, EV_READ | EV_WRITE);
 	ss->state = QUEUE_SMTP_STATE_TLS;
 	ss->has_starttls = ss->has_size = ss->has_8bitmime = ss->has_smtputf8 = false;
+	ss->has_pipelining = false;
 }
 
 /* queue_smtp_rcpt_reply - FED-6: the RCPT reply decides this recipient unless it is 2xx. */
@@ -353,10 +372,16 @@ queue_smtp_rcpt_reply(struct queue_smtp_sess *ss)
 		free(a->results[i].reply);
 		a->results[i].reply = strdup(ss->reply);
 	}
-	if (ss->rcpt_i < a->n)
-		queue_smtp_send(ss, QUEUE_SMTP_STATE_RCPT, "RCPT TO:<%s>", a->rcpts[ss->rcpt_i]);
-	else if (ss->accepted == 0)
-		queue_smtp_finish(ss);
+	if (ss->rcpt_i < a->n) {
+		if (ss->is_pipelined)
+			ss->state = QUEUE_SMTP_STATE_RCPT;
+		else
+			queue_smtp_send(ss, QUEUE_SMTP_STATE_RCPT, "RCPT TO:<%s>",
+			        a->rcpts[ss->rcpt_i]);
+	} else if (ss->accepted == 0)
+		queue_smtp_finish(ss); /* a pipelined DATA is refused by the peer; QUIT follows */
+	else if (ss->is_pipelined)
+		ss->state = QUEUE_SMTP_STATE_DATA;
 	else
 		queue_smtp_send(ss, QUEUE_SMTP_STATE_DATA, "DATA");
 }
@@ -407,7 +432,10 @@ queue_smtp_reply(struct queue_smtp_sess *ss)
 			queue_smtp_fail_open(ss, cls == 5 ? 5 : 4, ss->reply);
 			return;
 		}
-		queue_smtp_send(ss, QUEUE_SMTP_STATE_RCPT, "RCPT TO:<%s>", ss->a->rcpts[0]);
+		if (ss->is_pipelined)
+			ss->state = QUEUE_SMTP_STATE_RCPT;
+		else
+			queue_smtp_send(ss, QUEUE_SMTP_STATE_RCPT, "RCPT TO:<%s>", ss->a->rcpts[0]);
 		return;
 	case QUEUE_SMTP_STATE_RCPT:
 		queue_smtp_rcpt_reply(ss);
@@ -459,26 +487,27 @@ queue_smtp_read_cb(struct bufferevent *bev, void *arg)
 	char *line;
 	size_t len;
 
-	while (ss->bev == bev && (line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) != NULL) {
+	ss->is_in_cb = true;
+	/* several replies may wait (PIPELINING); a new bev (next host, TLS) ends the loop */
+	while (!ss->is_dead && ss->bev == bev &&
+	        (line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) != NULL) {
 		int rc = queue_smtp_line(ss, line, len, !ss->is_continued);
 
 		free(line);
 		ss->is_continued = rc == 0;
 		if (rc < 0) {
-			if (ss->state >= QUEUE_SMTP_STATE_MAIL) {
+			if (ss->state >= QUEUE_SMTP_STATE_MAIL)
 				queue_smtp_fail_open(ss, 4, "451 4.5.0 Bad reply from the peer");
-				return;
-			}
-			queue_smtp_host_failed(ss, "451 4.5.0 Bad reply from the peer");
-			return;
-		}
-		if (rc == 0)
-			continue;
-		queue_smtp_reply(ss); /* may free ss or replace ss->bev */
-		return;
+			else
+				queue_smtp_host_failed(ss, "451 4.5.0 Bad reply from the peer");
+		} else if (rc > 0)
+			queue_smtp_reply(ss); /* may end the session or replace ss->bev */
 	}
-	if (ss->bev == bev && evbuffer_get_length(in) > QUEUE_SMTP_LINE_MAX)
+	if (!ss->is_dead && ss->bev == bev && evbuffer_get_length(in) > QUEUE_SMTP_LINE_MAX)
 		queue_smtp_host_failed(ss, "451 4.5.0 Reply line too long");
+	ss->is_in_cb = false;
+	if (ss->is_dead)
+		free(ss);
 }
 
 /* queue_smtp_connected - TCP up (wait for 220) or TLS up (EHLO again). */
@@ -559,6 +588,7 @@ queue_smtp_next_host(struct queue_smtp_sess *ss)
 	ss->state = QUEUE_SMTP_STATE_CONNECT;
 	ss->is_continued = false;
 	ss->has_starttls = ss->has_size = ss->has_8bitmime = ss->has_smtputf8 = false;
+	ss->has_pipelining = ss->is_pipelined = false;
 	fd = queue_smtp_socket(ss);
 	ss->bev = fd < 0 ? NULL
 	                 : bufferevent_socket_new(ss->s->q->base, fd, BEV_OPT_CLOSE_ON_FREE);

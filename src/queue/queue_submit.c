@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/core_conf.h"
@@ -145,7 +146,11 @@ queue_submit(struct queue *q, uint64_t requester_id, int spool_fd, uint64_t size
 	j->arg = arg;
 	j->e = queue_entry_new(id, now, sender);
 	for (size_t i = 0; j->e != NULL && i < n; i++) {
-		if (queue_entry_add_rcpt(j->e, rcpts[i], now) < 0) {
+		const char *at = strrchr(rcpts[i], '@');
+
+		/* FED-1: the local domain is never routed out */
+		if ((at != NULL && strcasecmp(at + 1, q->conf->mail_domain) == 0) ||
+		        queue_entry_add_rcpt(j->e, rcpts[i], now) < 0) {
 			queue_entry_free(&j->e);
 			errno = EINVAL;
 		}

@@ -33,11 +33,12 @@ def self_signed():
 
 
 class MockMx:
-    def __init__(self, starttls=True, rcpt_replies=None):
+    def __init__(self, starttls=True, rcpt_replies=None, pipelining=True):
         self.transactions = []
         self.sessions = 0
         self.starttls = starttls
         self.rcpt_replies = rcpt_replies or {}
+        self.pipelining = pipelining
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(*self_signed())
         mx = self
@@ -59,7 +60,7 @@ class MockMx:
                         ext = ["250-mx.peer.test", "250-SIZE 10000000", "250-8BITMIME"]
                         if mx.starttls and not isinstance(sock, ssl.SSLSocket):
                             ext.append("250-STARTTLS")
-                        ext.append("250 PIPELINING")
+                        ext.append("250 PIPELINING" if mx.pipelining else "250 HELP")
                         send("\r\n".join(ext))
                     elif verb == "STARTTLS":
                         send("220 go ahead")
@@ -171,14 +172,17 @@ def test_bad_certificate_is_not_delivered(server_factory):
 
 
 def test_underscore_domain_skips_verification(server_factory):
-    mx = MockMx()
+    mx = MockMx(pipelining=False, rcpt_replies={"bob@_peer.test": "450 4.2.1 Later"})
     try:
         srv = prepare(server_factory, {"_peer.test": f"- 127.0.0.1:{mx.port}"})
-        inject(srv, "alice@example.org", ["bob@_peer.test"])
+        inject(srv, "alice@example.org", ["bob@_peer.test", "carol@_peer.test"])
         start_and_flush(srv)
         assert mx.wait(), srv.log()
         assert mx.transactions[0]["tls"]
-        assert wait_empty(srv), srv.log()
+        assert mx.transactions[0]["rcpts"] == ["carol@_peer.test"]
+        srv.wait_for_log("attempt done: 1 of 2", timeout=10)
+        out = run_cli(srv, "queue", "list").stdout  # bob: 4xx RCPT, retried later (FED-6)
+        assert " _peer.test 1 1 " in out and "450 4.2.1 Later" in out, out
     finally:
         mx.close()
 

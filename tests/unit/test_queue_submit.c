@@ -122,6 +122,9 @@ test_submit(void **state)
 	                         &test_done_count), -1);
 	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "", rcpts, 0, test_done,
 	                         &test_done_count), -1);
+	char local[] = "dave@Example.org", *local_rcpts[] = { r1, local };
+	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "", local_rcpts, 2, test_done,
+	                         &test_done_count), -1);
 	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "alice@example.org", rcpts, 2,
 	                         test_done, &test_done_count), 0);
 	TEST_SPIN(srv->base, test_done_count > 0);
