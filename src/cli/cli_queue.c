@@ -31,8 +31,8 @@ static int
 cli_queue_check(int argc, char **argv, FILE *err)
 {
 	bool ok = (argc == 2 && strcmp(argv[1], "list") == 0) ||
-	          ((argc == 2 || argc == 3) && strcmp(argv[1], "flush") == 0) ||
-	          (argc == 3 && strcmp(argv[1], "del") == 0);
+	        ((argc == 2 || argc == 3) && strcmp(argv[1], "flush") == 0) ||
+	        (argc == 3 && strcmp(argv[1], "del") == 0);
 
 	if (ok && argc == 3 && !queue_entry_id_ok(argv[2])) {
 		fprintf(err, "chatrelay: no queue entry %s\n", argv[2]);
@@ -64,9 +64,9 @@ cli_queue_run_live(struct queue *q, int argc, char **argv, FILE *out, FILE *err)
 	if ((strcmp(argv[1], "flush") == 0 && queue_flush(q, argc == 3 ? argv[2] : NULL) < 0) ||
 	        (strcmp(argv[1], "del") == 0 && queue_delete(q, argv[2]) < 0)) {
 		fprintf(err, "chatrelay: %s\n",
-		        errno == ENOENT ? "no such queue entry" : errno == EBUSY
-		                ? "the entry is being delivered; try again"
-		                : strerror(errno));
+		        errno == ENOENT          ? "no such queue entry"
+		                : errno == EBUSY ? "the entry is being delivered; try again"
+		                                 : strerror(errno));
 		return CLI_EXIT_RUNTIME;
 	}
 	return CLI_EXIT_OK;

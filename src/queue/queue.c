@@ -128,8 +128,9 @@ queue_schedule_entry(struct queue *q, struct queue_entry *e, int64_t now, int64_
 		next = queue_domain_next(e, domain, &is_busy);
 		if (next == INT64_MAX || is_busy)
 			continue;
-		if (next <= now && queue_schedule_may_start(&q->sched, q->running,
-		                           queue_domain_running(q, domain))) {
+		if (next <= now &&
+		        queue_schedule_may_start(
+		                &q->sched, q->running, queue_domain_running(q, domain))) {
 			if (queue_attempt_start(q, e, domain) == 0)
 				continue;
 			next = now + 1;
@@ -161,7 +162,7 @@ queue_timer_cb(evutil_socket_t fd, short what, void *arg)
 		queue_schedule_entry(q, e, now, &wake);
 	}
 	if (wake != INT64_MAX) {
-		struct timeval tv = { .tv_sec = wake > now ? (time_t)(wake - now) : 1, .tv_usec = 0 };
+		struct timeval tv = {.tv_sec = wake > now ? (time_t)(wake - now) : 1, .tv_usec = 0};
 		evtimer_add(q->timer, &tv);
 	}
 }
@@ -169,7 +170,7 @@ queue_timer_cb(evutil_socket_t fd, short what, void *arg)
 void
 queue_kick(struct queue *q)
 {
-	struct timeval tv = { 0, 0 };
+	struct timeval tv = {0, 0};
 
 	if (!q->is_stopped)
 		evtimer_add(q->timer, &tv);
@@ -205,7 +206,8 @@ queue_new(struct server *srv)
 	q->n_entries = loaded;
 	for (struct queue_entry *e = q->entries; e != NULL; e = e->next)
 		for (size_t i = 0; i < e->n_rcpts; i++)
-			e->rcpts[i].next_at = queue_schedule_on_load(e->rcpts[i].next_at, q->started_at);
+			e->rcpts[i].next_at =
+			        queue_schedule_on_load(e->rcpts[i].next_at, q->started_at);
 	if (bad > 0)
 		log_warn("queue: %zu unreadable entries moved to queue/corrupt", bad);
 	log_info("queue: %zu entries", loaded);

@@ -183,7 +183,8 @@ queue_attempt_new(struct queue *q, struct queue_entry *e, const char *domain)
 	for (size_t i = 0; i < e->n_rcpts; i++) {
 		const struct queue_rcpt *r = &e->rcpts[i];
 
-		if (r->state != QUEUE_RCPT_PENDING || r->is_running || strcmp(r->domain, domain) != 0)
+		if (r->state != QUEUE_RCPT_PENDING || r->is_running ||
+		        strcmp(r->domain, domain) != 0)
 			continue;
 		a->idx[n] = i;
 		a->results[n].cls = 4;
@@ -238,8 +239,8 @@ queue_attempt_finish(struct queue_attempt *a)
 	q->running--;
 	if (e != NULL) {
 		for (size_t i = 0; i < a->n; i++) {
-			queue_entry_result(&q->sched, e, a->idx[i], a->results[i].cls, a->results[i].reply,
-			        now);
+			queue_entry_result(&q->sched, e, a->idx[i], a->results[i].cls,
+			        a->results[i].reply, now);
 			delivered += a->results[i].cls == 2;
 		}
 		e->running--;

@@ -29,20 +29,20 @@ struct queue_dns_sock {
 };
 
 struct queue_dns {
-	struct event_base *base;                          /* borrowed */
-	ares_channel channel;                             /* owned */
-	struct event *timer;                              /* owned */
+	struct event_base *base; /* borrowed */
+	ares_channel channel;    /* owned */
+	struct event *timer;     /* owned */
 	struct queue_dns_sock socks[QUEUE_DNS_SOCKS_MAX];
 	bool is_freeing;
 };
 
 /* One lookup: the MX answer, then the addresses of each host in turn. */
 struct queue_dns_lookup {
-	struct queue_dns *d;                             /* borrowed */
+	struct queue_dns *d; /* borrowed */
 	queue_dns_fn *fn;
 	void *arg;
 	int port;
-	char mx[QUEUE_DNS_MX_MAX][QUEUE_DNS_NAME_MAX];   /* hosts by preference */
+	char mx[QUEUE_DNS_MX_MAX][QUEUE_DNS_NAME_MAX]; /* hosts by preference */
 	size_t n_mx, next_mx;
 	struct queue_dns_host hosts[QUEUE_DNS_HOSTS_MAX];
 	size_t n_hosts;
@@ -136,7 +136,8 @@ queue_dns_new(struct event_base *base, const char *server)
 	opts.tries = 2;
 	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS ||
 	        ares_init_options(&d->channel, &opts,
-	                ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS) {
+	                ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
+	                ARES_SUCCESS) {
 		free(d);
 		return NULL;
 	}
@@ -275,8 +276,8 @@ queue_dns_mx_cb(void *arg, int status, int timeouts, unsigned char *abuf, int al
 		queue_dns_finish(l, 5, "550 5.1.2 Domain does not exist");
 		return;
 	}
-	if (status == ARES_ENODATA || (status == ARES_SUCCESS &&
-	                                       ares_parse_mx_reply(abuf, alen, &mx) == ARES_ENODATA)) {
+	if (status == ARES_ENODATA ||
+	        (status == ARES_SUCCESS && ares_parse_mx_reply(abuf, alen, &mx) == ARES_ENODATA)) {
 		/* no MX record: the domain itself is the mail host (RFC 5321 5.1) */
 		queue_dns_next_host(l);
 		return;
@@ -335,8 +336,8 @@ queue_dns_literal(struct queue_dns_lookup *l, const char *host)
 }
 
 int
-queue_dns_resolve(struct queue_dns *d, const char *domain, const char *route_host,
-        int route_port, queue_dns_fn *fn, void *arg)
+queue_dns_resolve(struct queue_dns *d, const char *domain, const char *route_host, int route_port,
+        queue_dns_fn *fn, void *arg)
 {
 	struct queue_dns_lookup *l = calloc(1, sizeof(*l));
 	const char *host = route_host != NULL ? route_host : domain;

@@ -17,12 +17,12 @@
 struct event_base;
 struct queue_dns;
 
-#define QUEUE_DNS_HOSTS_MAX 16  /* addresses tried per attempt */
+#define QUEUE_DNS_HOSTS_MAX 16 /* addresses tried per attempt */
 #define QUEUE_DNS_NAME_MAX 256
 
 struct queue_dns_host {
-	char name[QUEUE_DNS_NAME_MAX];  /* the MX host (TLS name check, TLS-7) */
-	struct sockaddr_storage addr;   /* with the port set */
+	char name[QUEUE_DNS_NAME_MAX]; /* the MX host (TLS name check, TLS-7) */
+	struct sockaddr_storage addr;  /* with the port set */
 	socklen_t addr_len;
 };
 
@@ -31,8 +31,8 @@ struct queue_dns_host {
  * or 5 (permanent) with an SMTP reply line in reply. hosts and reply are
  * borrowed for the call.
  */
-typedef void queue_dns_fn(void *arg, int cls, const struct queue_dns_host *hosts, size_t n,
-        const char *reply);
+typedef void queue_dns_fn(
+        void *arg, int cls, const struct queue_dns_host *hosts, size_t n, const char *reply);
 
 /* queue_dns_new - a resolver on base; server "ip[:port]" or NULL/"" for the system's. */
 struct queue_dns *queue_dns_new(struct event_base *base, const char *server);

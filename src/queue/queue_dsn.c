@@ -61,9 +61,9 @@ queue_dsn_status(const char *error, char *buf, size_t len)
 static void
 queue_dsn_date(int64_t t, char *buf, size_t len)
 {
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-		"Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {
+	        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	time_t tt = (time_t)t;
 	struct tm tm;
 
@@ -77,8 +77,8 @@ static bool
 queue_dsn_has_code(const char *error)
 {
 	return error != NULL && isdigit((unsigned char)error[0]) &&
-	       isdigit((unsigned char)error[1]) && isdigit((unsigned char)error[2]) &&
-	       (error[3] == ' ' || error[3] == '\0');
+	        isdigit((unsigned char)error[1]) && isdigit((unsigned char)error[2]) &&
+	        (error[3] == ' ' || error[3] == '\0');
 }
 
 static void
@@ -87,7 +87,8 @@ queue_dsn_text_part(FILE *f, const struct queue_dsn *d)
 	fprintf(f, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", d->boundary);
 	fputs("This is the mail system at the sending server.\r\n\r\n"
 	      "Your message could not be delivered to one or more recipients.\r\n"
-	      "It has been given up on permanently.\r\n\r\n", f);
+	      "It has been given up on permanently.\r\n\r\n",
+	        f);
 	for (size_t i = 0; i < d->n_rcpts; i++)
 		fprintf(f, "<%s>: %s\r\n", d->rcpts[i].addr,
 		        d->rcpts[i].error != NULL ? d->rcpts[i].error : "delivery failed");
@@ -126,10 +127,13 @@ queue_dsn_render(const struct queue_dsn *d, char **msg_r, size_t *len_r)
 	queue_dsn_date(d->now, date, sizeof(date));
 	fprintf(f, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", d->mail_domain);
 	fprintf(f, "To: <%s>\r\n", d->sender);
-	fputs("Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n", f);
+	fputs("Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n",
+	        f);
 	fprintf(f, "Date: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n", date, d->message_id);
-	fprintf(f, "Content-Type: multipart/report; report-type=delivery-status;\r\n"
-	           "\tboundary=\"%s\"\r\n\r\n", d->boundary);
+	fprintf(f,
+	        "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	        "\tboundary=\"%s\"\r\n\r\n",
+	        d->boundary);
 	fputs("This is a MIME-encapsulated message.\r\n\r\n", f);
 	queue_dsn_text_part(f, d);
 	queue_dsn_status_part(f, d);

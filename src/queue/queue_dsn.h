@@ -28,7 +28,7 @@ struct queue_dsn {
 	const char *boundary;
 	const struct queue_dsn_rcpt *rcpts;
 	size_t n_rcpts;
-	const char *header;      /* original header section (may be cut), CRLF lines */
+	const char *header; /* original header section (may be cut), CRLF lines */
 	size_t header_len;
 };
 
@@ -42,7 +42,8 @@ void queue_dsn_status(const char *error, char *buf, size_t len);
 /* queue_dsn_render - the whole DSN (CRLF lines); *msg_r malloc'ed. -1 ENOMEM. */
 int queue_dsn_render(const struct queue_dsn *d, char **msg_r, size_t *len_r);
 
-/* queue_dsn_header_len - octets of msg up to and including the blank line (or all of it), capped. */
+/* queue_dsn_header_len - octets of msg up to and including the blank line (or all of it), capped.
+ */
 size_t queue_dsn_header_len(const char *msg, size_t len);
 
 #endif

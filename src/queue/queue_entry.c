@@ -137,7 +137,8 @@ queue_entry_new_id(char *buf)
 
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
 		/* getrandom does not fail for 8 octets after boot; be safe anyway */
-		uint64_t v = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)buf;
+		uint64_t v = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
+		        (uint64_t)(uintptr_t)buf;
 		memcpy(raw, &v, sizeof(raw));
 	}
 	for (size_t i = 0; i < sizeof(raw); i++)
@@ -331,9 +332,10 @@ queue_entry_list(FILE *f, const struct queue_entry *e, int64_t now)
 		}
 		if (pending == 0)
 			continue;
-		fprintf(f, "%s %" PRId64 " %s %s %zu %u %" PRId64 " %s\n", e->id, now - e->queued_at,
-		        e->sender[0] != '\0' ? e->sender : "<>", r->domain, pending, attempts,
-		        next > now ? next - now : 0, error != NULL ? error : "-");
+		fprintf(f, "%s %" PRId64 " %s %s %zu %u %" PRId64 " %s\n", e->id,
+		        now - e->queued_at, e->sender[0] != '\0' ? e->sender : "<>", r->domain,
+		        pending, attempts, next > now ? next - now : 0,
+		        error != NULL ? error : "-");
 	}
 }
 
@@ -353,7 +355,7 @@ queue_entry_result(const struct queue_schedule *s, struct queue_entry *e, size_t
 		r->state = QUEUE_RCPT_FAILED;
 		r->is_new_failure = true;
 	} else if (queue_schedule_after_failure(s, e->queued_at, r->attempts, now, &next) ==
-	           QUEUE_SCHEDULE_RETRY) {
+	        QUEUE_SCHEDULE_RETRY) {
 		r->next_at = next;
 	} else {
 		r->state = QUEUE_RCPT_FAILED;

@@ -29,17 +29,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define QUEUE_ENTRY_ID_LEN 16       /* hex digits */
-#define QUEUE_ENTRY_RCPTS_MAX 1000  /* recipients of one entry (SMTP allows 100 per message) */
-#define QUEUE_ENTRY_ADDR_MAX 320    /* RFC 5321 4.5.3.1: 64 + 1 + 255 */
-#define QUEUE_ENTRY_ERROR_MAX 512   /* one remote reply line, kept */
-#define QUEUE_ENTRY_ENV_MAX (QUEUE_ENTRY_RCPTS_MAX * (QUEUE_ENTRY_ADDR_MAX + QUEUE_ENTRY_ERROR_MAX + 64) + 1024)
+#define QUEUE_ENTRY_ID_LEN 16      /* hex digits */
+#define QUEUE_ENTRY_RCPTS_MAX 1000 /* recipients of one entry (SMTP allows 100 per message) */
+#define QUEUE_ENTRY_ADDR_MAX 320   /* RFC 5321 4.5.3.1: 64 + 1 + 255 */
+#define QUEUE_ENTRY_ERROR_MAX 512  /* one remote reply line, kept */
+#define QUEUE_ENTRY_ENV_MAX                                                                        \
+	(QUEUE_ENTRY_RCPTS_MAX * (QUEUE_ENTRY_ADDR_MAX + QUEUE_ENTRY_ERROR_MAX + 64) + 1024)
 
 enum queue_rcpt_state { QUEUE_RCPT_PENDING, QUEUE_RCPT_DELIVERED, QUEUE_RCPT_FAILED };
 
 struct queue_rcpt {
-	char *addr;          /* owned, lowercase domain */
-	const char *domain;  /* borrowed: points into addr after '@' */
+	char *addr;         /* owned, lowercase domain */
+	const char *domain; /* borrowed: points into addr after '@' */
 	enum queue_rcpt_state state;
 	unsigned attempts;   /* attempts that included this recipient */
 	int64_t next_at;     /* next attempt (epoch s) */
@@ -51,21 +52,22 @@ struct queue_rcpt {
 struct queue_entry {
 	char id[QUEUE_ENTRY_ID_LEN + 1];
 	int64_t queued_at;
-	char *sender;               /* owned; "" = null sender */
-	struct queue_rcpt *rcpts;   /* owned array */
+	char *sender;             /* owned; "" = null sender */
+	struct queue_rcpt *rcpts; /* owned array */
 	size_t n_rcpts;
-	uint64_t size;              /* octets of <id>.msg */
+	uint64_t size; /* octets of <id>.msg */
 	/* loop-thread bookkeeping */
-	unsigned running;           /* attempts in flight */
-	bool is_writing;            /* a state write is in flight */
-	bool is_dirty;              /* state changed while writing */
-	bool is_removing;           /* files being removed */
-	struct queue_entry *next;   /* owned list (struct queue) */
+	unsigned running;         /* attempts in flight */
+	bool is_writing;          /* a state write is in flight */
+	bool is_dirty;            /* state changed while writing */
+	bool is_removing;         /* files being removed */
+	struct queue_entry *next; /* owned list (struct queue) */
 };
 
 /* queue_entry_new - an empty entry with id; NULL on ENOMEM. */
 struct queue_entry *queue_entry_new(const char *id, int64_t queued_at, const char *sender);
-/* queue_entry_add_rcpt - append a pending recipient (next_at = the given time). -1 EINVAL/ENOMEM. */
+/* queue_entry_add_rcpt - append a pending recipient (next_at = the given time). -1 EINVAL/ENOMEM.
+ */
 int queue_entry_add_rcpt(struct queue_entry *e, const char *addr, int64_t next_at);
 /* queue_entry_free - release; NULL ok, leaves NULL. */
 void queue_entry_free(struct queue_entry **ep);
@@ -117,7 +119,8 @@ int queue_entry_write_file(const char *dir, const char *name, const void *data, 
 /* queue_entry_save - render e and write <id>.env durably. -1 errno. */
 int queue_entry_save(const char *dir, const struct queue_entry *e);
 /* queue_entry_load - read and parse <id>.env, check <id>.msg; -1 with *error_r. */
-int queue_entry_load(const char *dir, const char *id, struct queue_entry **e_r, const char **error_r);
+int queue_entry_load(
+        const char *dir, const char *id, struct queue_entry **e_r, const char **error_r);
 /* queue_entry_remove - unlink <id>.env then <id>.msg, flush the directory. */
 int queue_entry_remove(const char *dir, const char *id);
 /* queue_entry_move_aside - QUEUE-4: move <id>.* into dir/corrupt/. */

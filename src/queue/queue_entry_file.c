@@ -166,7 +166,7 @@ queue_entry_remove(const char *dir, const char *id)
 int
 queue_entry_move_aside(const char *dir, const char *id)
 {
-	static const char *const exts[] = { "env", "msg" };
+	static const char *const exts[] = {"env", "msg"};
 	char aside[4096], from[4096], to[4096];
 
 	snprintf(aside, sizeof(aside), "%s/corrupt", dir);
@@ -207,7 +207,8 @@ queue_entry_scan(const char *dir, char ***ids_r, size_t *n_r)
 			unlink(path); /* an interrupted write: its entry was never acknowledged */
 			continue;
 		}
-		if (len != QUEUE_ENTRY_ID_LEN + 4 || strcmp(de->d_name + QUEUE_ENTRY_ID_LEN, ".env") != 0)
+		if (len != QUEUE_ENTRY_ID_LEN + 4 ||
+		        strcmp(de->d_name + QUEUE_ENTRY_ID_LEN, ".env") != 0)
 			continue;
 		memcpy(id, de->d_name, QUEUE_ENTRY_ID_LEN);
 		id[QUEUE_ENTRY_ID_LEN] = '\0';

@@ -23,21 +23,21 @@
 #define QUEUE_HTTP_BODY_MAX 65536 /* answer octets kept (one line per recipient) */
 
 struct queue_http_req {
-	struct queue_http *h;            /* borrowed */
-	struct queue_attempt *a;         /* borrowed until finished */
-	CURL *easy;                      /* owned */
-	struct curl_slist *headers;      /* owned */
-	char *body;                      /* owned: the answer */
+	struct queue_http *h;       /* borrowed */
+	struct queue_attempt *a;    /* borrowed until finished */
+	CURL *easy;                 /* owned */
+	struct curl_slist *headers; /* owned */
+	char *body;                 /* owned: the answer */
 	size_t body_len;
 	queue_http_fallback_fn *fallback;
 	struct queue_http_req *next;
 };
 
 struct queue_http {
-	struct queue *q;                 /* borrowed */
-	CURLM *multi;                    /* owned */
-	struct event *timer;             /* owned */
-	struct queue_http_req *reqs;     /* owned list */
+	struct queue *q;             /* borrowed */
+	CURLM *multi;                /* owned */
+	struct event *timer;         /* owned */
+	struct queue_http_req *reqs; /* owned list */
 };
 
 static void queue_http_check(struct queue_http *h);
@@ -46,8 +46,9 @@ static void
 queue_http_event_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct queue_http *h = arg;
-	int running, action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
-	                      ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	int running,
+	        action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
+	        ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 
 	curl_multi_socket_action(h->multi, fd, action, &running);
 	queue_http_check(h);
@@ -72,7 +73,7 @@ queue_http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 	struct queue_http *h = userp;
 	struct event *ev = socketp;
 	short kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
-	             ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	        ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
 
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
@@ -99,7 +100,7 @@ static int
 queue_http_timeout_cb(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct queue_http *h = userp;
-	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
 
 	(void)multi;
 	if (timeout_ms < 0)
@@ -379,8 +380,8 @@ queue_http_setup(struct queue_http_req *r, const char *url, bool is_verified)
 }
 
 int
-queue_http_start(struct queue_http *h, struct queue_attempt *a, const char *url,
-        bool is_verified, queue_http_fallback_fn *fallback)
+queue_http_start(struct queue_http *h, struct queue_attempt *a, const char *url, bool is_verified,
+        queue_http_fallback_fn *fallback)
 {
 	struct queue_http_req *r = calloc(1, sizeof(*r));
 

@@ -26,47 +26,47 @@ struct queue_result {
 };
 
 struct queue_attempt {
-	struct queue *q;                      /* borrowed */
-	char id[QUEUE_ENTRY_ID_LEN + 1];      /* the entry, looked up by id */
-	char *domain;                         /* owned */
-	char *sender;                         /* owned copy */
-	char **rcpts;                         /* owned copies */
-	size_t *idx;                          /* owned: recipient indexes in the entry */
-	struct queue_result *results;         /* owned, one per recipient */
+	struct queue *q;                 /* borrowed */
+	char id[QUEUE_ENTRY_ID_LEN + 1]; /* the entry, looked up by id */
+	char *domain;                    /* owned */
+	char *sender;                    /* owned copy */
+	char **rcpts;                    /* owned copies */
+	size_t *idx;                     /* owned: recipient indexes in the entry */
+	struct queue_result *results;    /* owned, one per recipient */
 	size_t n;
-	char *msg;                            /* owned: the message, read by a worker */
+	char *msg; /* owned: the message, read by a worker */
 	size_t msg_len;
 	bool is_read_ok;
-	bool is_http_failed;                  /* FED-3: HTTPS was tried and failed */
-	struct queue_attempt *next;           /* owned list of running attempts */
+	bool is_http_failed;        /* FED-3: HTTPS was tried and failed */
+	struct queue_attempt *next; /* owned list of running attempts */
 };
 
 struct queue {
-	struct server *srv;                   /* borrowed */
-	const struct conf *conf;              /* borrowed */
-	struct event_base *base;              /* borrowed */
-	struct worker_pool *workers;          /* borrowed */
-	struct store *store;                  /* borrowed, may be NULL (no DSN) */
+	struct server *srv;          /* borrowed */
+	const struct conf *conf;     /* borrowed */
+	struct event_base *base;     /* borrowed */
+	struct worker_pool *workers; /* borrowed */
+	struct store *store;         /* borrowed, may be NULL (no DSN) */
 	struct queue_schedule sched;
 	char dir[4096];
-	struct queue_entry *entries;          /* owned list */
+	struct queue_entry *entries; /* owned list */
 	size_t n_entries;
-	struct queue_attempt *attempts;       /* owned list */
+	struct queue_attempt *attempts; /* owned list */
 	unsigned running;
-	struct event *timer;                  /* owned */
+	struct event *timer; /* owned */
 	bool is_stopped;
 	int64_t started_at;
-	struct queue_http *http;              /* owned */
-	struct queue_smtp *smtp;              /* owned */
-	char source_ip[64];                   /* FED-8: "" when not binding */
-	struct queue_http_skip *http_skips;   /* owned list (FED-3) */
+	struct queue_http *http;            /* owned */
+	struct queue_smtp *smtp;            /* owned */
+	char source_ip[64];                 /* FED-8: "" when not binding */
+	struct queue_http_skip *http_skips; /* owned list (FED-3) */
 };
 
 /* FED-3: a domain whose HTTPS failed while SMTP worked, skipped until a time. */
 struct queue_http_skip {
-	char *domain;                         /* owned */
+	char *domain; /* owned */
 	int64_t until;
-	struct queue_http_skip *next;         /* owned */
+	struct queue_http_skip *next; /* owned */
 };
 
 /* queue_http_skip_set / queue_http_is_skipped - FED-3 bookkeeping (expired rows dropped). */

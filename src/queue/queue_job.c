@@ -26,13 +26,13 @@
 /* ---- state write, DSN, removal ---- */
 
 struct queue_job {
-	struct queue *q;                  /* borrowed */
+	struct queue *q; /* borrowed */
 	char id[QUEUE_ENTRY_ID_LEN + 1];
-	char *env;                        /* owned: .env text, NULL when removing */
+	char *env; /* owned: .env text, NULL when removing */
 	size_t env_len;
 	bool is_remove;
 	/* DSN (NULL sender when none) */
-	char *dsn_sender;                 /* owned */
+	char *dsn_sender; /* owned */
 	int64_t queued_at;
 	struct queue_dsn_rcpt *dsn_rcpts; /* owned, strings owned */
 	size_t n_dsn;
@@ -78,7 +78,7 @@ queue_job_dsn(struct store *st, struct queue_job *j, struct store_changes *ch)
 {
 	const struct conf *conf = j->q->conf;
 	char msgid[64], boundary[64], rnd[QUEUE_ENTRY_ID_LEN + 1], *msg, *header, path[4200];
-	struct store_rcpt rcpt = { .account = j->dsn_sender };
+	struct store_rcpt rcpt = {.account = j->dsn_sender};
 	struct queue_dsn d;
 	size_t len, hlen;
 	int fd;
@@ -89,9 +89,9 @@ queue_job_dsn(struct store *st, struct queue_job *j, struct store_changes *ch)
 	snprintf(msgid, sizeof(msgid), "dsn-%s@%s", rnd, conf->mail_domain_bare);
 	snprintf(boundary, sizeof(boundary), "=_report_%s", rnd);
 	header = queue_job_header(j, &hlen);
-	d = (struct queue_dsn){ conf->mail_domain, conf->hostname, j->dsn_sender, j->queued_at,
-		queue_now(), msgid, boundary, j->dsn_rcpts, j->n_dsn, header != NULL ? header : "",
-		hlen };
+	d = (struct queue_dsn){conf->mail_domain, conf->hostname, j->dsn_sender, j->queued_at,
+	        queue_now(), msgid, boundary, j->dsn_rcpts, j->n_dsn, header != NULL ? header : "",
+	        hlen};
 	if (queue_dsn_render(&d, &msg, &len) == 0) {
 		snprintf(path, sizeof(path), "%s/.tmp-dsn-%s", j->q->dir, rnd);
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -35,8 +35,8 @@
 #include "queue/queue_int.h"
 #include "queue/queue_smtp.h"
 
-#define QUEUE_SMTP_REPLY_MAX 512     /* kept of a reply (first line) */
-#define QUEUE_SMTP_LINE_MAX 4096     /* a reply line longer than this ends the session */
+#define QUEUE_SMTP_REPLY_MAX 512 /* kept of a reply (first line) */
+#define QUEUE_SMTP_LINE_MAX 4096 /* a reply line longer than this ends the session */
 #define QUEUE_SMTP_CONNECT_TIMEOUT 30
 #define QUEUE_SMTP_REPLY_TIMEOUT 300
 #define QUEUE_SMTP_DATA_TIMEOUT 600
@@ -55,36 +55,36 @@ enum queue_smtp_state {
 };
 
 struct queue_smtp_sess {
-	struct queue_smtp *s;                /* borrowed */
-	struct queue_attempt *a;             /* borrowed until finished */
+	struct queue_smtp *s;    /* borrowed */
+	struct queue_attempt *a; /* borrowed until finished */
 	struct queue_dns_host hosts[QUEUE_DNS_HOSTS_MAX];
 	size_t n_hosts, next_host;
-	const struct queue_dns_host *host;   /* the host of the connection */
-	struct bufferevent *bev;             /* owned */
+	const struct queue_dns_host *host; /* the host of the connection */
+	struct bufferevent *bev;           /* owned */
 	enum queue_smtp_state state;
-	bool is_verified;                    /* TLS-7 */
+	bool is_verified; /* TLS-7 */
 	bool is_resolving;
 	bool has_starttls, has_size, has_8bitmime, has_smtputf8, has_pipelining;
-	bool is_pipelined;                   /* MAIL, RCPTs and DATA sent together (RFC 2920) */
-	bool is_in_cb;                       /* the read callback is on the stack */
-	bool is_dead;                        /* freed in the callback: free(ss) when it returns */
+	bool is_pipelined; /* MAIL, RCPTs and DATA sent together (RFC 2920) */
+	bool is_in_cb;     /* the read callback is on the stack */
+	bool is_dead;      /* freed in the callback: free(ss) when it returns */
 	uint64_t max_size;
-	int code;                            /* of the reply being read */
-	bool is_continued;                   /* inside a multi-line reply */
-	char reply[QUEUE_SMTP_REPLY_MAX];    /* its first line */
+	int code;                         /* of the reply being read */
+	bool is_continued;                /* inside a multi-line reply */
+	char reply[QUEUE_SMTP_REPLY_MAX]; /* its first line */
 	size_t rcpt_i;
 	size_t accepted;
-	bool *is_accepted;                   /* owned, per recipient */
-	char error[QUEUE_SMTP_REPLY_MAX];    /* the last host's failure */
+	bool *is_accepted;                /* owned, per recipient */
+	char error[QUEUE_SMTP_REPLY_MAX]; /* the last host's failure */
 	struct queue_smtp_sess *next;
 };
 
 struct queue_smtp {
-	struct queue *q;                     /* borrowed */
-	SSL_CTX *ctx;                        /* owned */
-	struct queue_dns *dns;               /* owned */
-	struct queue_smtp_sess *sessions;    /* owned list */
-	char helo[300];                      /* FED-5: hostname, an address as [a.b.c.d] */
+	struct queue *q;                  /* borrowed */
+	SSL_CTX *ctx;                     /* owned */
+	struct queue_dns *dns;            /* owned */
+	struct queue_smtp_sess *sessions; /* owned list */
+	char helo[300];                   /* FED-5: hostname, an address as [a.b.c.d] */
 };
 
 static void queue_smtp_next_host(struct queue_smtp_sess *ss);
@@ -189,9 +189,8 @@ queue_smtp_free(struct queue_smtp **sp)
 }
 
 /* queue_smtp_send - one command line. */
-static void
-queue_smtp_send(struct queue_smtp_sess *ss, enum queue_smtp_state next, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+static void queue_smtp_send(struct queue_smtp_sess *ss, enum queue_smtp_state next, const char *fmt,
+        ...) __attribute__((format(printf, 3, 4)));
 
 static void
 queue_smtp_send(struct queue_smtp_sess *ss, enum queue_smtp_state next, const char *fmt, ...)
@@ -305,7 +304,7 @@ queue_smtp_body(struct queue_smtp_sess *ss)
 	struct queue_attempt *a = ss->a;
 	struct queue_dotstuff d;
 	char *out = malloc(QUEUE_DOTSTUFF_OUT_MAX(a->msg_len) + QUEUE_DOTSTUFF_FINISH_MAX);
-	struct timeval tv = { QUEUE_SMTP_DATA_TIMEOUT, 0 };
+	struct timeval tv = {QUEUE_SMTP_DATA_TIMEOUT, 0};
 	size_t n;
 
 	if (out == NULL) {
@@ -342,8 +341,8 @@ queue_smtp_starttls(struct queue_smtp_sess *ss)
 		SSL_set1_host(ssl, name);
 	} else
 		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
-	tls = bufferevent_openssl_filter_new(ss->s->q->base, ss->bev, ssl,
-	        BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	tls = bufferevent_openssl_filter_new(
+	        ss->s->q->base, ss->bev, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tls == NULL) {
 		SSL_free(ssl);
 		queue_smtp_host_failed(ss, "451 4.7.5 TLS set-up failed");
@@ -376,8 +375,8 @@ queue_smtp_rcpt_reply(struct queue_smtp_sess *ss)
 		if (ss->is_pipelined)
 			ss->state = QUEUE_SMTP_STATE_RCPT;
 		else
-			queue_smtp_send(ss, QUEUE_SMTP_STATE_RCPT, "RCPT TO:<%s>",
-			        a->rcpts[ss->rcpt_i]);
+			queue_smtp_send(
+			        ss, QUEUE_SMTP_STATE_RCPT, "RCPT TO:<%s>", a->rcpts[ss->rcpt_i]);
 	} else if (ss->accepted == 0)
 		queue_smtp_finish(ss); /* a pipelined DATA is refused by the peer; QUIT follows */
 	else if (ss->is_pipelined)
@@ -437,9 +436,7 @@ queue_smtp_reply(struct queue_smtp_sess *ss)
 		else
 			queue_smtp_send(ss, QUEUE_SMTP_STATE_RCPT, "RCPT TO:<%s>", ss->a->rcpts[0]);
 		return;
-	case QUEUE_SMTP_STATE_RCPT:
-		queue_smtp_rcpt_reply(ss);
-		return;
+	case QUEUE_SMTP_STATE_RCPT: queue_smtp_rcpt_reply(ss); return;
 	case QUEUE_SMTP_STATE_DATA:
 		if (ss->code != 354) {
 			queue_smtp_fail_open(ss, cls == 5 ? 5 : 4, ss->reply);
@@ -514,7 +511,7 @@ queue_smtp_read_cb(struct bufferevent *bev, void *arg)
 static void
 queue_smtp_connected(struct queue_smtp_sess *ss)
 {
-	struct timeval tv = { QUEUE_SMTP_REPLY_TIMEOUT, 0 };
+	struct timeval tv = {QUEUE_SMTP_REPLY_TIMEOUT, 0};
 
 	bufferevent_set_timeouts(ss->bev, &tv, &tv);
 	if (ss->state == QUEUE_SMTP_STATE_CONNECT)
@@ -574,13 +571,13 @@ queue_smtp_socket(struct queue_smtp_sess *ss)
 static void
 queue_smtp_next_host(struct queue_smtp_sess *ss)
 {
-	struct timeval tv = { QUEUE_SMTP_CONNECT_TIMEOUT, 0 };
+	struct timeval tv = {QUEUE_SMTP_CONNECT_TIMEOUT, 0};
 	int fd;
 
 	if (ss->s->q->is_stopped || ss->next_host >= ss->n_hosts) {
 		/* FED-4: every host failed: a temporary failure of the attempt */
-		queue_attempt_set_all(ss->a, 4, ss->error[0] != '\0' ? ss->error
-		                                                     : "451 4.4.1 No host reachable");
+		queue_attempt_set_all(
+		        ss->a, 4, ss->error[0] != '\0' ? ss->error : "451 4.4.1 No host reachable");
 		queue_smtp_finish(ss);
 		return;
 	}
@@ -590,8 +587,7 @@ queue_smtp_next_host(struct queue_smtp_sess *ss)
 	ss->has_starttls = ss->has_size = ss->has_8bitmime = ss->has_smtputf8 = false;
 	ss->has_pipelining = ss->is_pipelined = false;
 	fd = queue_smtp_socket(ss);
-	ss->bev = fd < 0 ? NULL
-	                 : bufferevent_socket_new(ss->s->q->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	ss->bev = fd < 0 ? NULL : bufferevent_socket_new(ss->s->q->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (ss->bev == NULL) {
 		if (fd >= 0)
 			close(fd);
@@ -601,15 +597,15 @@ queue_smtp_next_host(struct queue_smtp_sess *ss)
 	bufferevent_setcb(ss->bev, queue_smtp_read_cb, NULL, queue_smtp_event_cb, ss);
 	bufferevent_set_timeouts(ss->bev, &tv, &tv);
 	bufferevent_enable(ss->bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(ss->bev, (const struct sockaddr *)&ss->host->addr,
-	            (int)ss->host->addr_len) < 0)
+	if (bufferevent_socket_connect(
+	            ss->bev, (const struct sockaddr *)&ss->host->addr, (int)ss->host->addr_len) < 0)
 		queue_smtp_host_failed(ss, "451 4.4.1 Connection failed");
 }
 
 /* queue_smtp_dns_cb - the hosts of the domain (FED-4). */
 static void
-queue_smtp_dns_cb(void *arg, int cls, const struct queue_dns_host *hosts, size_t n,
-        const char *reply)
+queue_smtp_dns_cb(
+        void *arg, int cls, const struct queue_dns_host *hosts, size_t n, const char *reply)
 {
 	struct queue_smtp_sess *ss = arg;
 
@@ -625,8 +621,8 @@ queue_smtp_dns_cb(void *arg, int cls, const struct queue_dns_host *hosts, size_t
 }
 
 void
-queue_smtp_start(struct queue_smtp *s, struct queue_attempt *a, bool is_http_failed,
-        const char *why)
+queue_smtp_start(
+        struct queue_smtp *s, struct queue_attempt *a, bool is_http_failed, const char *why)
 {
 	const struct conf *conf = s->q->conf;
 	const struct conf_route *route = conf_route_find(conf, a->domain);
@@ -651,8 +647,8 @@ queue_smtp_start(struct queue_smtp *s, struct queue_attempt *a, bool is_http_fai
 	ss->s = s;
 	ss->a = a;
 	a->is_http_failed = is_http_failed;
-	ss->is_verified = !(conf->federation_insecure_tls || a->domain[0] == '[' ||
-	                    a->domain[0] == '_');
+	ss->is_verified =
+	        !(conf->federation_insecure_tls || a->domain[0] == '[' || a->domain[0] == '_');
 	ss->next = s->sessions;
 	s->sessions = ss;
 	ss->is_resolving = true;

@@ -29,7 +29,7 @@ void queue_smtp_free(struct queue_smtp **sp);
  * HTTPS was not used (kept as the error when no SMTP route exists);
  * is_http_failed says HTTPS was tried and failed (FED-3 skip).
  */
-void queue_smtp_start(struct queue_smtp *s, struct queue_attempt *a, bool is_http_failed,
-        const char *why);
+void queue_smtp_start(
+        struct queue_smtp *s, struct queue_attempt *a, bool is_http_failed, const char *why);
 
 #endif

@@ -22,11 +22,11 @@
 #include "queue/queue_int.h"
 
 struct queue_submit_job {
-	struct queue *q;                          /* borrowed */
-	const struct queue_dkim_signer *signer;   /* borrowed, NULL: unsigned */
-	int spool_fd;                             /* borrowed */
+	struct queue *q;                        /* borrowed */
+	const struct queue_dkim_signer *signer; /* borrowed, NULL: unsigned */
+	int spool_fd;                           /* borrowed */
 	uint64_t size;
-	struct queue_entry *e;                    /* owned until handed to the queue */
+	struct queue_entry *e; /* owned until handed to the queue */
 	bool is_ok;
 	queue_done_fn *done;
 	void *arg;
@@ -64,7 +64,8 @@ queue_submit_msg(struct queue_submit_job *j)
 
 	if (j->signer != NULL) {
 		if (lseek(j->spool_fd, 0, SEEK_SET) < 0 ||
-		        queue_dkim_sign_fd(j->signer, j->spool_fd, queue_now(), &field, &error) < 0) {
+		        queue_dkim_sign_fd(j->signer, j->spool_fd, queue_now(), &field, &error) <
+		                0) {
 			log_error("queue: DKIM signing failed: %s", error);
 			return -1;
 		}
@@ -156,7 +157,8 @@ queue_submit(struct queue *q, uint64_t requester_id, int spool_fd, uint64_t size
 		}
 	}
 	if (j->e == NULL ||
-	        worker_submit(q->workers, requester_id, queue_submit_work, queue_submit_done, j) < 0) {
+	        worker_submit(q->workers, requester_id, queue_submit_work, queue_submit_done, j) <
+	                0) {
 		int saved = errno;
 
 		queue_entry_free(&j->e);

@@ -36,13 +36,13 @@ test_golden(void **state)
 	static const char msg[] = "From: alice@example.org\r\nTo: bob@peer.test\r\n"
 	                          "Message-ID: <m1@example.org>\r\nSubject: hi\r\n\r\nbody\r\n";
 	const struct queue_dsn_rcpt rcpts[] = {
-		{ "bob@peer.test", "550 5.1.1 <bob@peer.test> User unknown" },
-		{ "carol@peer.test", QUEUE_SCHEDULE_EXPIRED_REASON },
-		{ "dave@other.test", "550 5.7.1 Domain not allowed" },
+	        {"bob@peer.test", "550 5.1.1 <bob@peer.test> User unknown"},
+	        {"carol@peer.test", QUEUE_SCHEDULE_EXPIRED_REASON},
+	        {"dave@other.test", "550 5.7.1 Domain not allowed"},
 	};
-	struct queue_dsn d = { "example.org", "mail.example.org", "alice@example.org", 1700000000,
-		1700003600, "dsn-0123456789abcdef@example.org", "=_report_0123456789abcdef", rcpts, 3,
-		header, sizeof(header) - 1 };
+	struct queue_dsn d = {"example.org", "mail.example.org", "alice@example.org", 1700000000,
+	        1700003600, "dsn-0123456789abcdef@example.org", "=_report_0123456789abcdef", rcpts,
+	        3, header, sizeof(header) - 1};
 	char *out, *golden;
 	size_t len, glen;
 
@@ -155,10 +155,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden),
-		cmocka_unit_test(test_status),
-		cmocka_unit_test(test_header_len),
-		cmocka_unit_test(test_http_answers),
+	        cmocka_unit_test(test_golden),
+	        cmocka_unit_test(test_status),
+	        cmocka_unit_test(test_header_len),
+	        cmocka_unit_test(test_http_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

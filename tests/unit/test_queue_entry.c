@@ -93,18 +93,18 @@ static void
 test_corrupted(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"chatrelay-queue 2\nqueued 1\nsender <>\nrcpt p 0 0 a@b.test\nend\n",
-		"chatrelay-queue 1\nqueued x\nsender <>\nrcpt p 0 0 a@b.test\nend\n",
-		"chatrelay-queue 1\nqueued 1\nsender <>\nrcpt z 0 0 a@b.test\nend\n",
-		"chatrelay-queue 1\nqueued 1\nsender <>\nrcpt p 0 0 nodomain\nend\n",
-		"chatrelay-queue 1\nqueued 1\nsender <>\nrcpt p x 0 a@b.test\nend\n",
-		"chatrelay-queue 1\nqueued 1\nsender <>\nend\n", /* no recipient */
-		"chatrelay-queue 1\nsender <>\nrcpt p 0 0 a@b.test\nend\n", /* no time */
-		"chatrelay-queue 1\nqueued 1\nsender <>\nrcpt p 0 0 a@b.test\nend\nrcpt p 0 0 c@d.test\n",
-		"chatrelay-queue 1\nqueued 1\nsender a b\nrcpt p 0 0 a@b.test\nend\n",
-		"chatrelay-queue 1\nqueued 1\nbogus\nrcpt p 0 0 a@b.test\nend\n",
-		"chatrelay-queue 1\nqueued 1\nsender <>\nrcpt p 0 0 a@b.test\nend", /* no LF */
+	        "", "chatrelay-queue 2\nqueued 1\nsender <>\nrcpt p 0 0 a@b.test\nend\n",
+	        "chatrelay-queue 1\nqueued x\nsender <>\nrcpt p 0 0 a@b.test\nend\n",
+	        "chatrelay-queue 1\nqueued 1\nsender <>\nrcpt z 0 0 a@b.test\nend\n",
+	        "chatrelay-queue 1\nqueued 1\nsender <>\nrcpt p 0 0 nodomain\nend\n",
+	        "chatrelay-queue 1\nqueued 1\nsender <>\nrcpt p x 0 a@b.test\nend\n",
+	        "chatrelay-queue 1\nqueued 1\nsender <>\nend\n",            /* no recipient */
+	        "chatrelay-queue 1\nsender <>\nrcpt p 0 0 a@b.test\nend\n", /* no time */
+	        "chatrelay-queue 1\nqueued 1\nsender <>\nrcpt p 0 0 a@b.test\nend\nrcpt p 0 0 "
+	        "c@d.test\n",
+	        "chatrelay-queue 1\nqueued 1\nsender a b\nrcpt p 0 0 a@b.test\nend\n",
+	        "chatrelay-queue 1\nqueued 1\nbogus\nrcpt p 0 0 a@b.test\nend\n",
+	        "chatrelay-queue 1\nqueued 1\nsender <>\nrcpt p 0 0 a@b.test\nend", /* no LF */
 	};
 
 	(void)state;
@@ -112,16 +112,19 @@ test_corrupted(void **state)
 		struct queue_entry *e = NULL;
 		const char *error = NULL;
 
-		assert_int_equal(queue_entry_parse("0123456789abcdef", bad[i], strlen(bad[i]), &e,
-		                         &error), -1);
+		assert_int_equal(
+		        queue_entry_parse("0123456789abcdef", bad[i], strlen(bad[i]), &e, &error),
+		        -1);
 		assert_null(e);
 		assert_non_null(error);
 	}
 	/* a NUL inside the text */
 	struct queue_entry *e = NULL;
 	const char *error;
-	static const char nul[] = "chatrelay-queue 1\nqueued 1\0\nsender <>\nrcpt p 0 0 a@b.test\nend\n";
-	assert_int_equal(queue_entry_parse("0123456789abcdef", nul, sizeof(nul) - 1, &e, &error), -1);
+	static const char nul[] =
+	        "chatrelay-queue 1\nqueued 1\0\nsender <>\nrcpt p 0 0 a@b.test\nend\n";
+	assert_int_equal(
+	        queue_entry_parse("0123456789abcdef", nul, sizeof(nul) - 1, &e, &error), -1);
 }
 
 static void
@@ -205,7 +208,8 @@ test_load_all(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	/* a good entry */
-	assert_int_equal(queue_entry_write_file(dir, "0123456789abcdef.msg", "X: y\r\n\r\nb\r\n", 11), 0);
+	assert_int_equal(
+	        queue_entry_write_file(dir, "0123456789abcdef.msg", "X: y\r\n\r\nb\r\n", 11), 0);
 	assert_int_equal(queue_entry_save(dir, e), 0);
 	/* a truncated state file */
 	snprintf(path, sizeof(path), "%s/1111111111111111.env", dir);
@@ -252,13 +256,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_null_sender),
-		cmocka_unit_test(test_corrupted),
-		cmocka_unit_test(test_addresses),
-		cmocka_unit_test(test_results),
-		cmocka_unit_test(test_list),
-		cmocka_unit_test(test_load_all),
+	        cmocka_unit_test(test_roundtrip),
+	        cmocka_unit_test(test_null_sender),
+	        cmocka_unit_test(test_corrupted),
+	        cmocka_unit_test(test_addresses),
+	        cmocka_unit_test(test_results),
+	        cmocka_unit_test(test_list),
+	        cmocka_unit_test(test_load_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,11 +72,11 @@ test_slurp(const char *path)
 }
 
 /* test_spin - run the loop until cond or about 10 s. */
-#define TEST_SPIN(base, cond)                                                                  \
-	for (int spin_ = 0; spin_ < 1000 && !(cond); spin_++) {                                \
-		struct timeval tv_ = { 0, 10000 };                                             \
-		event_base_loopexit((base), &tv_);                                             \
-		event_base_dispatch(base);                                                     \
+#define TEST_SPIN(base, cond)                                                                      \
+	for (int spin_ = 0; spin_ < 1000 && !(cond); spin_++) {                                    \
+		struct timeval tv_ = {0, 10000};                                                   \
+		event_base_loopexit((base), &tv_);                                                 \
+		event_base_dispatch(base);                                                         \
 	}
 
 static void
@@ -87,7 +87,7 @@ test_submit(void **state)
 	static const char msg[] = "From: alice@example.org\r\nTo: bob@peer.test\r\n"
 	                          "Subject: hi\r\n\r\n.dot\r\nbody\r\n";
 	char r1[] = "bob@peer.test", r2[] = "carol@peer.test";
-	char *rcpts[] = { r1, r2 };
+	char *rcpts[] = {r1, r2};
 	struct conf conf;
 	struct server *srv;
 	struct queue *q;
@@ -99,7 +99,8 @@ test_submit(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(ini, sizeof(ini),
 	        "[params]\nmail_domain = example.org\ndata_dir = %s\nthreads = 2\n"
-	        "[routes]\npeer.test = http://127.0.0.1:1/mxdeliv -\n", dir);
+	        "[routes]\npeer.test = http://127.0.0.1:1/mxdeliv -\n",
+	        dir);
 	assert_int_equal(conf_init(&conf), 0);
 	assert_int_equal(conf_parse(&conf, ini, strlen(ini), "t.ini", "/", err, sizeof(err)), 0);
 	snprintf(qdir, sizeof(qdir), "%s/queue", dir);
@@ -119,14 +120,18 @@ test_submit(void **state)
 	assert_int_equal(write(fd, msg, sizeof(msg) - 1), sizeof(msg) - 1);
 	/* bad arguments fail at once, done does not run */
 	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "a b", rcpts, 2, test_done,
-	                         &test_done_count), -1);
-	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "", rcpts, 0, test_done,
-	                         &test_done_count), -1);
-	char local[] = "dave@Example.org", *local_rcpts[] = { r1, local };
+	                         &test_done_count),
+	        -1);
+	assert_int_equal(
+	        queue_submit(q, 42, fd, sizeof(msg) - 1, "", rcpts, 0, test_done, &test_done_count),
+	        -1);
+	char local[] = "dave@Example.org", *local_rcpts[] = {r1, local};
 	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "", local_rcpts, 2, test_done,
-	                         &test_done_count), -1);
+	                         &test_done_count),
+	        -1);
 	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "alice@example.org", rcpts, 2,
-	                         test_done, &test_done_count), 0);
+	                         test_done, &test_done_count),
+	        0);
 	TEST_SPIN(srv->base, test_done_count > 0);
 	assert_int_equal(test_done_count, 1);
 	assert_true(test_done_ok);
@@ -147,13 +152,13 @@ test_submit(void **state)
 	assert_true(path[0] != '\0');
 	bool is_tried = false;
 	for (int i = 0; i < 200 && !is_tried; i++) {
-		struct timeval tv = { 0, 50000 };
+		struct timeval tv = {0, 50000};
 
 		event_base_loopexit(srv->base, &tv);
 		event_base_dispatch(srv->base);
 		text = test_slurp(path);
 		is_tried = strstr(text, "rcpt p 1 ") != NULL && strstr(text, "carol@peer.test") &&
-		           strstr(text, "4.4.1") != NULL;
+		        strstr(text, "4.4.1") != NULL;
 		free(text);
 	}
 	assert_true(is_tried);
@@ -188,15 +193,15 @@ test_policy(void **state)
 
 	(void)state;
 	assert_int_equal(conf_init(&conf), 0);
-	assert_int_equal(conf_parse(&conf, open_ini, strlen(open_ini), "t", "/", err, sizeof(err)),
-	        0);
+	assert_int_equal(
+	        conf_parse(&conf, open_ini, strlen(open_ini), "t", "/", err, sizeof(err)), 0);
 	assert_true(queue_domain_allowed(&conf, "good.test"));
 	assert_false(queue_domain_allowed(&conf, "BAD.test"));
 	assert_false(queue_domain_allowed(&conf, "[1.2.3.4]"));
 	conf_free(&conf);
 	assert_int_equal(conf_init(&conf), 0);
-	assert_int_equal(conf_parse(&conf, allow_ini, strlen(allow_ini), "t", "/", err,
-	                         sizeof(err)), 0);
+	assert_int_equal(
+	        conf_parse(&conf, allow_ini, strlen(allow_ini), "t", "/", err, sizeof(err)), 0);
 	assert_true(queue_domain_allowed(&conf, "Good.Test"));
 	assert_false(queue_domain_allowed(&conf, "other.test"));
 	conf_free(&conf);
@@ -206,8 +211,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_submit),
-		cmocka_unit_test(test_policy),
+	        cmocka_unit_test(test_submit),
+	        cmocka_unit_test(test_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
