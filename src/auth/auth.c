@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "auth/auth_address.h"
@@ -32,6 +31,8 @@
 #include "db/db.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
+#include "policy/policy_address.h"
+#include "store/store.h"
 
 #define AUTH_SWEEP_SECS 60
 
@@ -40,8 +41,8 @@ struct auth_job {
 	uint64_t conn_id;
 	auth_done_fn *cb;
 	char ip_key[64];
-	char address[AUTH_ADDRESS_MAX]; /* normalised; empty when the name was invalid */
-	char *password;                 /* owned, wiped */
+	char address[ADDRESS_MAX]; /* normalised; empty when the name was invalid */
+	char *password;            /* owned, wiped */
 	size_t pwlen;
 	unsigned char mac[AUTH_CACHE_MAC_LEN];
 	unsigned char hash_id[AUTH_CACHE_MAC_LEN];
@@ -77,6 +78,13 @@ auth_result_name(enum auth_result r)
 	case AUTH_RESULT_UNAVAILABLE: return "unavailable";
 	}
 	return "unknown";
+}
+
+
+struct store *
+auth_store(const struct auth *a)
+{
+	return a->srv != NULL ? a->srv->store : NULL;
 }
 
 /* auth_sweep_tat_cb - REG-1 limiter state that has fully drained. */
@@ -266,7 +274,6 @@ auth_job_finish(struct auth_job *j)
 static void
 auth_job_verify(struct auth_job *j, const struct db_account *acc)
 {
-	const struct conf *conf = j->a->conf;
 	char day[11];
 	int r = auth_hash_verify(j->password, acc->hash);
 
@@ -283,13 +290,11 @@ auth_job_verify(struct auth_job *j, const struct db_account *acc)
 	        db_account_touch(j->a->db, j->address, day) < 0)
 		log_warn("auth: cannot update the last-login day");
 	if (!j->is_created) {
-		char box[4096];
-		struct stat st;
+		struct store *st = auth_store(j->a);
 
 		/* An INBOX lost to a crash between commit and mkdir is made again. */
-		if (auth_maildir_path(conf, j->address, box, sizeof(box)) == 0 &&
-		        stat(box, &st) < 0 && errno == ENOENT &&
-		        auth_maildir_create(conf, j->address) < 0)
+		if (st != NULL && !store_account_exists(st, j->address) &&
+		        store_account_create(st, j->address) < 0)
 			log_error("auth: cannot create a maildir: %s", strerror(errno));
 	}
 	j->result = AUTH_RESULT_OK;
@@ -300,7 +305,7 @@ static bool
 auth_job_may_create(const struct auth_job *j)
 {
 	const struct conf *conf = j->a->conf;
-	char local[AUTH_ADDRESS_MAX];
+	char local[ADDRESS_MAX];
 
 	return conf->jit_accounts &&
 	        auth_address_local_part(j->address, local, sizeof(local)) == 0 &&
@@ -330,7 +335,7 @@ auth_job_create(struct auth_job *j, struct db_account *acc)
 	r = db_account_create(j->a->db, j->address, hash, day);
 	if (r == 0) {
 		j->is_created = true;
-		if (auth_maildir_create(j->a->conf, j->address) < 0)
+		if (auth_store(j->a) == NULL || store_account_create(auth_store(j->a), j->address) < 0)
 			log_error("auth: cannot create a maildir: %s", strerror(errno));
 	}
 	/* Whoever committed first defined the password: verify against what is stored. */
@@ -351,7 +356,7 @@ auth_job_work(void *arg)
 
 	blocked = db_block_has(j->a->db, j->address);
 	if (blocked == 0)
-		blocked = db_block_has(j->a->db, auth_address_domain(j->address));
+		blocked = db_block_has(j->a->db, policy_address_domain(j->address));
 	if (blocked != 0) {
 		auth_hash_dummy(j->password);
 		j->result = blocked < 0 ? AUTH_RESULT_UNAVAILABLE : AUTH_RESULT_FAIL;
@@ -392,7 +397,7 @@ static bool
 auth_precheck(struct auth *a, struct auth_job *j, const char *name)
 {
 	const struct conf *conf = a->conf;
-	char local[AUTH_ADDRESS_MAX];
+	char local[ADDRESS_MAX];
 	int64_t now = j->started_ms;
 
 	/* AUTH-2 step 1: a name that is not a local address fails (counted per client). */
@@ -427,7 +432,7 @@ auth_precheck(struct auth *a, struct auth_job *j, const char *name)
 	}
 	if (auth_address_local_part(j->address, local, sizeof(local)) < 0 ||
 	        auth_local_part_is_reserved(local, &conf->reserved_local_parts) ||
-	        auth_list_matches_address(&conf->sender_blocklist, j->address)) {
+	        auth_is_blocklisted(&conf->sender_blocklist, j->address)) {
 		j->result = AUTH_RESULT_FAIL;
 		return true;
 	}

@@ -22,6 +22,7 @@
 #include "db/db.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
+#include "store/store.h"
 
 /* REG-2: candidates tried before giving up. */
 #define AUTH_REGISTER_TRIES 10
@@ -32,7 +33,7 @@ struct auth_reg_job {
 	struct auth *a; /* borrowed */
 	auth_register_done_fn *cb;
 	int status;
-	char address[AUTH_ADDRESS_MAX];
+	char address[ADDRESS_MAX];
 	char password[AUTH_PASSWORD_MAX + 1];
 };
 
@@ -59,7 +60,7 @@ static int
 auth_register_try(struct auth_reg_job *j, const char *hash, const char *day)
 {
 	const struct conf *conf = j->a->conf;
-	char local[AUTH_ADDRESS_MAX];
+	char local[ADDRESS_MAX];
 	size_t n = (size_t)conf->username_max_length;
 	int r;
 
@@ -69,7 +70,7 @@ auth_register_try(struct auth_reg_job *j, const char *hash, const char *day)
 	snprintf(j->address, sizeof(j->address), "%s@%s", local, conf->mail_domain);
 	if (auth_local_part_is_reserved(local, &conf->reserved_local_parts) ||
 	        !auth_local_part_is_valid(local) ||
-	        auth_list_matches_address(&conf->sender_blocklist, j->address))
+	        auth_is_blocklisted(&conf->sender_blocklist, j->address))
 		return 1;
 	r = db_block_has(j->a->db, j->address);
 	if (r == 0)
@@ -79,7 +80,7 @@ auth_register_try(struct auth_reg_job *j, const char *hash, const char *day)
 	r = db_account_create(j->a->db, j->address, hash, day);
 	if (r != 0)
 		return r;
-	if (auth_maildir_create(conf, j->address) < 0) {
+	if (auth_store(j->a) == NULL || store_account_create(auth_store(j->a), j->address) < 0) {
 		log_error("register: cannot create a maildir");
 		(void)db_account_delete(j->a->db, j->address);
 		return -1;

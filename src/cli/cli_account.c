@@ -15,14 +15,16 @@
 #include "core/core_conf.h"
 #include "core/core_str.h"
 #include "db/db.h"
+#include "policy/policy_address.h"
+#include "store/store.h"
 
 /* cli_local_address - normalise a local address and apply ACC-2/ACC-3. 0 or -1 (message). */
 static int
 cli_local_address(const struct conf *conf, const char *arg, char *out, FILE *err)
 {
-	char local[AUTH_ADDRESS_MAX];
+	char local[ADDRESS_MAX];
 
-	if (auth_address_normalise_local(arg, conf->mail_domain, out, AUTH_ADDRESS_MAX) < 0 ||
+	if (auth_address_normalise_local(arg, conf->mail_domain, out, ADDRESS_MAX) < 0 ||
 	        auth_address_local_part(out, local, sizeof(local)) < 0) {
 		fprintf(err, "chatrelay: '%s' is not an address of %s\n", arg, conf->mail_domain);
 		return -1;
@@ -74,10 +76,12 @@ cli_hash_option(const char *given, char *hash, FILE *err)
 }
 
 static int
-cli_account_add(const struct conf *conf, struct db *db, int argc, char **argv, FILE *out, FILE *err,
+cli_account_add(const struct cli_account_env *env, int argc, char **argv, FILE *out, FILE *err,
         struct cli_effects *fx)
 {
-	char addr[AUTH_ADDRESS_MAX], hash[AUTH_HASH_MAX], pw[AUTH_PASSWORD_MAX + 1], day[11];
+	const struct conf *conf = env->conf;
+	struct db *db = env->db;
+	char addr[ADDRESS_MAX], hash[AUTH_HASH_MAX], pw[AUTH_PASSWORD_MAX + 1], day[11];
 	int rc = CLI_EXIT_OK, r;
 	bool is_generated = false;
 
@@ -105,8 +109,8 @@ cli_account_add(const struct conf *conf, struct db *db, int argc, char **argv, F
 		goto out;
 	r = db_block_has(db, addr);
 	if (r == 0)
-		r = db_block_has(db, auth_address_domain(addr));
-	if (r != 0 || auth_list_matches_address(&conf->sender_blocklist, addr)) {
+		r = db_block_has(db, policy_address_domain(addr));
+	if (r != 0 || auth_is_blocklisted(&conf->sender_blocklist, addr)) {
 		fprintf(err,
 		        r < 0 ? "chatrelay: database error\n" : "chatrelay: address is blocked\n");
 		rc = CLI_EXIT_RUNTIME;
@@ -120,7 +124,7 @@ cli_account_add(const struct conf *conf, struct db *db, int argc, char **argv, F
 		goto out;
 	}
 	fx->accounts_delta = 1;
-	if (auth_maildir_create(conf, addr) < 0)
+	if (store_account_create(env->st, addr) < 0)
 		fprintf(err, "chatrelay: cannot create the maildir: %s\n", strerror(errno));
 	if (is_generated)
 		fprintf(out, "%s\n", pw);
@@ -130,10 +134,12 @@ out:
 }
 
 static int
-cli_account_del(const struct conf *conf, struct db *db, int argc, char **argv, FILE *err,
+cli_account_del(const struct cli_account_env *env, int argc, char **argv, FILE *err,
         struct cli_effects *fx)
 {
-	char addr[AUTH_ADDRESS_MAX];
+	const struct conf *conf = env->conf;
+	struct db *db = env->db;
+	char addr[ADDRESS_MAX];
 	bool is_block = argc == 2 && strcmp(argv[1], "--block") == 0;
 	int r;
 
@@ -150,7 +156,7 @@ cli_account_del(const struct conf *conf, struct db *db, int argc, char **argv, F
 		fprintf(err, "chatrelay: database error\n");
 		return CLI_EXIT_RUNTIME;
 	}
-	r = auth_account_remove(conf, db, addr);
+	r = auth_account_remove(db, env->st, env->ch, addr);
 	if (r < 0) {
 		fprintf(err, "chatrelay: cannot delete the account: %s\n", strerror(errno));
 		return CLI_EXIT_RUNTIME;
@@ -167,6 +173,7 @@ cli_account_del(const struct conf *conf, struct db *db, int argc, char **argv, F
 
 struct cli_list_ctx {
 	const struct conf *conf;
+	struct store *st;
 	FILE *out;
 };
 
@@ -176,7 +183,7 @@ cli_account_list_cb(const struct db_account *a, void *ctx)
 	struct cli_list_ctx *x = ctx;
 
 	fprintf(x->out, "%s %llu %llu %s\n", a->address,
-	        (unsigned long long)auth_maildir_usage(x->conf, a->address),
+	        (unsigned long long)store_quota_usage(x->st, a->address),
 	        (unsigned long long)(a->has_quota ? a->quota : x->conf->max_mailbox_size),
 	        a->last_login_day);
 	return 0;
@@ -186,7 +193,7 @@ static int
 cli_account_passwd(const struct conf *conf, struct db *db, int argc, char **argv, FILE *out,
         FILE *err, struct cli_effects *fx)
 {
-	char addr[AUTH_ADDRESS_MAX], hash[AUTH_HASH_MAX], pw[AUTH_PASSWORD_MAX + 1];
+	char addr[ADDRESS_MAX], hash[AUTH_HASH_MAX], pw[AUTH_PASSWORD_MAX + 1];
 	int rc, r;
 
 	if (argc != 1 && argc != 2) {
@@ -219,10 +226,11 @@ cli_account_passwd(const struct conf *conf, struct db *db, int argc, char **argv
 }
 
 static int
-cli_account_quota(
-        const struct conf *conf, struct db *db, int argc, char **argv, FILE *out, FILE *err)
+cli_account_quota(const struct cli_account_env *env, int argc, char **argv, FILE *out, FILE *err)
 {
-	char addr[AUTH_ADDRESS_MAX];
+	const struct conf *conf = env->conf;
+	struct db *db = env->db;
+	char addr[ADDRESS_MAX];
 	struct db_account a;
 	uint64_t size = 0;
 	int r;
@@ -244,7 +252,7 @@ cli_account_quota(
 		return CLI_EXIT_RUNTIME;
 	}
 	if (argc == 1)
-		fprintf(out, "%llu %llu\n", (unsigned long long)auth_maildir_usage(conf, addr),
+		fprintf(out, "%llu %llu\n", (unsigned long long)store_quota_usage(env->st, addr),
 		        (unsigned long long)(a.has_quota ? a.quota : conf->max_mailbox_size));
 	return CLI_EXIT_OK;
 }
@@ -259,7 +267,7 @@ cli_block_print_cb(const char *entry, void *ctx)
 static int
 cli_block_run(struct db *db, int argc, char **argv, FILE *out, FILE *err, struct cli_effects *fx)
 {
-	char entry[AUTH_ADDRESS_MAX];
+	char entry[ADDRESS_MAX];
 	int r;
 
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
@@ -286,23 +294,25 @@ cli_block_run(struct db *db, int argc, char **argv, FILE *out, FILE *err, struct
 }
 
 int
-cli_account_run(const struct conf *conf, struct db *db, int argc, char **argv, FILE *out, FILE *err,
+cli_account_run(const struct cli_account_env *env, int argc, char **argv, FILE *out, FILE *err,
         struct cli_effects *fx)
 {
-	struct cli_list_ctx lx = {conf, out};
+	const struct conf *conf = env->conf;
+	struct db *db = env->db;
+	struct cli_list_ctx lx = {conf, env->st, out};
 	const char *sub = argc >= 2 ? argv[1] : "";
 
 	memset(fx, 0, sizeof(*fx));
 	if (argc >= 1 && strcmp(argv[0], "block") == 0)
 		return cli_block_run(db, argc - 1, argv + 1, out, err, fx);
 	if (strcmp(sub, "add") == 0 && argc >= 3)
-		return cli_account_add(conf, db, argc - 2, argv + 2, out, err, fx);
+		return cli_account_add(env, argc - 2, argv + 2, out, err, fx);
 	if (strcmp(sub, "del") == 0 && argc >= 3)
-		return cli_account_del(conf, db, argc - 2, argv + 2, err, fx);
+		return cli_account_del(env, argc - 2, argv + 2, err, fx);
 	if (strcmp(sub, "passwd") == 0 && argc >= 3)
 		return cli_account_passwd(conf, db, argc - 2, argv + 2, out, err, fx);
 	if (strcmp(sub, "quota") == 0 && argc >= 3)
-		return cli_account_quota(conf, db, argc - 2, argv + 2, out, err);
+		return cli_account_quota(env, argc - 2, argv + 2, out, err);
 	if (strcmp(sub, "list") == 0 && argc == 2)
 		return db_account_list(db, cli_account_list_cb, &lx) < 0 ? CLI_EXIT_RUNTIME
 		                                                         : CLI_EXIT_OK;

@@ -6,7 +6,6 @@
  */
 #include "imap/imap_session.h"
 
-#include <event2/buffer.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include "core/core_conf.h"
 #include "core/core_limits.h"
 #include "core/core_log.h"
-#include "core/core_str.h"
 #include "imap/imap_auth.h"
 #include "net/net_server.h"
 
@@ -23,13 +21,6 @@ struct imap_session {
 	bool is_logging_out;
 	struct imap_auth auth; /* LOGIN / AUTHENTICATE state (imap_auth.c) */
 };
-
-/* imap_is_auth_allowed - NET-2. */
-static bool
-imap_is_auth_allowed(const struct conn *c)
-{
-	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
-}
 
 /* imap_capabilities - the IMAP-3 lists, restricted to what exists so far. */
 static const char *
@@ -41,7 +32,7 @@ imap_capabilities(const struct conn *c)
 		return "IMAP4rev1";
 	if (c->is_tls)
 		return "IMAP4rev1 SASL-IR AUTH=PLAIN";
-	return imap_is_auth_allowed(c) ? "IMAP4rev1 SASL-IR STARTTLS AUTH=PLAIN" :
+	return conn_is_auth_allowed(c) ? "IMAP4rev1 SASL-IR STARTTLS AUTH=PLAIN" :
 		"IMAP4rev1 SASL-IR STARTTLS LOGINDISABLED";
 }
 
@@ -117,47 +108,42 @@ imap_command(struct conn *c, struct imap_session *s, char *line)
 	return true;
 }
 
+/* imap_is_busy - an authentication is pending: its completion resumes the session. */
+static bool
+imap_is_busy(struct conn *c)
+{
+	struct imap_session *s = c->session;
+
+	return imap_auth_is_busy(&s->auth);
+}
+
+static bool
+imap_on_line(struct conn *c, char *line, size_t len, bool is_too_long)
+{
+	struct imap_session *s = c->session;
+
+	(void)len;
+	if (is_too_long) {
+		conn_printf(c, "* BAD Command line too long.\r\n");
+		return true;
+	}
+	if (s->auth.is_sasl_waiting)
+		return imap_auth_continue(c, &s->auth, line);
+	return imap_command(c, s, line);
+}
+
 static void
 imap_on_read(struct conn *c)
 {
-	struct imap_session *s = c->session;
 	char line[IMAP_LINE_MAX];
-	size_t len;
 
-	while (!c->is_closing && !c->is_handshaking && !imap_auth_is_busy(&s->auth)) {
-		enum conn_line r = conn_read_line(c, line, sizeof(line), &len);
-		bool is_more;
-
-		if (r == CONN_LINE_NEED_MORE)
-			break;
-		if (r == CONN_LINE_TOO_LONG) {
-			conn_printf(c, "* BAD Command line too long.\r\n");
-			continue;
-		}
-		if (s->auth.is_sasl_waiting)
-			is_more = imap_auth_continue(c, &s->auth, line);
-		else
-			is_more = imap_command(c, s, line);
-		str_wipe(line, len);
-		if (!is_more)
-			break;
-		if (conn_output_len(c) > NET_OUTPUT_HIGH_WATER) {
-			conn_pause_reading(c);
-			break;
-		}
-	}
+	conn_pump_lines(c, line, sizeof(line), imap_is_busy, imap_on_line);
 }
 
 static void
 imap_on_drain(struct conn *c)
 {
-	struct imap_session *s = c->session;
-
-	if (imap_auth_is_busy(&s->auth))
-		return;
-	if (evbuffer_get_length(conn_input(c)) > 0 && !c->is_handshaking)
-		imap_on_read(c);
-	conn_resume_reading(c);
+	conn_pump_drain(c, imap_is_busy);
 }
 
 void

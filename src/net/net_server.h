@@ -21,6 +21,7 @@ struct queue_dkim_signer;
 struct store;
 struct queue;
 struct bus;
+struct meta;
 struct db;
 struct conf;
 struct event_base;
@@ -69,6 +70,7 @@ struct server {
 	struct store *store;          /* borrowed: mailboxes, quota, expiry (store/) */
 	struct bus *bus;              /* borrowed: change events for live sessions (bus/) */
 	struct queue *queue;          /* borrowed: outbound queue (queue/), NULL in tools */
+	struct meta *meta;            /* borrowed: device tokens and push (meta/) */
 	struct db *db;                /* borrowed: accounts database (db/) */
 
 	struct conn *conns;           /* all live connections (list head) */
