@@ -270,3 +270,33 @@ def test_cli_queue_stopped_and_running(server_factory):
     assert r.returncode == 0, r.stderr
     assert wait_empty(srv)
     assert run_cli(srv, "queue", "list").stdout == ""
+
+
+def https_peer(replies):
+    """The mock peer behind TLS with the self-signed certificate of the SMTP tests."""
+    import ssl
+    from test_queue_smtp import self_signed
+    peer = MockPeer(replies)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(*self_signed())
+    peer.httpd.socket = ctx.wrap_socket(peer.httpd.socket, server_side=True)
+    return peer
+
+
+def test_https_certificate_verified_unless_underscore_domain(server_factory):
+    peer = https_peer([(200, "250 2.0.0 OK")])
+    try:
+        url = f"https://127.0.0.1:{peer.port}/mxdeliv"
+        srv = prepare(server_factory, {"peer.test": f"{url} -", "_peer.test": f"{url} -"})
+        inject(srv, "alice@example.org", ["bob@peer.test"])
+        inject(srv, "alice@example.org", ["carol@_peer.test"])
+        srv.start()
+        assert run_cli(srv, "queue", "flush").returncode == 0
+        assert peer.wait(1), srv.log()
+        time.sleep(1)
+        # TLS-7: "_" domains are contacted without verification; peer.test is refused
+        assert [r["to"] for r in peer.requests] == [["carol@_peer.test"]]
+        out = run_cli(srv, "queue", "list").stdout
+        assert " peer.test 1 1 " in out and "HTTPS delivery failed" in out, out
+    finally:
+        peer.close()
