@@ -182,7 +182,7 @@ def test_underscore_domain_skips_verification(server_factory):
         assert mx.transactions[0]["rcpts"] == ["carol@_peer.test"]
         srv.wait_for_log("attempt done: 1 of 2", timeout=10)
         out = run_cli(srv, "queue", "list").stdout  # bob: 4xx RCPT, retried later (FED-6)
-        assert " _peer.test 1 1 " in out and "450 4.2.1 Later" in out, out
+        assert " _peer.test 1 " in out and "450 4.2.1 Later" in out, out
     finally:
         mx.close()
 
