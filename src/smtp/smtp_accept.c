@@ -49,6 +49,7 @@ smtp_accept_new(size_t nrcpts)
 	if (a == NULL)
 		return NULL;
 	a->fd = -1;
+	a->queue_fd = -1;
 	a->rcpts = calloc(nrcpts ? nrcpts : 1, sizeof(*a->rcpts));
 	if (a->rcpts == NULL) {
 		free(a);
@@ -67,6 +68,8 @@ smtp_accept_free(struct smtp_accept **ap)
 		return;
 	if (a->fd >= 0)
 		close(a->fd);
+	if (a->queue_fd >= 0)
+		close(a->queue_fd);
 	free(a->rcpts);
 	free(a);
 	*ap = NULL;
@@ -202,6 +205,33 @@ smtp_accept_inbound_checks(const struct smtp_accept *a, const char *msg, size_t 
 	return NULL;
 }
 
+/* smtp_accept_has_remote - SUB-10: some recipient goes to the outbound queue. */
+static bool
+smtp_accept_has_remote(const struct smtp_accept *a)
+{
+	for (size_t i = 0; i < a->nrcpts; i++)
+		if (a->rcpts[i].is_remote)
+			return true;
+	return false;
+}
+
+/* smtp_accept_queue_copy - the HDR-1 header plus the body into a->queue_fd (SUB-10). */
+static const char *
+smtp_accept_queue_copy(struct smtp_accept *a, const char *h1, size_t h1len, const char *msg,
+        size_t len)
+{
+	size_t hlen = smtp_accept_header_len(msg, len);
+
+	a->queue_fd = smtp_spool_open(a->conf);
+	if (a->queue_fd < 0 || smtp_spool_write(a->queue_fd, h1, h1len) < 0 ||
+	        smtp_spool_write(a->queue_fd, msg + hlen, len - hlen) < 0) {
+		log_write(LOG_LEVEL_ERROR, a->session_id, NULL, "queue spool write failed errno=%d",
+		        errno);
+		return SMTP_ACCEPT_REPLY_TEMP;
+	}
+	return NULL;
+}
+
 /* smtp_accept_checks - SUB-8 2-4 or MX-4 2-6, then the cleaned header into *hdr_r. */
 static const char *
 smtp_accept_checks(
@@ -221,6 +251,13 @@ smtp_accept_checks(
 			return reply;
 		if (hdr_cleanup(msg, hlen, HDR_CLEANUP_SUBMISSION, &h1, &h1len) < 0)
 			return SMTP_ACCEPT_REPLY_TEMP;
+		if (smtp_accept_has_remote(a)) {
+			reply = smtp_accept_queue_copy(a, h1, h1len, msg, len);
+			if (reply != NULL) {
+				free(h1);
+				return reply;
+			}
+		}
 		r = hdr_cleanup(h1, h1len, HDR_CLEANUP_DELIVERY, hdr_r, hdr_len_r);
 		free(h1);
 	} else {
@@ -244,7 +281,7 @@ smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, si
 	if (rcpts == NULL)
 		return SMTP_ACCEPT_REPLY_TEMP;
 	for (size_t i = 0; i < a->nrcpts; i++)
-		if (!a->rcpts[i].is_discard)
+		if (!a->rcpts[i].is_discard && !a->rcpts[i].is_remote)
 			rcpts[n++] = (struct store_rcpt){.account = a->rcpts[i].addr};
 	if (n == 0) {
 		free(rcpts);
@@ -262,7 +299,7 @@ smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, si
 	}
 	r = store_deliver(st, fd, hdr_len + rest_len, time(NULL), rcpts, n, ch);
 	for (size_t i = 0, j = 0; i < a->nrcpts; i++)
-		if (!a->rcpts[i].is_discard)
+		if (!a->rcpts[i].is_discard && !a->rcpts[i].is_remote)
 			a->rcpts[i].error = rcpts[j++].error;
 	close(fd);
 	free(rcpts);

@@ -38,10 +38,11 @@ enum smtp_accept_path {
 #define SMTP_ACCEPT_REPLY_LITERAL                                                                  \
 	"554 5.7.1 From domain literal does not match the connecting address"
 
-/* One local recipient (remote ones never reach this module yet). */
+/* One recipient: local (stored here) or remote (submission only: queued by the caller). */
 struct smtp_accept_rcpt {
-	char addr[ADDRESS_MAX]; /* normalised local address = account directory name */
+	char addr[ADDRESS_MAX]; /* normalised; local: the account directory name */
 	bool is_discard;        /* reserved local part: checked, not stored */
+	bool is_remote;         /* SUB-10: not stored; the caller queues a->queue_fd */
 	int error;              /* out: 0 delivered (or discarded), else errno */
 };
 
@@ -59,6 +60,7 @@ struct smtp_accept {
 	struct smtp_accept_rcpt *rcpts; /* owned */
 	size_t nrcpts;
 	/* out */
+	int queue_fd; /* owned: submission with remote rcpts: the HDR-1 copy for queue_submit, else -1 */
 	const char *reply; /* the SMTP reply line without CRLF (static or reply_buf) */
 	char reply_buf[128];
 };

@@ -267,15 +267,25 @@ smtp_rcpt_mail(struct conn *c, struct smtp_session *s, const struct smtp_mail *m
 }
 
 /*
- * smtp_rcpt_remote - SUB-7 last row: the one place deciding about remote
- * recipients on submission. Until the outbound queue exists they are
- * refused temporarily, so nothing is lost (issue 5).
+ * smtp_rcpt_remote - SUB-7 last row: a remote recipient on submission that
+ * passed FED-9 and FED-10 is accepted; at the end of DATA the message goes
+ * to the outbound queue (SUB-10). Without a queue (tools) it is refused
+ * temporarily, so nothing is lost.
  */
 static void
-smtp_rcpt_remote(struct conn *c, struct smtp_session *s, const char *given)
+smtp_rcpt_remote(struct conn *c, struct smtp_session *s, const char *given, const char *addr)
 {
-	(void)s;
-	smtp_replyf(c, "451 4.3.0 <%s>: Remote delivery not available yet, try again later", given);
+	if (c->srv->queue == NULL) {
+		smtp_replyf(c, "451 4.3.0 <%s>: Remote delivery not available, try again later",
+		        given);
+		return;
+	}
+	if (smtp_tx_add_rcpt(s->tx, addr, false, false) < 0) {
+		smtp_rcpt_tempfail(c);
+		return;
+	}
+	s->state = SMTP_STATE_RCPT;
+	smtp_reply(c, "250 2.1.5 OK");
 }
 
 bool
@@ -294,7 +304,7 @@ smtp_rcpt_rcpt(struct conn *c, struct smtp_session *s, const struct smtp_path *p
 		        auth_is_blocklisted(&conf->sender_blocklist, addr))
 			smtp_replyf(c, "550 5.7.1 <%s>: Recipient domain not allowed", p->addr);
 		else
-			smtp_rcpt_remote(c, s, p->addr);
+			smtp_rcpt_remote(c, s, p->addr, addr);
 		return true;
 	}
 	if (auth_address_local_part(addr, local, sizeof(local)) < 0 ||

@@ -7,6 +7,7 @@
  * behind on disconnect. The reply comes only from the job's completion,
  * after the store reported the copies durable (SMTP-10). Loop thread.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "core/core_log.h"
 #include "meta/meta.h"
 #include "net/net_server.h"
+#include "queue/queue.h"
 #include "smtp/smtp_accept.h"
 #include "smtp/smtp_int.h"
 #include "smtp/smtp_spool.h"
@@ -84,20 +86,17 @@ smtp_txn_notify(struct server *srv, const struct smtp_accept *a)
 	if (srv->meta == NULL)
 		return;
 	for (size_t i = 0; i < a->nrcpts; i++)
-		if (a->rcpts[i].error == 0 && !a->rcpts[i].is_discard)
+		if (a->rcpts[i].error == 0 && !a->rcpts[i].is_discard && !a->rcpts[i].is_remote)
 			meta_notify(srv->meta, a->rcpts[i].addr, a->sender);
 }
 
+/* smtp_txn_reply - the final DATA reply (if the client is still there), then free the job. */
 static void
-smtp_txn_done(void *arg, uint64_t conn_id)
+smtp_txn_reply(struct smtp_txn_job *job, uint64_t conn_id)
 {
-	struct smtp_txn_job *job = arg;
 	struct conn *c = conn_lookup(job->srv, conn_id);
 	struct smtp_session *s = c != NULL ? c->session : NULL;
 
-	/* Durable whether or not the client is still there to hear the 250. */
-	if (job->is_accepted)
-		smtp_txn_notify(job->srv, job->acc);
 	if (s != NULL) {
 		struct log_personal lp;
 
@@ -111,6 +110,72 @@ smtp_txn_done(void *arg, uint64_t conn_id)
 	}
 	smtp_accept_free(&job->acc);
 	free(job);
+}
+
+/* smtp_txn_queued - SUB-10: the remote part is durable (or failed): now the reply. */
+static void
+smtp_txn_queued(void *arg, uint64_t conn_id, bool ok)
+{
+	struct smtp_txn_job *job = arg;
+
+	if (!ok)
+		job->acc->reply = SMTP_ACCEPT_REPLY_TEMP;
+	log_write(ok ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR, conn_id, NULL, "message %s",
+	        ok ? "queued for remote recipients" : "could not be queued");
+	smtp_txn_reply(job, conn_id);
+}
+
+/*
+ * smtp_txn_queue - hand the HDR-1 copy to the outbound queue; 0 when
+ * queue_submit took it (smtp_txn_queued answers later).
+ */
+static int
+smtp_txn_queue(struct smtp_txn_job *job, uint64_t conn_id)
+{
+	struct smtp_accept *a = job->acc;
+	char **rcpts = calloc(a->nrcpts, sizeof(*rcpts));
+	size_t n = 0;
+	off_t size;
+	int r = -1;
+
+	if (rcpts == NULL || job->srv->queue == NULL)
+		goto out;
+	for (size_t i = 0; i < a->nrcpts; i++)
+		if (a->rcpts[i].is_remote)
+			rcpts[n++] = a->rcpts[i].addr;
+	size = lseek(a->queue_fd, 0, SEEK_END);
+	if (size >= 0)
+		r = queue_submit(job->srv->queue, conn_id, a->queue_fd, (uint64_t)size, a->sender,
+		        rcpts, n, smtp_txn_queued, job);
+out:
+	free(rcpts);
+	return r;
+}
+
+static void
+smtp_txn_done(void *arg, uint64_t conn_id)
+{
+	struct smtp_txn_job *job = arg;
+
+	if (!job->is_accepted) {
+		smtp_txn_reply(job, conn_id);
+		return;
+	}
+	/* Durable whether or not the client is still there to hear the 250. */
+	smtp_txn_notify(job->srv, job->acc);
+	if (job->acc->queue_fd < 0) {
+		smtp_txn_reply(job, conn_id);
+		return;
+	}
+	/*
+	 * SUB-11 gap: the local copies are already visible here; if queueing
+	 * fails the client gets a 451 and a retry duplicates them (never loses).
+	 */
+	if (smtp_txn_queue(job, conn_id) < 0) {
+		log_write(LOG_LEVEL_ERROR, conn_id, NULL, "queue submit failed errno=%d", errno);
+		job->acc->reply = SMTP_ACCEPT_REPLY_TEMP;
+		smtp_txn_reply(job, conn_id);
+	}
 }
 
 /* smtp_txn_job_new - the acceptance job for the finished transaction (takes the fd). */
@@ -139,6 +204,7 @@ smtp_txn_job_new(struct conn *c, struct smtp_session *s)
 	for (size_t i = 0; i < tx->nrcpts; i++) {
 		snprintf(a->rcpts[i].addr, sizeof(a->rcpts[i].addr), "%s", tx->rcpts[i].addr);
 		a->rcpts[i].is_discard = tx->rcpts[i].is_discard;
+		a->rcpts[i].is_remote = !tx->rcpts[i].is_local;
 	}
 	job->srv = c->srv;
 	job->acc = a;
