@@ -1,0 +1,82 @@
+"""Submission with remote recipients (SUB-10, SUB-11, FED-9, FED-10, DKIM-1).
+
+A mixed local + remote submission: the local copy lands in the Maildir,
+the remote part goes through the outbound queue to a mock /mxdeliv peer
+reached through [routes], DKIM-signed because the mail domain is a name.
+"""
+import time
+
+from test_queue_http import MockPeer, queue_files
+from test_smtp_engine import FAST, Conn, fixture, make_account, wait_files
+
+
+def submit_server(server_factory, routes, **params):
+    p = dict(FAST)
+    p.update({"queue_retry_initial": "1s", "queue_retry_max": "2s"})
+    p.update(params)
+    return server_factory(params=p, routes=routes).start()
+
+
+def test_mixed_local_and_remote(server_factory):
+    peer = MockPeer([(200, "250 2.0.0 OK")])
+    try:
+        srv = submit_server(server_factory, {"peer.test": f"{peer.url()} -"})
+        make_account(srv, "bob@example.org")
+        c = Conn(srv)
+        c.ehlo()
+        c.login("alice@example.org")
+        msg = fixture("encrypted.eml", "alice@example.org", "carol@peer.test", "secret")
+        msg = b"Received: from client\r\nUser-Agent: x\r\n" + msg
+        assert c.message("alice@example.org", ["bob@example.org", "Carol@Peer.test"], msg) == \
+            "250 2.0.0 OK"
+        c.cmd("QUIT")
+        c.close()
+        files = wait_files(srv, "bob@example.org")
+        assert len(files) == 1
+        local = open(files[0], "rb").read()
+        assert b"DKIM-Signature" not in local.split(b"\r\n\r\n")[0]  # HDR-2
+        assert peer.wait(1, timeout=15), srv.log()
+        req = peer.requests[0]
+        assert req["from"] == ["alice@example.org"]
+        assert req["to"] == ["carol@peer.test"]  # only the remote recipient
+        head = req["body"].split(b"\r\n\r\n")[0]
+        assert head.startswith(b"DKIM-Signature: ")  # DKIM-1
+        assert b"d=example.org" in head
+        assert b"Subject: [...]" in head  # HDR-1 before signing
+        assert b"Received:" not in head and b"User-Agent:" not in head
+        deadline = time.monotonic() + 10
+        while queue_files(srv) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not queue_files(srv), srv.log()
+        assert len(peer.requests) == 1
+        srv.assert_clean_log()
+    finally:
+        peer.close()
+
+
+def test_remote_policy_at_rcpt(server_factory):
+    srv = submit_server(server_factory, {},
+                        federation_policy="allowlist", federation_allowlist="ok.test",
+                        sender_blocklist="bad@ok.test")
+    c = Conn(srv)
+    c.ehlo()
+    c.login("alice@example.org")
+    assert c.cmd("MAIL FROM:<alice@example.org>") == "250 2.1.0 OK"
+    assert c.cmd("RCPT TO:<x@other.test>") == \
+        "550 5.7.1 <x@other.test>: Recipient domain not allowed"  # FED-9
+    assert c.cmd("RCPT TO:<bad@ok.test>") == \
+        "550 5.7.1 <bad@ok.test>: Recipient domain not allowed"  # FED-10
+    assert c.cmd("RCPT TO:<good@ok.test>") == "250 2.1.5 OK"
+    c.close()
+
+
+def test_remote_only_submission_is_queued(server_factory):
+    """The peer is down: the 250 comes once the entry is durable in the queue."""
+    srv = submit_server(server_factory, {"peer.test": "http://127.0.0.1:1/mxdeliv -"})
+    c = Conn(srv)
+    c.ehlo()
+    c.login("alice@example.org")
+    msg = fixture("encrypted.eml", "alice@example.org", "carol@peer.test")
+    assert c.message("alice@example.org", ["carol@peer.test"], msg) == "250 2.0.0 OK"
+    c.close()
+    assert len(queue_files(srv)) == 1
