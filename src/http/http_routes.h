@@ -46,4 +46,27 @@ int http_json_escape(const char *s, char *out, size_t outlen);
 void http_session_wait(struct conn *c);
 void http_session_resume(struct conn *c);
 
+/*
+ * Streaming request bodies (MXD-1). A handler that wants the body calls
+ * http_session_take_body() before it returns: every body chunk goes to
+ * chunk (returns -1 to stop: the connection is then closed without an
+ * answer, the caller's state freed with free_fn); once Content-Length
+ * octets arrived, end runs and takes arg over (it usually calls
+ * http_session_wait and answers later). If the connection goes away
+ * first, free_fn(arg) runs.
+ */
+typedef int http_body_chunk_fn(void *arg, const char *data, size_t len);
+typedef void http_body_end_fn(struct conn *c, void *arg);
+typedef void http_body_free_fn(void *arg);
+void http_session_take_body(struct conn *c, http_body_chunk_fn *chunk, http_body_end_fn *end,
+        http_body_free_fn *free_fn, void *arg);
+
+/* http_respond_status - an answer with a text/plain body (MXD-2); extra headers may be NULL. */
+void http_respond_status(struct conn *c, int status, const char *body, const char *extra);
+/* http_session_close_after - answer, then close (MXD-2 413). */
+void http_session_close_after(struct conn *c);
+
+/* MXD-1..4 (http_mxdeliv.c). */
+void http_mxdeliv_cb(struct conn *c, const struct http_request *req);
+
 #endif

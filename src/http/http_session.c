@@ -31,6 +31,11 @@ struct http_session {
 	bool close_after;     /* answer, then close */
 	bool is_waiting;      /* a handler answers later (worker job): read nothing */
 	const struct http_route *route;
+	/* streaming body (http_session_take_body): all NULL when the body is discarded */
+	http_body_chunk_fn *body_chunk;
+	http_body_end_fn *body_end;
+	http_body_free_fn *body_free;
+	void *body_arg; /* owned until body_end runs */
 };
 
 typedef void http_handler_fn(struct conn *c, const struct http_request *req);
@@ -56,6 +61,7 @@ static const struct http_route http_routes[] = {
 	{ "/mail/config-v1.1.xml", "GET", http_autoconfig_cb, "GET", 0 },
 	{ "/.well-known/mta-sts.txt", "GET", http_mta_sts_cb, "GET", 0 },
 	{ "/metrics", "GET", http_metrics_cb, "GET", 0 },
+	{ "/mxdeliv", "POST", http_mxdeliv_cb, "POST", 0 }, /* limit: max_message_size, MXD-2 */
 };
 
 static const char *
@@ -69,6 +75,7 @@ http_reason(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 411: return "Length Required";
+	case 507: return "Insufficient Storage";
 	case 413: return "Content Too Large";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
@@ -97,6 +104,86 @@ static void
 http_respond_text(struct conn *c, int status, const char *text)
 {
 	http_respond(c, status, "text/plain; charset=utf-8", text, strlen(text), NULL);
+}
+
+void
+http_respond_status(struct conn *c, int status, const char *body, const char *extra)
+{
+	http_respond(c, status, "text/plain", body, strlen(body), extra);
+}
+
+void
+http_session_close_after(struct conn *c)
+{
+	struct http_session *s = c->session;
+
+	s->close_after = true;
+}
+
+void
+http_session_take_body(struct conn *c, http_body_chunk_fn *chunk, http_body_end_fn *end,
+        http_body_free_fn *free_fn, void *arg)
+{
+	struct http_session *s = c->session;
+
+	s->body_chunk = chunk;
+	s->body_end = end;
+	s->body_free = free_fn;
+	s->body_arg = arg;
+}
+
+/* http_body_release - forget the streaming body; free its state unless it was handed over. */
+static void
+http_body_release(struct http_session *s, bool is_free)
+{
+	if (is_free && s->body_free != NULL && s->body_arg != NULL)
+		s->body_free(s->body_arg);
+	s->body_chunk = NULL;
+	s->body_end = NULL;
+	s->body_free = NULL;
+	s->body_arg = NULL;
+}
+
+/* http_body_finish - the whole body arrived: hand the state to its end callback. */
+static void
+http_body_finish(struct conn *c, struct http_session *s)
+{
+	http_body_end_fn *end = s->body_end;
+	void *arg = s->body_arg;
+
+	http_body_release(s, false);
+	if (end != NULL)
+		end(c, arg);
+}
+
+/* http_body_feed - n octets of the body at the head of the input to the sink (if any). */
+static int
+http_body_feed(struct http_session *s, struct evbuffer *in, size_t n)
+{
+	struct evbuffer_iovec v[8];
+	size_t done = 0;
+
+	if (s->body_chunk == NULL)
+		return 0;
+	while (done < n) {
+		int k = evbuffer_peek(in, (ev_ssize_t)(n - done), NULL, v, 8);
+
+		if (k <= 0)
+			return -1;
+		if (k > 8)
+			k = 8;
+		for (int i = 0; i < k && done < n; i++) {
+			size_t len = v[i].iov_len < n - done ? v[i].iov_len : n - done;
+
+			if (s->body_chunk(s->body_arg, v[i].iov_base, len) < 0)
+				return -1;
+			done += len;
+		}
+		evbuffer_drain(in, done);
+		n -= done;
+		done = 0;
+	}
+	return 0;
 }
 
 static void
@@ -194,11 +281,15 @@ http_take_head(struct conn *c, struct http_session *s)
 	}
 	/* Routes ignore request bodies: answer (now or later), discard a body if one is sent. */
 	http_dispatch(c, &req);
-	if (c->is_closing)
+	if (c->is_closing) {
+		http_body_release(s, true);
 		return false;
+	}
 	evbuffer_drain(in, head_len);
 	s->body_left = req.content_length > 0 ? req.content_length : 0;
 	s->is_in_body = s->body_left > 0;
+	if (!s->is_in_body && s->body_end != NULL)
+		http_body_finish(c, s);
 	return true;
 }
 
@@ -222,11 +313,23 @@ http_on_read(struct conn *c)
 			size_t avail = evbuffer_get_length(in);
 			size_t n = (int64_t)avail < s->body_left ? avail : (size_t)s->body_left;
 
-			evbuffer_drain(in, n);
+			if (s->body_chunk != NULL) {
+				if (http_body_feed(s, in, n) < 0) {
+					http_body_release(s, true);
+					conn_abort(c);
+					return;
+				}
+			} else {
+				evbuffer_drain(in, n);
+			}
 			s->body_left -= (int64_t)n;
 			if (s->body_left > 0)
 				return;
 			s->is_in_body = false;
+			if (s->body_end != NULL) {
+				http_body_finish(c, s);
+				continue; /* is_waiting now, normally */
+			}
 		}
 		if (s->close_after) {
 			conn_close(c);
@@ -303,6 +406,8 @@ http_on_limit(struct conn *c)
 static void
 http_free_session(struct conn *c)
 {
+	if (c->session != NULL)
+		http_body_release(c->session, true);
 	free(c->session);
 	c->session = NULL;
 }
