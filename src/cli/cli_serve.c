@@ -29,6 +29,8 @@
 #include "net/net_tls.h"
 #include "queue/queue.h"
 #include "queue/queue_dkim.h"
+#include "queue/queue_dkim_dns.h"
+#include "smtp/smtp_accept.h"
 #include "smtp/smtp_session.h"
 #include "meta/meta.h"
 #include "store/store.h"
@@ -133,6 +135,7 @@ cli_serve(struct conf *conf)
 	const char *error = NULL;
 	struct priv priv;
 	struct queue_dkim_signer *signer = NULL;
+	struct queue_dkim_dns *dkim_dns = NULL;
 	bool is_generated, is_dkim_generated;
 	char err[1024];
 	int lock_fd = -1, rc = CLI_EXIT_RUNTIME;
@@ -226,6 +229,15 @@ cli_serve(struct conf *conf)
 		log_error("queue: %s", strerror(errno));
 		goto out;
 	}
+	/* DKIM-5..7: the inbound verifier, installed before anything can arrive */
+	if (conf->dkim_verify) {
+		dkim_dns = queue_dkim_dns_new(conf->dns_server);
+		if (dkim_dns == NULL) {
+			log_error("dkim: cannot set up the verifier");
+			goto out;
+		}
+		smtp_accept_set_dkim_verifier(queue_dkim_dns_verify, dkim_dns);
+	}
 	cli_serve_register_protocols(srv);
 	if (server_listen(srv, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -261,6 +273,8 @@ out:
 	server_free(&srv);
 	db_free(&db);
 	queue_dkim_signer_free(&signer);
+	smtp_accept_set_dkim_verifier(NULL, NULL);
+	queue_dkim_dns_free(&dkim_dns);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	return rc;
