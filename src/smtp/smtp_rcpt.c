@@ -22,6 +22,7 @@
 #include "net/net_server.h"
 #include "net/net_worker.h"
 #include "policy/policy_address.h"
+#include "queue/queue_entry.h"
 #include "policy/policy_rate.h"
 #include "smtp/smtp_accept.h"
 #include "smtp/smtp_int.h"
@@ -278,6 +279,11 @@ smtp_rcpt_remote(struct conn *c, struct smtp_session *s, const char *given, cons
 	if (c->srv->queue == NULL) {
 		smtp_replyf(c, "451 4.3.0 <%s>: Remote delivery not available, try again later",
 		        given);
+		return;
+	}
+	/* What the queue would refuse at DATA time is refused now (no 451 after local copies). */
+	if (!queue_entry_address_ok(addr, false)) {
+		smtp_replyf(c, "553 5.1.3 <%s>: Recipient address not supported for relay", given);
 		return;
 	}
 	if (smtp_tx_add_rcpt(s->tx, addr, false, false) < 0) {
