@@ -29,7 +29,7 @@
 #include "smtp/smtp_rate.h"
 #include "store/store.h"
 
-enum smtp_lookup_kind { SMTP_LOOKUP_SENDER, SMTP_LOOKUP_LOCAL_RCPT };
+enum smtp_lookup_kind { SMTP_LOOKUP_SENDER, SMTP_LOOKUP_LOCAL_RCPT, SMTP_LOOKUP_REMOTE_RCPT };
 
 /* One lookup job: filled on the loop, answered on a worker, applied on the loop. */
 struct smtp_lookup {
@@ -82,7 +82,7 @@ smtp_lookup_work(void *arg)
 		str_wipe(acct.hash, sizeof(acct.hash)); /* the hash is a secret too */
 	}
 	r = db_block_has(l->db, l->addr);
-	if (r == 0 && l->kind == SMTP_LOOKUP_SENDER)
+	if (r == 0 && l->kind != SMTP_LOOKUP_LOCAL_RCPT)
 		r = db_block_has(l->db, smtp_rcpt_domain(l->addr));
 	if (r < 0)
 		l->has_error = true;
@@ -156,6 +156,26 @@ smtp_lookup_done_rcpt(struct conn *c, struct smtp_session *s, struct smtp_lookup
 	smtp_reply(c, "250 2.1.5 OK");
 }
 
+/* smtp_rcpt_remote_add - SUB-7 last row, SUB-10: the remote recipient goes to the queue at DATA. */
+static void
+smtp_rcpt_remote_add(struct conn *c, struct smtp_session *s, struct smtp_lookup *l)
+{
+	if (l->has_error) {
+		smtp_rcpt_tempfail(c);
+		return;
+	}
+	if (l->is_blocked) { /* FED-10: CLI block entries */
+		smtp_replyf(c, "550 5.7.1 <%s>: Recipient domain not allowed", l->given);
+		return;
+	}
+	if (smtp_tx_add_rcpt(s->tx, l->addr, false, false) < 0) {
+		smtp_rcpt_tempfail(c);
+		return;
+	}
+	s->state = SMTP_STATE_RCPT;
+	smtp_reply(c, "250 2.1.5 OK");
+}
+
 static void
 smtp_lookup_done(void *arg, uint64_t conn_id)
 {
@@ -166,6 +186,8 @@ smtp_lookup_done(void *arg, uint64_t conn_id)
 	if (s != NULL && s->tx != NULL) {
 		if (l->kind == SMTP_LOOKUP_SENDER)
 			smtp_lookup_done_sender(c, s, l);
+		else if (l->kind == SMTP_LOOKUP_REMOTE_RCPT)
+			smtp_rcpt_remote_add(c, s, l);
 		else
 			smtp_lookup_done_rcpt(c, s, l);
 	}
@@ -268,30 +290,25 @@ smtp_rcpt_mail(struct conn *c, struct smtp_session *s, const struct smtp_mail *m
 }
 
 /*
- * smtp_rcpt_remote - SUB-7 last row: a remote recipient on submission that
- * passed FED-9 and FED-10 is accepted; at the end of DATA the message goes
- * to the outbound queue (SUB-10). Without a queue (tools) it is refused
- * temporarily, so nothing is lost.
+ * smtp_rcpt_remote - SUB-7 last row for a remote recipient on submission
+ * that passed FED-9 and the configured FED-10 list: the CLI block entries
+ * are looked up on a worker, then smtp_rcpt_remote_add answers. Without a
+ * queue (tools) it is refused temporarily, so nothing is lost.
  */
-static void
+static bool
 smtp_rcpt_remote(struct conn *c, struct smtp_session *s, const char *given, const char *addr)
 {
 	if (c->srv->queue == NULL) {
 		smtp_replyf(c, "451 4.3.0 <%s>: Remote delivery not available, try again later",
 		        given);
-		return;
+		return true;
 	}
 	/* What the queue would refuse at DATA time is refused now (no 451 after local copies). */
 	if (!queue_entry_address_ok(addr, false)) {
 		smtp_replyf(c, "553 5.1.3 <%s>: Recipient address not supported for relay", given);
-		return;
+		return true;
 	}
-	if (smtp_tx_add_rcpt(s->tx, addr, false, false) < 0) {
-		smtp_rcpt_tempfail(c);
-		return;
-	}
-	s->state = SMTP_STATE_RCPT;
-	smtp_reply(c, "250 2.1.5 OK");
+	return smtp_lookup_start(c, s, SMTP_LOOKUP_REMOTE_RCPT, given, addr);
 }
 
 bool
@@ -310,7 +327,7 @@ smtp_rcpt_rcpt(struct conn *c, struct smtp_session *s, const struct smtp_path *p
 		        auth_is_blocklisted(&conf->sender_blocklist, addr))
 			smtp_replyf(c, "550 5.7.1 <%s>: Recipient domain not allowed", p->addr);
 		else
-			smtp_rcpt_remote(c, s, p->addr, addr);
+			return smtp_rcpt_remote(c, s, p->addr, addr);
 		return true;
 	}
 	if (auth_address_local_part(addr, local, sizeof(local)) < 0 ||

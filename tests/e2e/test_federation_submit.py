@@ -6,7 +6,7 @@ reached through [routes], DKIM-signed because the mail domain is a name.
 """
 import time
 
-from test_queue_http import MockPeer, queue_files
+from test_queue_http import MockPeer, queue_files, run_cli
 from test_smtp_engine import FAST, Conn, fixture, make_account, wait_files
 
 
@@ -56,8 +56,10 @@ def test_mixed_local_and_remote(server_factory):
 
 def test_remote_policy_at_rcpt(server_factory):
     srv = submit_server(server_factory, {},
-                        federation_policy="allowlist", federation_allowlist="ok.test",
+                        federation_policy="allowlist",
+                        federation_allowlist="ok.test blocked.test",
                         sender_blocklist="bad@ok.test")
+    assert run_cli(srv, "block", "add", "@blocked.test").returncode == 0
     c = Conn(srv)
     c.ehlo()
     c.login("alice@example.org")
@@ -66,6 +68,8 @@ def test_remote_policy_at_rcpt(server_factory):
         "550 5.7.1 <x@other.test>: Recipient domain not allowed"  # FED-9
     assert c.cmd("RCPT TO:<bad@ok.test>") == \
         "550 5.7.1 <bad@ok.test>: Recipient domain not allowed"  # FED-10
+    assert c.cmd("RCPT TO:<x@blocked.test>") == \
+        "550 5.7.1 <x@blocked.test>: Recipient domain not allowed"  # FED-10, CLI block
     assert c.cmd("RCPT TO:<good@ok.test>") == "250 2.1.5 OK"
     c.close()
 
