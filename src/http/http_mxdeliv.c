@@ -44,7 +44,9 @@ struct http_mxdeliv {
 	struct server *srv; /* borrowed */
 	int fd;             /* owned: the spooled body, -1 once handed to the pipeline */
 	uint64_t size;      /* Content-Length */
-	uint64_t written;
+	uint64_t received; /* body octets read */
+	uint64_t written;  /* octets spooled (bare LF made CRLF) */
+	bool is_last_cr;
 	char sender[SMTP_PATH_MAX + 1]; /* "" = null sender */
 	char peer_ip[64];
 	char rcpts[HTTP_HEADERS_COUNT_MAX][ADDRESS_MAX];
@@ -68,13 +70,35 @@ http_mxdeliv_free(void *arg)
 	free(m);
 }
 
+/* http_mxdeliv_put - append to the spool, counting the stored size. */
+static int
+http_mxdeliv_put(struct http_mxdeliv *m, const char *data, size_t len)
+{
+	m->written += len;
+	return len > 0 ? smtp_spool_write(m->fd, data, len) : 0;
+}
+
+/* http_mxdeliv_chunk - body octets to the spool; bare LF becomes CRLF (the store's line ends). */
 static int
 http_mxdeliv_chunk(void *arg, const char *data, size_t len)
 {
 	struct http_mxdeliv *m = arg;
+	size_t start = 0;
 
-	m->written += len;
-	return smtp_spool_write(m->fd, data, len);
+	m->received += len;
+	for (size_t i = 0; i < len; i++) {
+		bool is_cr_before = i > 0 ? data[i - 1] == '\r' : m->is_last_cr;
+
+		if (data[i] != '\n' || is_cr_before)
+			continue;
+		if (http_mxdeliv_put(m, data + start, i - start) < 0 ||
+		        http_mxdeliv_put(m, "\r\n", 2) < 0)
+			return -1;
+		start = i + 1;
+	}
+	if (len > 0)
+		m->is_last_cr = data[len - 1] == '\r';
+	return http_mxdeliv_put(m, data + start, len - start);
 }
 
 /* http_mxdeliv_address - one header value: optional <>, ACC-1 mail form; -1 when unparsable. */
@@ -303,7 +327,7 @@ http_mxdeliv_end(struct conn *c, void *arg)
 	struct http_mxdeliv *m = arg;
 
 	http_session_wait(c);
-	if (m->written != m->size || c->srv->store == NULL || c->srv->db == NULL ||
+	if (m->received != m->size || c->srv->store == NULL || c->srv->db == NULL ||
 	        store_submit(c->srv->store, c->id, http_mxdeliv_work, http_mxdeliv_done, m) < 0) {
 		http_mxdeliv_free(m);
 		http_respond_status(c, 500, HTTP_MXDELIV_REPLY_STORAGE, NULL);

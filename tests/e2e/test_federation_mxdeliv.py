@@ -38,6 +38,12 @@ def test_mxdeliv_answers(server_factory):
     assert post(srv, msg, env) == (200, "250 2.0.0 OK", None)
     assert len(wait_mail(srv, "bob@example.org")) == 1
     assert maildir(srv, "nobody@example.org") == []
+    # bare LF line ends are stored as CRLF
+    make_account(srv, "eve@example.org")
+    lf = literal_msg("eve@example.org").replace(b"\r\n", b"\n")
+    assert post(srv, lf, [("X-Mail-To", "eve@example.org")])[0:2] == (200, "250 2.0.0 OK")
+    stored = open(wait_mail(srv, "eve@example.org")[0], "rb").read()
+    assert stored == literal_msg("eve@example.org")
     # only unknown recipients: 200 without further checks
     assert post(srv, b"junk", [("X-Mail-To", "nobody@example.org")])[0:2] == \
         (200, "250 2.0.0 OK")
