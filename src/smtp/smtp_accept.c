@@ -299,8 +299,10 @@ smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, si
 	}
 	r = store_deliver(st, fd, hdr_len + rest_len, time(NULL), rcpts, n, ch);
 	for (size_t i = 0, j = 0; i < a->nrcpts; i++)
-		if (!a->rcpts[i].is_discard && !a->rcpts[i].is_remote)
-			a->rcpts[i].error = rcpts[j++].error;
+		if (!a->rcpts[i].is_discard && !a->rcpts[i].is_remote) {
+			a->rcpts[i].error = rcpts[j].error;
+			a->rcpts[i].uid = rcpts[j++].uid;
+		}
 	close(fd);
 	free(rcpts);
 	if (r < 0) {

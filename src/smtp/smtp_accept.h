@@ -44,6 +44,7 @@ struct smtp_accept_rcpt {
 	bool is_discard;        /* reserved local part: checked, not stored */
 	bool is_remote;         /* SUB-10: not stored; the caller queues a->queue_fd */
 	int error;              /* out: 0 delivered (or discarded), else errno */
+	uint32_t uid;           /* out: INBOX UID of the stored copy (SUB-11 rollback) */
 };
 
 struct smtp_accept {

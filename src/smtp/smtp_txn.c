@@ -5,7 +5,10 @@
  * Input after the 354 streams through the PURE reader (smtp_data.c) into an
  * anonymous spool file: never the whole message in memory, nothing left
  * behind on disconnect. The reply comes only from the job's completion,
- * after the store reported the copies durable (SMTP-10). Loop thread.
+ * after the store reported the copies durable (SMTP-10) and, with remote
+ * recipients, after queue_submit made the entry durable (SUB-10); if the
+ * queue fails the local copies are expunged before the 451 (SUB-11).
+ * Loop thread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -112,16 +115,55 @@ smtp_txn_reply(struct smtp_txn_job *job, uint64_t conn_id)
 	free(job);
 }
 
+/* smtp_txn_rollback_work - SUB-11: the queue failed, so the local copies go again. Worker. */
+static void
+smtp_txn_rollback_work(struct store *st, void *arg, struct store_changes *ch)
+{
+	struct smtp_txn_job *job = arg;
+	struct smtp_accept *a = job->acc;
+
+	for (size_t i = 0; i < a->nrcpts; i++) {
+		struct store_mailbox *mb = NULL;
+
+		if (a->rcpts[i].is_remote || a->rcpts[i].is_discard || a->rcpts[i].error != 0)
+			continue;
+		if (store_mailbox_open(st, a->rcpts[i].addr, "INBOX", &mb) < 0 ||
+		        store_mailbox_expunge(mb, &a->rcpts[i].uid, 1, false, ch, NULL, NULL) < 0)
+			log_write(LOG_LEVEL_ERROR, a->session_id, NULL,
+			        "rollback of a local copy failed errno=%d", errno);
+		store_mailbox_close(&mb);
+	}
+}
+
+static void
+smtp_txn_rollback_done(void *arg, uint64_t conn_id)
+{
+	smtp_txn_reply(arg, conn_id);
+}
+
+/* smtp_txn_fail_queue - 451, after removing the local copies (SUB-11: a retry makes no duplicate). */
+static void
+smtp_txn_fail_queue(struct smtp_txn_job *job, uint64_t conn_id)
+{
+	job->acc->reply = SMTP_ACCEPT_REPLY_TEMP;
+	if (store_submit(job->srv->store, conn_id, smtp_txn_rollback_work, smtp_txn_rollback_done,
+	            job) < 0)
+		smtp_txn_reply(job, conn_id);
+}
+
 /* smtp_txn_queued - SUB-10: the remote part is durable (or failed): now the reply. */
 static void
 smtp_txn_queued(void *arg, uint64_t conn_id, bool ok)
 {
 	struct smtp_txn_job *job = arg;
 
-	if (!ok)
-		job->acc->reply = SMTP_ACCEPT_REPLY_TEMP;
 	log_write(ok ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR, conn_id, NULL, "message %s",
 	        ok ? "queued for remote recipients" : "could not be queued");
+	if (!ok) {
+		smtp_txn_fail_queue(job, conn_id);
+		return;
+	}
+	smtp_txn_notify(job->srv, job->acc);
 	smtp_txn_reply(job, conn_id);
 }
 
@@ -161,20 +203,21 @@ smtp_txn_done(void *arg, uint64_t conn_id)
 		smtp_txn_reply(job, conn_id);
 		return;
 	}
-	/* Durable whether or not the client is still there to hear the 250. */
-	smtp_txn_notify(job->srv, job->acc);
 	if (job->acc->queue_fd < 0) {
+		/* Durable whether or not the client is still there to hear the 250. */
+		smtp_txn_notify(job->srv, job->acc);
 		smtp_txn_reply(job, conn_id);
 		return;
 	}
 	/*
-	 * SUB-11 gap: the local copies are already visible here; if queueing
-	 * fails the client gets a 451 and a retry duplicates them (never loses).
+	 * SUB-11: the local copies are durable; the 250 (and PUSH-1) waits for
+	 * the queue entry. If it cannot be written the local copies are
+	 * expunged again before the 451, so a client retry duplicates nothing
+	 * (a device may have seen them briefly; a crash in between keeps them).
 	 */
 	if (smtp_txn_queue(job, conn_id) < 0) {
 		log_write(LOG_LEVEL_ERROR, conn_id, NULL, "queue submit failed errno=%d", errno);
-		job->acc->reply = SMTP_ACCEPT_REPLY_TEMP;
-		smtp_txn_reply(job, conn_id);
+		smtp_txn_fail_queue(job, conn_id);
 	}
 }
 

@@ -84,3 +84,29 @@ def test_remote_only_submission_is_queued(server_factory):
     assert c.message("alice@example.org", ["carol@peer.test"], msg) == "250 2.0.0 OK"
     c.close()
     assert len(queue_files(srv)) == 1
+
+
+def test_queue_failure_removes_local_copies(server_factory):
+    """SUB-11: the queue cannot write: 451, and the local copy is gone, so a retry is clean."""
+    import os
+
+    srv = submit_server(server_factory, {"peer.test": "http://127.0.0.1:1/mxdeliv -"})
+    make_account(srv, "bob@example.org")
+    qdir = os.path.join(srv.params["data_dir"], "queue")
+    mode = os.stat(qdir).st_mode & 0o777
+    msg = fixture("encrypted.eml", "alice@example.org", "carol@peer.test")
+    c = Conn(srv)
+    c.ehlo()
+    c.login("alice@example.org")
+    os.chmod(qdir, 0o500)
+    try:
+        assert c.message("alice@example.org", ["bob@example.org", "carol@peer.test"], msg) == \
+            "451 4.3.0 Temporary local error, try again later"
+    finally:
+        os.chmod(qdir, mode)
+    assert wait_files(srv, "bob@example.org", timeout=1) == []
+    assert c.message("alice@example.org", ["bob@example.org", "carol@peer.test"], msg) == \
+        "250 2.0.0 OK"
+    c.close()
+    assert len(wait_files(srv, "bob@example.org")) == 1
+    assert len(queue_files(srv)) == 1
