@@ -44,8 +44,8 @@ struct http_mxdeliv {
 	struct server *srv; /* borrowed */
 	int fd;             /* owned: the spooled body, -1 once handed to the pipeline */
 	uint64_t size;      /* Content-Length */
-	uint64_t received; /* body octets read */
-	uint64_t written;  /* octets spooled (bare LF made CRLF) */
+	uint64_t received;  /* body octets read */
+	uint64_t written;   /* octets spooled (bare LF made CRLF) */
 	bool is_last_cr;
 	char sender[SMTP_PATH_MAX + 1]; /* "" = null sender */
 	char peer_ip[64];
@@ -133,8 +133,8 @@ http_mxdeliv_envelope(struct http_mxdeliv *m, const struct http_request *req)
 		struct http_span n = req->header_names[i];
 
 		if (n.len == 11 && strncasecmp(n.p, "X-Mail-From", 11) == 0) {
-			if (http_mxdeliv_address(req->header_values[i], m->sender,
-			            sizeof(m->sender)) < 0)
+			if (http_mxdeliv_address(
+			            req->header_values[i], m->sender, sizeof(m->sender)) < 0)
 				return "501 5.5.4 Invalid X-Mail-From address";
 		} else if (n.len == 9 && strncasecmp(n.p, "X-Mail-To", 9) == 0) {
 			char *to = m->rcpts[m->nrcpts];
@@ -188,9 +188,10 @@ http_mxdeliv_sender(struct http_mxdeliv *m, char *buf, size_t buflen)
 	if (m->sender[0] == '\0')
 		return NULL;
 	if (strcasecmp(domain, conf->mail_domain) == 0)
-		snprintf(buf, buflen, "550 5.7.1 <%s>: Local sender must use submission", m->sender);
+		snprintf(
+		        buf, buflen, "550 5.7.1 <%s>: Local sender must use submission", m->sender);
 	else if (auth_is_blocklisted(&conf->sender_blocklist, m->sender) ||
-	         db_block_has(m->srv->db, m->sender) == 1 || db_block_has(m->srv->db, domain) == 1)
+	        db_block_has(m->srv->db, m->sender) == 1 || db_block_has(m->srv->db, domain) == 1)
 		snprintf(buf, buflen, "550 5.7.1 <%s>: Sender blocked", m->sender);
 	else if (!smtp_accept_domain_allowed(conf, domain))
 		snprintf(buf, buflen, "550 5.7.1 <%s>: Domain not accepted by federation policy",
@@ -225,8 +226,8 @@ http_mxdeliv_answer(struct http_mxdeliv *m, const char *reply, size_t over_quota
 
 /* http_mxdeliv_pipeline - MX-4 and delivery through smtp_accept (path MXDELIV). Worker. */
 static void
-http_mxdeliv_pipeline(struct store *st, struct http_mxdeliv *m, const bool *keep,
-        const bool *full, struct store_changes *ch)
+http_mxdeliv_pipeline(struct store *st, struct http_mxdeliv *m, const bool *keep, const bool *full,
+        struct store_changes *ch)
 {
 	struct smtp_accept *a = smtp_accept_new(m->nrcpts);
 	size_t n = 0, over = 0, off = 0;

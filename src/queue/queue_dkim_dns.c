@@ -119,7 +119,7 @@ queue_dkim_dns_ttl(const unsigned char *b, int len)
 	if (off < 0 || off + 8 > len)
 		return 0;
 	return ((long)b[off + 4] << 24) | ((long)b[off + 5] << 16) | ((long)b[off + 6] << 8) |
-	       (long)b[off + 7];
+	        (long)b[off + 7];
 }
 
 /* queue_dkim_dns_record - the first TXT record, its strings concatenated. */
@@ -173,8 +173,8 @@ queue_dkim_dns_cb(void *arg, int status, int timeouts, unsigned char *abuf, int 
 
 /* queue_dkim_dns_query - one blocking TXT query on a private channel. */
 static void
-queue_dkim_dns_query(const struct queue_dkim_dns *d, const char *name,
-        struct queue_dkim_dns_query *q)
+queue_dkim_dns_query(
+        const struct queue_dkim_dns *d, const char *name, struct queue_dkim_dns_query *q)
 {
 	struct ares_options opts;
 	ares_channel ch;

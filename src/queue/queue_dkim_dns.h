@@ -12,7 +12,8 @@
 
 struct queue_dkim_dns;
 
-/* queue_dkim_dns_new - a verifier using dns_server ("host[:port]", NULL/"" = system). NULL on ENOMEM. */
+/* queue_dkim_dns_new - a verifier using dns_server ("host[:port]", NULL/"" = system). NULL on
+ * ENOMEM. */
 struct queue_dkim_dns *queue_dkim_dns_new(const char *dns_server);
 /* queue_dkim_dns_free - after the worker pool drained; accepts NULL, leaves NULL. */
 void queue_dkim_dns_free(struct queue_dkim_dns **dp);

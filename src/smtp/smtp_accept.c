@@ -217,8 +217,8 @@ smtp_accept_has_remote(const struct smtp_accept *a)
 
 /* smtp_accept_queue_copy - the HDR-1 header plus the body into a->queue_fd (SUB-10). */
 static const char *
-smtp_accept_queue_copy(struct smtp_accept *a, const char *h1, size_t h1len, const char *msg,
-        size_t len)
+smtp_accept_queue_copy(
+        struct smtp_accept *a, const char *h1, size_t h1len, const char *msg, size_t len)
 {
 	size_t hlen = smtp_accept_header_len(msg, len);
 

@@ -61,7 +61,8 @@ struct smtp_accept {
 	struct smtp_accept_rcpt *rcpts; /* owned */
 	size_t nrcpts;
 	/* out */
-	int queue_fd; /* owned: submission with remote rcpts: the HDR-1 copy for queue_submit, else -1 */
+	int queue_fd; /* owned: submission with remote rcpts: the HDR-1 copy for queue_submit, else
+	                 -1 */
 	const char *reply; /* the SMTP reply line without CRLF (static or reply_buf) */
 	char reply_buf[128];
 };

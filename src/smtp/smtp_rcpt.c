@@ -299,8 +299,8 @@ static bool
 smtp_rcpt_remote(struct conn *c, struct smtp_session *s, const char *given, const char *addr)
 {
 	if (c->srv->queue == NULL) {
-		smtp_replyf(c, "451 4.3.0 <%s>: Remote delivery not available, try again later",
-		        given);
+		smtp_replyf(
+		        c, "451 4.3.0 <%s>: Remote delivery not available, try again later", given);
 		return true;
 	}
 	/* What the queue would refuse at DATA time is refused now (no 451 after local copies). */

@@ -141,7 +141,8 @@ smtp_txn_rollback_done(void *arg, uint64_t conn_id)
 	smtp_txn_reply(arg, conn_id);
 }
 
-/* smtp_txn_fail_queue - 451, after removing the local copies (SUB-11: a retry makes no duplicate). */
+/* smtp_txn_fail_queue - 451, after removing the local copies (SUB-11: a retry makes no duplicate).
+ */
 static void
 smtp_txn_fail_queue(struct smtp_txn_job *job, uint64_t conn_id)
 {
