@@ -219,7 +219,30 @@ conn_read_line(struct conn *c, char *buf, size_t max, size_t *len_r)
 size_t
 conn_output_len(struct conn *c)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
+	size_t n = 0;
+
+	/* A filter (COMPRESS) passes output down at once: count the whole stack (NET-6). */
+	for (struct bufferevent *b = c->bev; b != NULL; b = bufferevent_get_underlying(b))
+		n += evbuffer_get_length(bufferevent_get_output(b));
+	return n;
+}
+
+int
+conn_push_filter(struct conn *c, bufferevent_filter_cb in, bufferevent_filter_cb out,
+        void *ctx, void (*free_ctx)(void *))
+{
+	struct bufferevent *f;
+
+	f = bufferevent_filter_new(c->bev, in, out,
+	        BEV_OPT_CLOSE_ON_FREE, free_ctx, ctx);
+	if (f == NULL)
+		return -1;
+	/* The lower layer keeps at most this much so the filter's write callback
+	 * reports when the client caught up (on_drain, NET-6). */
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, NET_OUTPUT_HIGH_WATER);
+	c->bev = f;
+	conn_setup_bev(c);
+	return 0;
 }
 
 void

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <event2/bufferevent.h>
+
 struct bufferevent;
 struct evbuffer;
 struct listener;
@@ -109,6 +111,15 @@ void conn_resume_reading(struct conn *c);
  * caller answers that TLS is unavailable).
  */
 int conn_starttls(struct conn *c);
+
+/*
+ * conn_push_filter - stack a libevent filter (e.g. IMAP COMPRESS, RFC 4978)
+ * on top of the connection: bytes already queued for output go out
+ * unfiltered, everything after passes the filter. ctx is owned by the
+ * filter and released with free_ctx. Returns 0 or -1 (nothing changed).
+ */
+int conn_push_filter(struct conn *c, bufferevent_filter_cb in, bufferevent_filter_cb out,
+        void *ctx, void (*free_ctx)(void *));
 
 /* conn_close - flush pending output, then free the connection from the loop. */
 void conn_close(struct conn *c);
