@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -190,7 +189,7 @@ imap_fetch_finish(struct imap_session *s, struct imap_job *j)
 {
 	struct imap_fetch_job *fj = (struct imap_fetch_job *)j;
 
-	evbuffer_add_buffer(bufferevent_get_output(s->c->bev), fj->out);
+	conn_write_buffer(s->c, fj->out);
 	if (j->error == 0 && fj->next < fj->count && !s->c->is_closing) {
 		j->is_kept = true;
 		s->parked = j;

@@ -1,13 +1,12 @@
 /*
  * imap_compress.c - COMPRESS=DEFLATE (RFC 4978, SPEC IMAP-22): raw DEFLATE
- * in both directions as a libevent filter stacked on the connection.
+ * in both directions as a connection filter (net_conn.h conn_set_filter).
  *
- * Output is flushed with Z_SYNC_FLUSH whenever the filter runs, so every
- * response burst (IDLE updates, keepalives) reaches the client at once.
- * Does not parse IMAP.
+ * Every write is flushed with Z_SYNC_FLUSH, so each response burst (IDLE
+ * updates, keepalives) reaches the client at once. Does not parse IMAP.
  */
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -18,64 +17,54 @@ struct imap_compress {
 	z_stream out; /* deflate, raw */
 };
 
-/* imap_compress_run - push all of src through z into dst; 0 or -1 (stream error). */
+/* imap_compress_in - inflate all of src into dst (RFC 4978 section 4). */
 static int
-imap_compress_run(z_stream *z, bool is_deflate, struct evbuffer *src, struct evbuffer *dst)
+imap_compress_in(void *ctx, struct evbuffer *src, struct evbuffer *dst)
 {
+	struct imap_compress *z = ctx;
 	unsigned char obuf[16384];
 	struct evbuffer_iovec v;
-	int flush = Z_SYNC_FLUSH, rc;
 
-	do {
-		size_t inlen = 0;
-
-		if (evbuffer_peek(src, -1, NULL, &v, 1) >= 1)
-			inlen = v.iov_len;
-		z->next_in = inlen ? v.iov_base : (Bytef *)obuf;
-		z->avail_in = (uInt)inlen;
+	while (evbuffer_peek(src, -1, NULL, &v, 1) >= 1 && v.iov_len > 0) {
+		z->in.next_in = v.iov_base;
+		z->in.avail_in = (uInt)v.iov_len;
 		do {
-			z->next_out = obuf;
-			z->avail_out = sizeof(obuf);
-			rc = is_deflate ? deflate(z, flush) : inflate(z, flush);
-			if (rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END)
-				return -1;
-			evbuffer_add(dst, obuf, sizeof(obuf) - z->avail_out);
-		} while (z->avail_out == 0);
-		evbuffer_drain(src, inlen - z->avail_in);
-		if (inlen == 0 || inlen == z->avail_in)
-			break; /* nothing consumed: wait for more input */
-	} while (evbuffer_get_length(src) > 0);
+			int rc;
+
+			z->in.next_out = obuf;
+			z->in.avail_out = sizeof(obuf);
+			rc = inflate(&z->in, Z_SYNC_FLUSH);
+			if (rc != Z_OK && rc != Z_BUF_ERROR)
+				return -1; /* Z_STREAM_END is an error too: the stream never ends */
+			evbuffer_add(dst, obuf, sizeof(obuf) - z->in.avail_out);
+		} while (z->in.avail_out == 0);
+		evbuffer_drain(src, v.iov_len - z->in.avail_in);
+		if (z->in.avail_in == v.iov_len)
+			break;
+	}
 	return 0;
 }
 
-static enum bufferevent_filter_result
-imap_compress_in_cb(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-        enum bufferevent_flush_mode mode, void *ctx)
+/* imap_compress_out - deflate data into dst and flush it. */
+static int
+imap_compress_out(void *ctx, const void *data, size_t len, struct evbuffer *dst)
 {
 	struct imap_compress *z = ctx;
+	unsigned char obuf[16384];
 
-	(void)limit;
-	(void)mode;
-	if (evbuffer_get_length(src) == 0)
-		return BEV_NEED_MORE;
-	if (imap_compress_run(&z->in, false, src, dst) < 0)
-		return BEV_ERROR;
-	return BEV_OK;
-}
+	z->out.next_in = (Bytef *)(uintptr_t)data;
+	z->out.avail_in = (uInt)len;
+	do {
+		int rc;
 
-static enum bufferevent_filter_result
-imap_compress_out_cb(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-        enum bufferevent_flush_mode mode, void *ctx)
-{
-	struct imap_compress *z = ctx;
-
-	(void)limit;
-	(void)mode;
-	if (evbuffer_get_length(src) == 0)
-		return BEV_NEED_MORE;
-	if (imap_compress_run(&z->out, true, src, dst) < 0)
-		return BEV_ERROR;
-	return BEV_OK;
+		z->out.next_out = obuf;
+		z->out.avail_out = sizeof(obuf);
+		rc = deflate(&z->out, Z_SYNC_FLUSH);
+		if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return -1;
+		evbuffer_add(dst, obuf, sizeof(obuf) - z->out.avail_out);
+	} while (z->out.avail_out == 0 || z->out.avail_in > 0);
+	return 0;
 }
 
 static void
@@ -87,6 +76,12 @@ imap_compress_free(void *ctx)
 	deflateEnd(&z->out);
 	free(z);
 }
+
+static const struct conn_filter_ops imap_compress_ops = {
+	.in = imap_compress_in,
+	.out = imap_compress_out,
+	.free_ctx = imap_compress_free,
+};
 
 int
 imap_compress_start(struct conn *c)
@@ -106,8 +101,7 @@ imap_compress_start(struct conn *c)
 		free(z);
 		return -1;
 	}
-	if (conn_push_filter(c, imap_compress_in_cb, imap_compress_out_cb, z, imap_compress_free) <
-	        0) {
+	if (conn_set_filter(c, &imap_compress_ops, z) < 0) {
 		imap_compress_free(z);
 		return -1;
 	}

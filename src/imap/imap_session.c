@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,14 +86,20 @@ imap_account(const struct imap_session *s)
 void
 imap_reply(struct imap_session *s, const char *tag, const char *fmt, ...)
 {
-	struct evbuffer *out = bufferevent_get_output(s->c->bev);
+	struct evbuffer *out = evbuffer_new();
 	va_list ap;
 
+	if (out == NULL) {
+		conn_close(s->c);
+		return;
+	}
 	evbuffer_add_printf(out, "%s ", tag);
 	va_start(ap, fmt);
 	evbuffer_add_vprintf(out, fmt, ap);
 	va_end(ap);
 	evbuffer_add(out, "\r\n", 2);
+	conn_write_buffer(s->c, out);
+	evbuffer_free(out);
 	if (strncmp(fmt, "BAD", 3) == 0) {
 		if (++s->bad_count >= IMAP_BAD_MAX) {
 			conn_printf(s->c, "* BYE Too many invalid commands.\r\n");
