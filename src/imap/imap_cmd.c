@@ -42,7 +42,7 @@ static const struct imap_cmd imap_cmd_table[] = {
 	{ "GETQUOTAROOT", IMAP_STATES_AUTHED, false, true, imap_cmd_getquotaroot },
 	{ "GETMETADATA", IMAP_STATES_AUTHED, false, true, imap_cmd_getmetadata },
 	{ "SETMETADATA", IMAP_STATES_AUTHED, false, true, imap_cmd_setmetadata },
-	{ "CHECK", IMAP_STATE_SELECTED, false, true, imap_cmd_check },
+	{ "CHECK", IMAP_STATE_SELECTED, false, true, imap_cmd_noop },
 	{ "CLOSE", IMAP_STATE_SELECTED, false, false, imap_cmd_close },
 	{ "UNSELECT", IMAP_STATE_SELECTED, false, false, imap_cmd_unselect },
 	{ "EXPUNGE", IMAP_STATE_SELECTED, true, true, imap_cmd_expunge },
@@ -67,24 +67,6 @@ imap_cmd_capability(struct imap_session *s, const struct imap_command *cmd, bool
 	(void)is_uid;
 	conn_printf(s->c, "* CAPABILITY %s\r\n", imap_session_capabilities(s->c));
 	imap_reply(s, cmd->tag, "OK Capability completed.");
-	return IMAP_CMD_DONE;
-}
-
-enum imap_cmd_result
-imap_cmd_noop(struct imap_session *s, const struct imap_command *cmd, bool is_uid)
-{
-	(void)is_uid;
-	imap_send_updates(s, true);
-	imap_reply(s, cmd->tag, "OK NOOP completed.");
-	return IMAP_CMD_DONE;
-}
-
-enum imap_cmd_result
-imap_cmd_check(struct imap_session *s, const struct imap_command *cmd, bool is_uid)
-{
-	(void)is_uid;
-	imap_send_updates(s, true);
-	imap_reply(s, cmd->tag, "OK Check completed.");
 	return IMAP_CMD_DONE;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bus/bus.h"
 #include "imap/imap_job.h"
@@ -480,4 +481,48 @@ imap_cmd_expunge(struct imap_session *s, const struct imap_command *cmd, bool is
 	}
 	imap_job_init(&ej->j, s, NULL, imap_expunge_finish, imap_expunge_release);
 	return imap_job_submit(s, &ej->j, imap_expunge_work);
+}
+
+/* ---- NOOP / CHECK ------------------------------------------------------------------------ */
+
+static void
+imap_sync_work(struct store *st, void *arg, struct store_changes *ch)
+{
+	struct imap_job *j = arg;
+
+	(void)st;
+	/* STORE-5: external changes are noticed here; they come back as bus events. */
+	if (imap_job_open(j) == 0 && store_mailbox_sync(j->mb, ch) < 0)
+		j->error = errno;
+}
+
+static void
+imap_sync_finish(struct imap_session *s, struct imap_job *j)
+{
+	(void)j;
+	imap_send_updates(s, true);
+	imap_reply(s, s->tag, "OK %s completed.", s->cmd != NULL && strcasecmp(s->cmd->name,
+	                                                   "CHECK") == 0 ? "Check" : "NOOP");
+	imap_cmd_finish(s);
+}
+
+/* imap_cmd_noop - NOOP and CHECK (IMAP-18): sync the selected mailbox, send updates. */
+enum imap_cmd_result
+imap_cmd_noop(struct imap_session *s, const struct imap_command *cmd, bool is_uid)
+{
+	struct imap_job *j;
+
+	(void)is_uid;
+	if (s->sel == NULL || s->sel->view == NULL) {
+		imap_reply(s, cmd->tag, "OK NOOP completed.");
+		return IMAP_CMD_DONE;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		imap_send_updates(s, true);
+		imap_reply(s, cmd->tag, "OK NOOP completed.");
+		return IMAP_CMD_DONE;
+	}
+	imap_job_init(j, s, NULL, imap_sync_finish, NULL);
+	return imap_job_submit(s, j, imap_sync_work);
 }

@@ -116,8 +116,7 @@ void imap_selected_close(struct imap_session *s);
 /* Command handlers (one file each where non-trivial). */
 imap_cmd_fn imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_id, imap_cmd_enable,
         imap_cmd_namespace, imap_cmd_starttls, imap_cmd_login, imap_cmd_authenticate,
-        imap_cmd_compress, imap_cmd_select, imap_cmd_close, imap_cmd_unselect, imap_cmd_expunge,
-        imap_cmd_check, imap_cmd_fetch, imap_cmd_store, imap_cmd_status, imap_cmd_getquota,
+        imap_cmd_compress, imap_cmd_select, imap_cmd_close, imap_cmd_unselect, imap_cmd_expunge, imap_cmd_fetch, imap_cmd_store, imap_cmd_status, imap_cmd_getquota,
         imap_cmd_getquotaroot, imap_cmd_getmetadata, imap_cmd_setmetadata, imap_cmd_append,
         imap_cmd_idle, imap_cmd_create, imap_cmd_delete, imap_cmd_list, imap_cmd_subscribe,
         imap_cmd_copy;
