@@ -319,6 +319,9 @@ imap_feed(struct imap_session *s)
 		return true;
 	case IMAP_PARSE_LITERAL:
 		imap_literal_decide(s);
+		/* A refused synchronising literal ends the command without more input. */
+		if (imap_parser_feed(s->parser, "", 0, &used) == IMAP_PARSE_ERROR)
+			imap_parse_error(s);
 		return true;
 	case IMAP_PARSE_ERROR:
 		imap_parse_error(s);
