@@ -48,6 +48,7 @@ static const struct imap_cmd imap_cmd_table[] = {
 	{ "EXPUNGE", IMAP_STATE_SELECTED, true, true, imap_cmd_expunge },
 	{ "FETCH", IMAP_STATE_SELECTED, true, false, imap_cmd_fetch },
 	{ "STORE", IMAP_STATE_SELECTED, true, false, imap_cmd_store },
+	{ "SEARCH", IMAP_STATE_SELECTED, true, false, imap_cmd_search },
 	{ "COPY", IMAP_STATE_SELECTED, true, false, imap_cmd_copy },
 	{ "MOVE", IMAP_STATE_SELECTED, true, true, imap_cmd_copy },
 };

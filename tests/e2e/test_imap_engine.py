@@ -262,3 +262,22 @@ def test_shutdown_says_bye(server_factory):
     srv.signal(15)
     assert c.line() == b"* BYE Server shutting down."
     assert srv.wait() == 0
+
+
+def test_search(server):
+    c = logged_in(server)
+    c.cmd("a1", "SELECT INBOX")
+    append(c, "a2")
+    append(c, "a3", MSG.replace(b"Subject: hello", b"Subject: other").replace(b"body line", b"xyz"))
+    c.cmd("a4", "STORE 2 +FLAGS (\\Seen)")
+    assert c.cmd("a5", "SEARCH UNSEEN")[0] == [b"* SEARCH 1"]
+    assert c.cmd("a6", "UID SEARCH SEEN")[0] == [b"* SEARCH 2"]
+    assert c.cmd("a7", "SEARCH SUBJECT OTHER")[0] == [b"* SEARCH 2"]
+    assert c.cmd("a8", "SEARCH BODY \"line 2\"")[0] == [b"* SEARCH 1"]
+    assert c.cmd("a9", "SEARCH OR SEEN LARGER 1 NOT DELETED")[0] == [b"* SEARCH 1 2"]
+    assert c.cmd("b1", "SEARCH HEADER Chat-Version \"\" SENTON 1-Jan-2024")[0] == [b"* SEARCH 1 2"]
+    untagged, tagged = c.cmd("b2", "SEARCH MODSEQ 1")
+    assert untagged[0].startswith(b"* SEARCH 1 2 (MODSEQ ")
+    assert c.cmd("b3", "SEARCH CHARSET KOI8-R ALL")[1] == \
+        "b3 NO [BADCHARSET (US-ASCII UTF-8)] Unsupported charset."
+    assert c.cmd("b4", "SEARCH 3")[1] == "b4 BAD Invalid message sequence number."
