@@ -148,3 +148,22 @@ def test_external_file_noticed_at_noop(server):
         time.sleep(0.1)
     else:
         pytest.fail("external delivery not noticed")
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_large_message_roundtrip(server, compress):
+    """A 10 MB message arrives byte-identical through FETCH (DC-5), also compressed."""
+    c = dc_session(server, "plain", compress)
+    body = b"".join(b"%07d abcdefghijklmnopqrstuvwxyz0123456789\r\n" % i for i in range(210000))
+    msg = MSG + body
+    assert "OK [APPENDUID" in append(c, "a4", msg)[1]
+    c.cmd("a5", "SELECT INBOX")
+    c.send("a6 UID FETCH 1 (UID RFC822.SIZE BODY.PEEK[])\r\n")
+    full, lits = c.response_line()
+    assert full.startswith(b"* 1 FETCH (UID 1 RFC822.SIZE %d BODY[] {%d}\r\n" % (len(msg), len(msg)))
+    assert lits == [msg] and full.endswith(b")")
+    assert c.until("a6")[1] == "a6 OK Fetch completed."
+    c.send("a7 UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])\r\n")
+    untagged, tagged = c.until("a7")
+    assert untagged == [b"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (MESSAGE-ID)] {32}\r\n"
+                        b"Message-ID: <m1@example.org>\r\n\r\n)"]
