@@ -33,6 +33,8 @@ static const struct imap_cmd imap_cmd_table[] = {
 	{ "SUBSCRIBE", IMAP_STATES_AUTHED, false, true, imap_cmd_subscribe },
 	{ "UNSUBSCRIBE", IMAP_STATES_AUTHED, false, true, imap_cmd_subscribe },
 	{ "LIST", IMAP_STATES_AUTHED, false, true, imap_cmd_list },
+	{ "LSUB", IMAP_STATES_AUTHED, false, true, imap_cmd_list },
+	{ "RENAME", IMAP_STATES_AUTHED, false, true, imap_cmd_rename },
 	{ "NAMESPACE", IMAP_STATES_AUTHED, false, true, imap_cmd_namespace },
 	{ "STATUS", IMAP_STATES_AUTHED, false, true, imap_cmd_status },
 	{ "APPEND", IMAP_STATES_AUTHED, false, true, imap_cmd_append },

@@ -1,7 +1,6 @@
 /*
  * imap_cmd_mailbox.c - STATUS, CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE and
- * LIST (IMAP-14, IMAP-23..25, IMAP-27..29). RENAME and LSUB are not yet
- * implemented (answered as unknown commands).
+ * LIST, LSUB, RENAME (IMAP-14, IMAP-23..29).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +15,7 @@
 #include "net/net_server.h"
 
 enum imap_mbop { IMAP_MBOP_STATUS, IMAP_MBOP_CREATE, IMAP_MBOP_DELETE, IMAP_MBOP_SUB,
-	IMAP_MBOP_UNSUB, IMAP_MBOP_LIST };
+	IMAP_MBOP_UNSUB, IMAP_MBOP_LIST, IMAP_MBOP_LSUB, IMAP_MBOP_RENAME };
 
 struct imap_mb_job {
 	struct imap_job j;
@@ -24,6 +23,7 @@ struct imap_mb_job {
 	struct imap_status_args status; /* borrowed items (parser arena) */
 	struct store_status st;
 	char pattern[IMAP_LIST_PATTERN_MAX + 1];
+	char new_name[256]; /* RENAME target */
 	char **names; /* owned (store_names_free) */
 	size_t n;
 };
@@ -51,6 +51,12 @@ imap_mb_work(struct store *st, void *arg, struct store_changes *ch)
 		break;
 	case IMAP_MBOP_LIST:
 		rc = store_mailbox_list(st, mj->j.account, &mj->names, &mj->n);
+		break;
+	case IMAP_MBOP_LSUB:
+		rc = store_subscriptions(st, mj->j.account, &mj->names, &mj->n);
+		break;
+	case IMAP_MBOP_RENAME:
+		rc = store_mailbox_rename(st, mj->j.account, mj->j.mailbox, mj->new_name, ch);
 		break;
 	}
 	if (rc < 0)
@@ -103,6 +109,30 @@ imap_mb_special(const char *name, const char **attr_r)
 	return false;
 }
 
+/* imap_mb_lsub_reply - IMAP-27: subscribed names matching the pattern. */
+static void
+imap_mb_lsub_reply(struct imap_session *s, struct imap_mb_job *mj)
+{
+	struct imap_buf b;
+	const char *special;
+
+	imap_buf_init(&b);
+	for (size_t i = 0; i < mj->n; i++) {
+		const char *name = mj->names[i];
+
+		if (!imap_mbname_match(mj->pattern, strlen(mj->pattern), name, strlen(name)))
+			continue;
+		imap_buf_str(&b, "* LSUB (");
+		if (imap_mb_special(name, &special))
+			imap_buf_str(&b, special);
+		imap_buf_str(&b, ") \".\" ");
+		imap_buf_quote(&b, name, strlen(name), IMAP_QUOTE_ASTRING);
+		imap_buf_str(&b, "\r\n");
+	}
+	conn_write(s->c, b.data, b.len);
+	imap_buf_reset(&b);
+}
+
 /* imap_mb_list_reply - IMAP-28: matches with children attributes and special use. */
 static void
 imap_mb_list_reply(struct imap_session *s, struct imap_mb_job *mj)
@@ -138,12 +168,14 @@ imap_mb_finish(struct imap_session *s, struct imap_job *j)
 	struct imap_mb_job *mj = (struct imap_mb_job *)j;
 	static const char *const ok[] = { "OK Status completed.", "OK Create completed.",
 		"OK Delete completed.", "OK Subscribe completed.", "OK Unsubscribe completed.",
-		"OK List completed." };
+		"OK List completed.", "OK Lsub completed.", "OK Rename completed." };
 
 	if (j->error == 0 && mj->op == IMAP_MBOP_STATUS)
 		imap_mb_status_reply(s, mj);
 	if (j->error == 0 && mj->op == IMAP_MBOP_LIST)
 		imap_mb_list_reply(s, mj);
+	if (j->error == 0 && mj->op == IMAP_MBOP_LSUB)
+		imap_mb_lsub_reply(s, mj);
 	if (j->error == 0 && mj->op == IMAP_MBOP_DELETE && s->sel != NULL &&
 	        strcmp(s->sel->name, j->mailbox) == 0)
 		imap_selected_close(s); /* IMAP-25: the deleting session goes back to authenticated */
@@ -154,7 +186,9 @@ imap_mb_finish(struct imap_session *s, struct imap_job *j)
 		imap_reply(s, s->tag, "NO [NONEXISTENT] Not subscribed.");
 	else if (mj->op == IMAP_MBOP_DELETE && j->error == EPERM)
 		imap_reply(s, s->tag, "NO [CANNOT] INBOX cannot be deleted.");
-	else if (mj->op == IMAP_MBOP_CREATE && j->error == EINVAL)
+	else if (mj->op == IMAP_MBOP_RENAME && j->error == EEXIST)
+		imap_reply(s, s->tag, "NO [ALREADYEXISTS] Mailbox already exists.");
+	else if ((mj->op == IMAP_MBOP_CREATE || mj->op == IMAP_MBOP_RENAME) && j->error == EINVAL)
 		imap_reply(s, s->tag, "NO [CANNOT] Invalid mailbox name.");
 	else
 		imap_reply_errno(s, s->tag, j->error);
@@ -174,7 +208,10 @@ imap_mb_submit(struct imap_session *s, enum imap_mbop op, const char *name,
 	mj->op = op;
 	if (status != NULL)
 		mj->status = *status;
-	if (pattern != NULL)
+	/* RENAME carries its target in the pattern argument. */
+	if (pattern != NULL && op == IMAP_MBOP_RENAME)
+		snprintf(mj->new_name, sizeof(mj->new_name), "%s", pattern);
+	else if (pattern != NULL)
 		snprintf(mj->pattern, sizeof(mj->pattern), "%s", pattern);
 	imap_job_init(&mj->j, s, name != NULL ? name : "", imap_mb_finish, imap_mb_release);
 	return imap_job_submit(s, &mj->j, imap_mb_work);
@@ -287,5 +324,29 @@ imap_cmd_list(struct imap_session *s, const struct imap_command *cmd, bool is_ui
 	/* INBOX matches in any case (IMAP-14). */
 	if (strncasecmp(pattern, "INBOX", 5) == 0 && (pattern[5] == '\0' || pattern[5] == '.'))
 		memcpy(pattern, "INBOX", 5);
-	return imap_mb_submit(s, IMAP_MBOP_LIST, NULL, NULL, pattern);
+	return imap_mb_submit(s, strcasecmp(cmd->name, "LSUB") == 0 ? IMAP_MBOP_LSUB : IMAP_MBOP_LIST,
+	        NULL, NULL, pattern);
+}
+
+enum imap_cmd_result
+imap_cmd_rename(struct imap_session *s, const struct imap_command *cmd, bool is_uid)
+{
+	const char *raw;
+	size_t len;
+	char from[256], to[256];
+
+	(void)is_uid;
+	if (cmd->count != 2 || !imap_arg_get_astring(&cmd->args[1], &raw, &len)) {
+		imap_reply(s, cmd->tag, "BAD Invalid arguments.");
+		return IMAP_CMD_DONE;
+	}
+	if (!imap_mailbox_arg(&cmd->args[0], from)) {
+		imap_reply(s, cmd->tag, "NO [NONEXISTENT] Mailbox doesn't exist.");
+		return IMAP_CMD_DONE;
+	}
+	if (imap_mbname_normalize(raw, len, IMAP_MBNAME_CREATE, to) < 0) {
+		imap_reply(s, cmd->tag, "NO [CANNOT] Invalid mailbox name.");
+		return IMAP_CMD_DONE;
+	}
+	return imap_mb_submit(s, IMAP_MBOP_RENAME, from, NULL, to);
 }

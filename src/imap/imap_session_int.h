@@ -119,7 +119,7 @@ imap_cmd_fn imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_id, im
         imap_cmd_compress, imap_cmd_select, imap_cmd_close, imap_cmd_unselect, imap_cmd_expunge, imap_cmd_fetch, imap_cmd_store, imap_cmd_status, imap_cmd_getquota,
         imap_cmd_getquotaroot, imap_cmd_getmetadata, imap_cmd_setmetadata, imap_cmd_append,
         imap_cmd_idle, imap_cmd_create, imap_cmd_delete, imap_cmd_list, imap_cmd_subscribe,
-        imap_cmd_copy, imap_cmd_search;
+        imap_cmd_copy, imap_cmd_search, imap_cmd_rename;
 
 /* APPEND literal streaming (imap_cmd_append.c). */
 int imap_append_literal_begin(struct imap_session *s, uint64_t size, bool is_sync, const char **reply_r);

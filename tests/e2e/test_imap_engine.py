@@ -281,3 +281,17 @@ def test_search(server):
     assert c.cmd("b3", "SEARCH CHARSET KOI8-R ALL")[1] == \
         "b3 NO [BADCHARSET (US-ASCII UTF-8)] Unsupported charset."
     assert c.cmd("b4", "SEARCH 3")[1] == "b4 BAD Invalid message sequence number."
+
+
+def test_rename_and_lsub(server):
+    c = logged_in(server)
+    c.cmd("a1", "CREATE Work.Sub")
+    assert c.cmd("a2", "RENAME Work Job")[1] == "a2 OK Rename completed."
+    untagged, _ = c.cmd("a3", 'LIST "" "Job*"')
+    assert untagged == [b'* LIST (\\HasChildren) "." Job', b'* LIST (\\HasNoChildren) "." Job.Sub']
+    assert c.cmd("a4", "RENAME Nope X")[1] == "a4 NO [NONEXISTENT] Mailbox doesn't exist."
+    assert c.cmd("a5", "SUBSCRIBE Job")[1] == "a5 OK Subscribe completed."
+    assert c.cmd("a6", "SUBSCRIBE Sent")[1] == "a6 OK Subscribe completed."
+    untagged, _ = c.cmd("a7", 'LSUB "" "*"')
+    assert untagged == [b'* LSUB () "." Job', b'* LSUB (\\Sent) "." Sent']
+    assert c.cmd("a8", "UNSUBSCRIBE Other")[1] == "a8 NO [NONEXISTENT] Not subscribed."
