@@ -32,6 +32,7 @@
 #include "db/db.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
+#include "policy/policy_address.h"
 
 #define AUTH_SWEEP_SECS 60
 
@@ -40,8 +41,8 @@ struct auth_job {
 	uint64_t conn_id;
 	auth_done_fn *cb;
 	char ip_key[64];
-	char address[AUTH_ADDRESS_MAX]; /* normalised; empty when the name was invalid */
-	char *password;                 /* owned, wiped */
+	char address[ADDRESS_MAX]; /* normalised; empty when the name was invalid */
+	char *password;            /* owned, wiped */
 	size_t pwlen;
 	unsigned char mac[AUTH_CACHE_MAC_LEN];
 	unsigned char hash_id[AUTH_CACHE_MAC_LEN];
@@ -300,7 +301,7 @@ static bool
 auth_job_may_create(const struct auth_job *j)
 {
 	const struct conf *conf = j->a->conf;
-	char local[AUTH_ADDRESS_MAX];
+	char local[ADDRESS_MAX];
 
 	return conf->jit_accounts &&
 	        auth_address_local_part(j->address, local, sizeof(local)) == 0 &&
@@ -351,7 +352,7 @@ auth_job_work(void *arg)
 
 	blocked = db_block_has(j->a->db, j->address);
 	if (blocked == 0)
-		blocked = db_block_has(j->a->db, auth_address_domain(j->address));
+		blocked = db_block_has(j->a->db, policy_address_domain(j->address));
 	if (blocked != 0) {
 		auth_hash_dummy(j->password);
 		j->result = blocked < 0 ? AUTH_RESULT_UNAVAILABLE : AUTH_RESULT_FAIL;
@@ -392,7 +393,7 @@ static bool
 auth_precheck(struct auth *a, struct auth_job *j, const char *name)
 {
 	const struct conf *conf = a->conf;
-	char local[AUTH_ADDRESS_MAX];
+	char local[ADDRESS_MAX];
 	int64_t now = j->started_ms;
 
 	/* AUTH-2 step 1: a name that is not a local address fails (counted per client). */
@@ -427,7 +428,7 @@ auth_precheck(struct auth *a, struct auth_job *j, const char *name)
 	}
 	if (auth_address_local_part(j->address, local, sizeof(local)) < 0 ||
 	        auth_local_part_is_reserved(local, &conf->reserved_local_parts) ||
-	        auth_list_matches_address(&conf->sender_blocklist, j->address)) {
+	        auth_is_blocklisted(&conf->sender_blocklist, j->address)) {
 		j->result = AUTH_RESULT_FAIL;
 		return true;
 	}

@@ -1,6 +1,9 @@
 /*
- * auth_address.h - address normalisation and account-name rules
- * (ACC-1..4, CLI-6 entries). PURE: libc and core/ only, no I/O.
+ * auth_address.h - account-name rules (ACC-1 for logins, ACC-2..4, CLI-6
+ * block entries). PURE: libc, core/ and policy/ only, no I/O.
+ *
+ * Address normalisation itself (ACC-1) lives in policy/policy_address.h;
+ * this file adds what makes an address an account name.
  */
 #ifndef CHATRELAY_AUTH_ADDRESS_H
 #define CHATRELAY_AUTH_ADDRESS_H
@@ -12,30 +15,17 @@
 
 struct conf_list;
 
-/* Longest address accepted anywhere (RFC 5321 4.5.3.1.3 path minus brackets). */
-#define AUTH_ADDRESS_MAX 256
-
 /*
- * auth_address_normalise - ACC-1 for any address: exactly one '@', both
- * parts non-empty, no '%', no control characters, space or quote, both
- * parts ASCII-lowercased, an IPv4 domain with or without brackets written
- * "[a.b.c.d]". Writes the result into out (outlen >= AUTH_ADDRESS_MAX).
- * Returns 0, or -1 when the text is not an address.
- */
-int auth_address_normalise(const char *name, char *out, size_t outlen);
-
-/*
- * auth_address_normalise_local - ACC-1 for logins: as above, and the domain
- * must equal mail_domain (as struct conf stores it). 0 or -1.
+ * auth_address_normalise_local - ACC-1 for logins: the login form of
+ * policy_address_normalise_login(), and the domain must equal mail_domain
+ * (as struct conf stores it). Writes into out (outlen >= ADDRESS_MAX).
+ * 0 or -1.
  */
 int auth_address_normalise_local(
         const char *name, const char *mail_domain, char *out, size_t outlen);
 
 /* auth_address_local_part - the local part of a normalised address into out. 0 or -1. */
 int auth_address_local_part(const char *address, char *out, size_t outlen);
-
-/* auth_address_domain - pointer to the domain of a normalised address (after '@'). */
-const char *auth_address_domain(const char *address);
 
 /* auth_local_part_is_valid - ACC-2: [a-z0-9._-], no leading/trailing '.', no "..". */
 bool auth_local_part_is_valid(const char *local);
@@ -46,7 +36,7 @@ bool auth_local_part_is_reserved(const char *local, const struct conf_list *extr
 /* auth_local_part_fits - ACC-4 length bounds (octets). */
 bool auth_local_part_fits(const char *local, long min_len, long max_len);
 
-/* auth_password_is_acceptable - ACC-4: at most 1024 octets and no NUL. */
+/* auth_password_is_acceptable - ACC-4: at most AUTH_PASSWORD_MAX octets and no NUL. */
 bool auth_password_is_acceptable(const char *password, size_t len);
 
 /*
@@ -57,9 +47,10 @@ bool auth_password_is_acceptable(const char *password, size_t len);
 int auth_block_entry_normalise(const char *entry, char *out, size_t outlen);
 
 /*
- * auth_list_matches_address - whether a config list of addresses or
- * domains (sender_blocklist) names this normalised address or its domain.
+ * auth_is_blocklisted - FED-10: whether the config list (sender_blocklist)
+ * names this address or its domain (policy_address_list_match() with
+ * block-entry syntax).
  */
-bool auth_list_matches_address(const struct conf_list *list, const char *address);
+bool auth_is_blocklisted(const struct conf_list *list, const char *address);
 
 #endif

@@ -32,7 +32,7 @@ struct auth_reg_job {
 	struct auth *a; /* borrowed */
 	auth_register_done_fn *cb;
 	int status;
-	char address[AUTH_ADDRESS_MAX];
+	char address[ADDRESS_MAX];
 	char password[AUTH_PASSWORD_MAX + 1];
 };
 
@@ -59,7 +59,7 @@ static int
 auth_register_try(struct auth_reg_job *j, const char *hash, const char *day)
 {
 	const struct conf *conf = j->a->conf;
-	char local[AUTH_ADDRESS_MAX];
+	char local[ADDRESS_MAX];
 	size_t n = (size_t)conf->username_max_length;
 	int r;
 
@@ -69,7 +69,7 @@ auth_register_try(struct auth_reg_job *j, const char *hash, const char *day)
 	snprintf(j->address, sizeof(j->address), "%s@%s", local, conf->mail_domain);
 	if (auth_local_part_is_reserved(local, &conf->reserved_local_parts) ||
 	        !auth_local_part_is_valid(local) ||
-	        auth_list_matches_address(&conf->sender_blocklist, j->address))
+	        auth_is_blocklisted(&conf->sender_blocklist, j->address))
 		return 1;
 	r = db_block_has(j->a->db, j->address);
 	if (r == 0)

@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
+#include "policy/policy_address.h"
 
 struct auth_session_ref {
 	uint64_t conn_id;
@@ -136,7 +137,7 @@ auth_account_rekeyed(struct auth *a, const char *address)
 struct auth_block_ctx {
 	struct auth *a;
 	const char *domain;
-	char (*victims)[AUTH_ADDRESS_MAX];
+	char (*victims)[ADDRESS_MAX];
 	size_t count, cap;
 };
 
@@ -146,8 +147,8 @@ auth_block_collect_cb(const char *key, void *value, void *ctx)
 	struct auth_block_ctx *x = ctx;
 
 	(void)value;
-	if (strcmp(auth_address_domain(key), x->domain) == 0 && x->count < x->cap)
-		snprintf(x->victims[x->count++], AUTH_ADDRESS_MAX, "%s", key);
+	if (strcmp(policy_address_domain(key), x->domain) == 0 && x->count < x->cap)
+		snprintf(x->victims[x->count++], ADDRESS_MAX, "%s", key);
 	return false;
 }
 
@@ -180,7 +181,7 @@ auth_account_count_add(struct auth *a, long delta)
 
 struct auth_touch_job {
 	struct db *db; /* borrowed */
-	char address[AUTH_ADDRESS_MAX];
+	char address[ADDRESS_MAX];
 	char day[11];
 };
 

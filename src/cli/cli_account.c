@@ -15,14 +15,15 @@
 #include "core/core_conf.h"
 #include "core/core_str.h"
 #include "db/db.h"
+#include "policy/policy_address.h"
 
 /* cli_local_address - normalise a local address and apply ACC-2/ACC-3. 0 or -1 (message). */
 static int
 cli_local_address(const struct conf *conf, const char *arg, char *out, FILE *err)
 {
-	char local[AUTH_ADDRESS_MAX];
+	char local[ADDRESS_MAX];
 
-	if (auth_address_normalise_local(arg, conf->mail_domain, out, AUTH_ADDRESS_MAX) < 0 ||
+	if (auth_address_normalise_local(arg, conf->mail_domain, out, ADDRESS_MAX) < 0 ||
 	        auth_address_local_part(out, local, sizeof(local)) < 0) {
 		fprintf(err, "chatrelay: '%s' is not an address of %s\n", arg, conf->mail_domain);
 		return -1;
@@ -77,7 +78,7 @@ static int
 cli_account_add(const struct conf *conf, struct db *db, int argc, char **argv, FILE *out, FILE *err,
         struct cli_effects *fx)
 {
-	char addr[AUTH_ADDRESS_MAX], hash[AUTH_HASH_MAX], pw[AUTH_PASSWORD_MAX + 1], day[11];
+	char addr[ADDRESS_MAX], hash[AUTH_HASH_MAX], pw[AUTH_PASSWORD_MAX + 1], day[11];
 	int rc = CLI_EXIT_OK, r;
 	bool is_generated = false;
 
@@ -105,8 +106,8 @@ cli_account_add(const struct conf *conf, struct db *db, int argc, char **argv, F
 		goto out;
 	r = db_block_has(db, addr);
 	if (r == 0)
-		r = db_block_has(db, auth_address_domain(addr));
-	if (r != 0 || auth_list_matches_address(&conf->sender_blocklist, addr)) {
+		r = db_block_has(db, policy_address_domain(addr));
+	if (r != 0 || auth_is_blocklisted(&conf->sender_blocklist, addr)) {
 		fprintf(err,
 		        r < 0 ? "chatrelay: database error\n" : "chatrelay: address is blocked\n");
 		rc = CLI_EXIT_RUNTIME;
@@ -133,7 +134,7 @@ static int
 cli_account_del(const struct conf *conf, struct db *db, int argc, char **argv, FILE *err,
         struct cli_effects *fx)
 {
-	char addr[AUTH_ADDRESS_MAX];
+	char addr[ADDRESS_MAX];
 	bool is_block = argc == 2 && strcmp(argv[1], "--block") == 0;
 	int r;
 
@@ -186,7 +187,7 @@ static int
 cli_account_passwd(const struct conf *conf, struct db *db, int argc, char **argv, FILE *out,
         FILE *err, struct cli_effects *fx)
 {
-	char addr[AUTH_ADDRESS_MAX], hash[AUTH_HASH_MAX], pw[AUTH_PASSWORD_MAX + 1];
+	char addr[ADDRESS_MAX], hash[AUTH_HASH_MAX], pw[AUTH_PASSWORD_MAX + 1];
 	int rc, r;
 
 	if (argc != 1 && argc != 2) {
@@ -222,7 +223,7 @@ static int
 cli_account_quota(
         const struct conf *conf, struct db *db, int argc, char **argv, FILE *out, FILE *err)
 {
-	char addr[AUTH_ADDRESS_MAX];
+	char addr[ADDRESS_MAX];
 	struct db_account a;
 	uint64_t size = 0;
 	int r;
@@ -259,7 +260,7 @@ cli_block_print_cb(const char *entry, void *ctx)
 static int
 cli_block_run(struct db *db, int argc, char **argv, FILE *out, FILE *err, struct cli_effects *fx)
 {
-	char entry[AUTH_ADDRESS_MAX];
+	char entry[ADDRESS_MAX];
 	int r;
 
 	if (argc == 1 && strcmp(argv[0], "list") == 0)

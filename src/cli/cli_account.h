@@ -19,9 +19,9 @@ struct conf;
 struct db;
 
 struct cli_effects {
-	char gone[AUTH_ADDRESS_MAX];    /* deleted account: kick sessions, drop cache (ACC-7) */
-	char rekeyed[AUTH_ADDRESS_MAX]; /* password changed: drop cache (AUTH-8) */
-	char blocked[AUTH_ADDRESS_MAX]; /* new block entry: address or domain */
+	char gone[ADDRESS_MAX];    /* deleted account: kick sessions, drop cache (ACC-7) */
+	char rekeyed[ADDRESS_MAX]; /* password changed: drop cache (AUTH-8) */
+	char blocked[ADDRESS_MAX]; /* new block entry: address or domain */
 	long accounts_delta;
 };
 

@@ -29,6 +29,7 @@
 #include "net/net_tls.h"
 #include "queue/queue_dkim.h"
 #include "smtp/smtp_session.h"
+#include "meta/meta.h"
 #include "store/store.h"
 
 /* cli_serve_dirs - data_dir and its fixed subdirectories (ARCHITECTURE "Data on disk"). */
@@ -68,6 +69,9 @@ cli_serve_shutdown_hook(struct server *srv)
 {
 	if (srv->store != NULL)
 		store_expire_stop(srv->store);
+	/* PUSH-5: pending notifications die with the process; no new requests */
+	if (srv->meta != NULL)
+		meta_stop(srv->meta);
 }
 
 /* cli_serve_store - bus and store, quota rebuilt from disk, expiry scheduled (GEN-5, QUOTA-4). */
@@ -83,6 +87,10 @@ cli_serve_store(struct server *srv)
 	store_set_limit(srv->store, cli_serve_quota_limit, srv);
 	srv->shutdown_hook = cli_serve_shutdown_hook;
 	if (store_quota_rebuild(srv->store) < 0)
+		return -1;
+	/* device tokens and push (META-5..7, PUSH-1..5); follows account deletion on the bus */
+	srv->meta = meta_new(srv->conf, srv->db, srv->workers, srv->bus, srv->base);
+	if (srv->meta == NULL)
 		return -1;
 	return store_expire_schedule(srv->store, srv->base, 600);
 }
@@ -233,6 +241,7 @@ out:
 	if (srv != NULL) {
 		/* the pool has drained (server_run); the expiry timer dies before the base */
 		store_free(&srv->store);
+		meta_free(&srv->meta); /* unsubscribes from the bus; its timers sit on the base */
 		bus_free(&srv->bus);
 		srv->auth = NULL;
 		srv->dkim_signer = NULL;

@@ -294,65 +294,69 @@ conf_parse_long(const char *s, long *v_r)
 	return 0;
 }
 
-int
-conf_parse_size(const char *s, uint64_t *v_r)
+/* One unit suffix of a scaled number: "64M", "90s". */
+struct conf_unit {
+	char suffix;
+	unsigned long long mul;
+};
+
+static const struct conf_unit conf_size_units[] = {
+	{ 'K', 1024ULL }, { 'k', 1024ULL },
+	{ 'M', 1024ULL * 1024 }, { 'm', 1024ULL * 1024 },
+	{ 'G', 1024ULL * 1024 * 1024 }, { 'g', 1024ULL * 1024 * 1024 },
+	{ '\0', 0 },
+};
+
+static const struct conf_unit conf_duration_units[] = {
+	{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	{ '\0', 0 },
+};
+
+/*
+ * conf_parse_scaled - digits, then nothing or exactly one suffix of units
+ * (case-sensitive, as listed), the product at most max.
+ */
+static int
+conf_parse_scaled(const char *s, const struct conf_unit *units, unsigned long long max,
+	unsigned long long *v_r)
 {
 	unsigned long long v, mul = 1;
 	const char *end;
 
 	if (conf_parse_unsigned(s, &v, &end) < 0)
 		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'K': case 'k':
-		mul = 1024ULL;
-		break;
-	case 'M': case 'm':
-		mul = 1024ULL * 1024;
-		break;
-	case 'G': case 'g':
-		mul = 1024ULL * 1024 * 1024;
-		break;
-	default:
-		return -1;
+	if (*end != '\0') {
+		while (units->suffix != '\0' && units->suffix != *end)
+			units++;
+		if (units->suffix == '\0' || end[1] != '\0')
+			return -1;
+		mul = units->mul;
 	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > UINT64_MAX / mul)
+	if (v > max / mul)
 		return -1;
 	*v_r = v * mul;
 	return 0;
 }
 
 int
+conf_parse_size(const char *s, uint64_t *v_r)
+{
+	unsigned long long v;
+
+	if (conf_parse_scaled(s, conf_size_units, UINT64_MAX, &v) < 0)
+		return -1;
+	*v_r = v;
+	return 0;
+}
+
+int
 conf_parse_duration(const char *s, long *v_r)
 {
-	unsigned long long v, mul = 1;
-	const char *end;
+	unsigned long long v;
 
-	if (conf_parse_unsigned(s, &v, &end) < 0)
+	if (conf_parse_scaled(s, conf_duration_units, (unsigned long long)LONG_MAX, &v) < 0)
 		return -1;
-	switch (*end) {
-	case '\0': case 's':
-		break;
-	case 'm':
-		mul = 60;
-		break;
-	case 'h':
-		mul = 3600;
-		break;
-	case 'd':
-		mul = 86400;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > (unsigned long long)LONG_MAX / mul)
-		return -1;
-	*v_r = (long)(v * mul);
+	*v_r = (long)v;
 	return 0;
 }
 

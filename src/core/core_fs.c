@@ -1,10 +1,12 @@
 /*
- * core_fs.c - directories, durability and the data_dir lock.
+ * core_fs.c - directories, durability and the data_dir lock. Blocking
+ * file-system calls only; no policy about what the files hold.
  */
 #include "core/core_fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -46,6 +48,85 @@ fs_fsync_dir(const char *path)
 	rc = fsync(fd);
 	close(fd);
 	return rc;
+}
+
+/* fs_write_all - write data[0..len) to fd, retrying short writes and EINTR. */
+static int
+fs_write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* fs_write_tmp - a new file tmp with mode holding the data, fsynced. */
+static int
+fs_write_tmp(const char *tmp, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	if (fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
+int
+fs_write_durable(const char *path, const void *data, size_t len, mode_t mode, bool is_replace)
+{
+	char tmp[4200], dir[4096];
+	int rc, saved;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp) ||
+	        (size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* a temporary file left by a crashed process with our pid is stale */
+	(void)unlink(tmp);
+	rc = fs_write_tmp(tmp, data, len, mode);
+	if (rc == 0)
+		rc = is_replace ? rename(tmp, path) : link(tmp, path);
+	saved = errno;
+	(void)unlink(tmp);
+	if (rc < 0) {
+		errno = saved;
+		return -1;
+	}
+	return fs_fsync_dir(dirname(dir));
+}
+
+enum fs_feed_result
+fs_read_feed(int fd, fs_feed_fn *feed, void *arg)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return FS_FEED_READ_ERROR;
+		if (n == 0)
+			return FS_FEED_EOF;
+		if (feed(arg, buf, (size_t)n) < 0)
+			return FS_FEED_STOPPED;
+	}
 }
 
 int

@@ -22,12 +22,16 @@
 /* AUTH lines and SASL responses (SMTP-2). */
 #define SMTP_AUTH_LINE_MAX 12288
 
+/*
+ * Longest address anywhere, NUL included (ACC-1): RFC 5321 4.5.3.1.3 path
+ * of 256 octets minus the brackets; SMTP-5 allows 254 octets.
+ */
+#define ADDRESS_MAX 256
+
 /* SMTP path (SMTP-5): RFC 5321 4.5.3.1.3 allows 256 incl. brackets; SPEC says 254. */
 #define SMTP_PATH_MAX 254
 /* One DATA line without its end (SMTP-9); RFC 5321 4.5.3.1.6 minimum is 1000. */
 #define SMTP_DATA_LINE_MAX 65536
-/* Decoded SASL response: base64 of SMTP_AUTH_LINE_MAX octets. */
-#define SMTP_SASL_DECODED_MAX (SMTP_AUTH_LINE_MAX / 4 * 3)
 /*
  * Longest password. ACC-4 says 1024 octets, but libxcrypt refuses
  * passphrases of CRYPT_MAX_PASSPHRASE_SIZE (512) octets or more with every

@@ -3,8 +3,8 @@
  *
  * <data_dir>/chatrelay.db in WAL mode with a busy timeout, schema versioned
  * through PRAGMA user_version and migrated forward at open. db/ is the only
- * code that includes sqlite3.h. Holds accounts (ACC-5) and the blocklist
- * (CLI-6, FED-10).
+ * code that includes sqlite3.h. Holds accounts (ACC-5), the blocklist
+ * (CLI-6, FED-10) and device tokens (META-7).
  *
  * Threads: SQLite connections are not shared between threads; struct db is
  * a small pool of connections, each used by one thread at a time. Every
@@ -86,5 +86,30 @@ int db_block_del(struct db *db, const char *entry);
 int db_block_has(struct db *db, const char *entry);
 /* db_block_list - sorted. 0 or -1. */
 int db_block_list(struct db *db, db_block_each_fn *fn, void *ctx);
+
+/*
+ * Device tokens (META-5..7, db_token.c). Times are Unix seconds. A token is
+ * "live" when min_time <= set_time <= max_time (the caller derives the
+ * window from the 90-day lifetime and the 60 s clock skew of META-7).
+ */
+typedef int db_token_each_fn(const char *token, int64_t set_time, void *ctx);
+typedef int db_token_account_fn(const char *account, void *ctx);
+/*
+ * db_token_set - add token to account or refresh its set_time, then keep
+ * only the max most recently set tokens of the account (one transaction).
+ * 0 or -1.
+ */
+int db_token_set(struct db *db, const char *account, const char *token, int64_t now, int max);
+/* db_token_del - remove one token: 0 removed, 1 absent, -1 error. */
+int db_token_del(struct db *db, const char *account, const char *token);
+/* db_token_del_all - remove every token of account (NIL, ACC-7): count removed or -1. */
+long db_token_del_all(struct db *db, const char *account);
+/* db_token_list - live tokens of account, least recently set first. 0 or -1. */
+int db_token_list(struct db *db, const char *account, int64_t min_time, int64_t max_time,
+        db_token_each_fn *fn, void *ctx);
+/* db_token_expire - delete every token outside [min_time, max_time]: count or -1. */
+long db_token_expire(struct db *db, int64_t min_time, int64_t max_time);
+/* db_token_accounts - each distinct account holding tokens, sorted. 0 or -1. */
+int db_token_accounts(struct db *db, db_token_account_fn *fn, void *ctx);
 
 #endif

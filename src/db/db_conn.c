@@ -42,6 +42,17 @@ static const char *const db_migrations[] = {
         " last_login_day TEXT NOT NULL"
         ") WITHOUT ROWID;"
         "CREATE TABLE blocklist (entry TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;",
+        /* 2: device tokens with their last-set time, Unix seconds (META-7, LOG-5). */
+        "CREATE TABLE tokens ("
+        " account TEXT NOT NULL,"
+        " token TEXT NOT NULL,"
+        " set_time INTEGER NOT NULL,"
+        " UNIQUE (account, token)"
+        ");"
+        "CREATE INDEX tokens_set_time ON tokens (set_time);"
+        /* ACC-7: whichever path deletes an account (CLI, control socket, EXP-5) drops its tokens */
+        "CREATE TRIGGER accounts_delete_tokens AFTER DELETE ON accounts"
+        " BEGIN DELETE FROM tokens WHERE account = old.address; END;",
 };
 
 int

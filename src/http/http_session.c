@@ -202,6 +202,15 @@ http_take_head(struct conn *c, struct http_session *s)
 	return true;
 }
 
+/* http_is_busy - a worker job (registration) is answering the request. */
+static bool
+http_is_busy(struct conn *c)
+{
+	struct http_session *s = c->session;
+
+	return s->is_waiting;
+}
+
 static void
 http_on_read(struct conn *c)
 {
@@ -251,13 +260,7 @@ http_start(struct conn *c)
 static void
 http_on_drain(struct conn *c)
 {
-	struct http_session *s = c->session;
-
-	if (s->is_waiting)
-		return;
-	if (evbuffer_get_length(conn_input(c)) > 0)
-		http_on_read(c);
-	conn_resume_reading(c);
+	conn_pump_drain(c, http_is_busy);
 }
 
 void

@@ -17,12 +17,6 @@
 #include "core/core_str.h"
 #include "net/net_server.h"
 
-static bool
-imap_auth_is_allowed(const struct conn *c)
-{
-	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
-}
-
 int
 imap_auth_parse_astring(const char **pp, char *out, size_t outlen, size_t *len_r)
 {
@@ -139,7 +133,7 @@ imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag)
 		conn_printf(c, "%s BAD Already authenticated.\r\n", tag);
 		return false;
 	}
-	if (!imap_auth_is_allowed(c)) {
+	if (!conn_is_auth_allowed(c)) {
 		conn_printf(c,
 		        "%s NO [PRIVACYREQUIRED] Plaintext authentication is not allowed "
 		        "without TLS.\r\n",
@@ -157,7 +151,7 @@ imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag)
 bool
 imap_auth_login(struct conn *c, struct imap_auth *ia, const char *tag, const char *args)
 {
-	char user[AUTH_ADDRESS_MAX * 2],
+	char user[ADDRESS_MAX * 2],
 	        pw[AUTH_PASSWORD_MAX * 4]; /* longer passwords fail in auth (ACC-4) */
 	size_t ulen, pwlen = 0;
 	bool rc = true;
@@ -183,20 +177,14 @@ static bool
 imap_auth_plain(struct conn *c, struct imap_auth *ia, const char *b64)
 {
 	unsigned char msg[IMAP_LINE_MAX];
-	const char *authz, *authc, *pw;
-	size_t len = 0, pwlen;
+	struct auth_sasl_plain creds;
+	size_t len = 0;
 	bool rc = true;
 
-	if (strcmp(b64, "=") == 0)
-		b64 = "";
-	if (auth_base64_decode(b64, msg, sizeof(msg), &len) < 0 ||
-	        auth_sasl_plain_split((char *)msg, len, &authz, &authc, &pw, &pwlen) < 0)
+	if (auth_sasl_plain(b64, msg, sizeof(msg), &len, &creds) < 0)
 		conn_printf(c, "%s BAD Invalid SASL response.\r\n", ia->tag);
-	else if (!auth_sasl_authz_ok(authz, authc))
-		/* AUTH-1: the attempt fails; it still goes through auth for counting and delay. */
-		rc = imap_auth_start(c, ia, "", pw, pwlen);
 	else
-		rc = imap_auth_start(c, ia, authc, pw, pwlen);
+		rc = imap_auth_start(c, ia, creds.user, creds.password, creds.password_len);
 	str_wipe(msg, len);
 	return rc;
 }

@@ -23,7 +23,7 @@ struct imap_auth {
 	bool is_sasl_waiting; /* sent "+ ", the next line is the SASL response */
 	bool is_authenticated;
 	char tag[IMAP_AUTH_TAG_MAX];
-	char address[AUTH_ADDRESS_MAX]; /* after success; registered with auth */
+	char address[ADDRESS_MAX]; /* after success; registered with auth */
 };
 
 /* imap_auth_login - LOGIN <astring> <astring>. Returns false when reading must pause. */

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "auth/auth_address.h"
+#include "core/core_limits.h"
 #include "store/store.h"
 
 struct imap_session;
@@ -27,7 +27,7 @@ struct imap_job {
 	struct server *srv;           /* borrowed */
 	struct store *st;             /* borrowed */
 	uint64_t conn_id;
-	char account[AUTH_ADDRESS_MAX];
+	char account[ADDRESS_MAX];
 	char mailbox[256];            /* canonical IMAP name, or "" */
 	struct store_mailbox *mb;     /* owned: opened by imap_job_open() on the worker */
 	int error;                    /* errno of the failed step, 0 on success */

@@ -32,12 +32,6 @@
 #include "net/net_server.h"
 #include "store/store.h"
 
-static bool
-imap_is_auth_allowed(const struct conn *c)
-{
-	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
-}
-
 /* imap_capabilities - IMAP-3; METADATA is implemented, XDELTAPUSH waits for meta/ (push). */
 const char *
 imap_session_capabilities(const struct conn *c)
@@ -52,7 +46,7 @@ imap_session_capabilities(const struct conn *c)
 	else if (c->is_tls)
 		tail = " AUTH=PLAIN";
 	else
-		tail = imap_is_auth_allowed(c) ? " STARTTLS AUTH=PLAIN" : " STARTTLS LOGINDISABLED";
+		tail = conn_is_auth_allowed(c) ? " STARTTLS AUTH=PLAIN" : " STARTTLS LOGINDISABLED";
 	snprintf(buf, sizeof(buf),
 	        "IMAP4rev1 LITERAL+%s ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CONDSTORE "
 	        "QUOTA METADATA SPECIAL-USE%s XCHATMAIL%s",

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/core_limits.h"
+#include "mail/mail_header.h"
 
 enum mail_tok_kind { MAIL_TOK_ATOM, MAIL_TOK_QUOTED, MAIL_TOK_LITERAL, MAIL_TOK_SPECIAL };
 
@@ -40,23 +41,6 @@ static bool
 mail_addr_is_special(char c)
 {
 	return strchr("()<>[]:;@\\,.\"", c) != NULL;
-}
-
-/* mail_addr_skip_comment - skip a nested comment starting at s[*i] == '('. */
-static void
-mail_addr_skip_comment(const char *s, size_t *i)
-{
-	int depth = 0;
-
-	do {
-		if (s[*i] == '\\' && s[*i + 1] != '\0')
-			(*i)++;
-		else if (s[*i] == '(')
-			depth++;
-		else if (s[*i] == ')')
-			depth--;
-		(*i)++;
-	} while (s[*i] != '\0' && depth > 0);
 }
 
 /* mail_addr_tok_delimited - copy a quoted string or domain literal. */
@@ -96,7 +80,7 @@ mail_addr_tokenize(struct mail_addr_ctx *ctx, const char *s)
 
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '(') {
 			if (c == '(')
-				mail_addr_skip_comment(s, &i);
+				mail_header_skip_comment(s, &i);
 			else
 				i++;
 			has_space = true;

@@ -25,33 +25,6 @@ mail_b64_value(unsigned char c)
 	return -1;
 }
 
-/*
- * mail_b64_quantum - decode one 4-character group q[0..3] into out; pad is
- * the number of trailing '=' (0..2). Returns octets written or -1.
- */
-static int
-mail_b64_quantum(const unsigned char q[4], int pad, unsigned char *out)
-{
-	int v[4];
-	int i;
-
-	for (i = 0; i < 4 - pad; i++) {
-		v[i] = mail_b64_value(q[i]);
-		if (v[i] < 0)
-			return -1;
-	}
-	for (; i < 4; i++)
-		v[i] = 0;
-	out[0] = (unsigned char)((v[0] << 2) | (v[1] >> 4));
-	if (pad == 2)
-		return 1;
-	out[1] = (unsigned char)(((v[1] & 0xF) << 4) | (v[2] >> 2));
-	if (pad == 1)
-		return 2;
-	out[2] = (unsigned char)(((v[2] & 0x3) << 6) | v[3]);
-	return 3;
-}
-
 /* mail_b64_pad_count - '=' count at the end of a quantum (0..2), -1 if misplaced. */
 static int
 mail_b64_pad_count(const unsigned char q[4])
@@ -63,65 +36,106 @@ mail_b64_pad_count(const unsigned char q[4])
 	return q[3] == '=' ? 1 : 0;
 }
 
-int
-mail_base64_decode_strict(const char *in, size_t len, unsigned char *out, size_t *out_len_r)
+/*
+ * mail_b64_quantum - decode one 4-character group q (alphabet or '=',
+ * checked by the caller) into out[*o..], within outsize. Returns the
+ * number of '=' (0..2), or -1.
+ */
+static int
+mail_b64_quantum(const unsigned char q[4], enum mail_b64_mode mode, unsigned char *out,
+        size_t outsize, size_t *o)
 {
-	size_t i, o = 0;
+	int pad = mail_b64_pad_count(q), v[4];
 
-	if (len % 4 != 0)
+	if (pad < 0 || (size_t)(3 - pad) > outsize - *o)
 		return -1;
-	for (i = 0; i < len; i += 4) {
-		const unsigned char *q = (const unsigned char *)in + i;
-		int pad = mail_b64_pad_count(q);
-		int n;
+	for (int i = 0; i < 4; i++)
+		v[i] = i < 4 - pad ? mail_b64_value(q[i]) : 0;
+	/* RFC 4648 3.5: a canonical encoding leaves the bits before the padding zero */
+	if (mode == MAIL_B64_STRICT &&
+	        ((pad == 1 && (v[2] & 0x3) != 0) || (pad == 2 && (v[1] & 0xF) != 0)))
+		return -1;
+	out[(*o)++] = (unsigned char)((v[0] << 2) | (v[1] >> 4));
+	if (pad < 2)
+		out[(*o)++] = (unsigned char)(((v[1] & 0xF) << 4) | (v[2] >> 2));
+	if (pad < 1)
+		out[(*o)++] = (unsigned char)(((v[2] & 0x3) << 6) | v[3]);
+	return pad;
+}
 
-		/* padding only in the very last quantum */
-		if (pad < 0 || (pad > 0 && i + 4 != len))
+/* mail_b64_is_space - white space skipped outside the strict mode (CR LF SP HTAB, FWS). */
+static bool
+mail_b64_is_space(unsigned char c)
+{
+	return c == '\r' || c == '\n' || c == ' ' || c == '\t';
+}
+
+/* mail_b64_tail - an unpadded last quantum of 2 or 3 characters (MAIL_B64_DKIM only). */
+static int
+mail_b64_tail(unsigned char q[4], int nq, enum mail_b64_mode mode, unsigned char *out,
+        size_t outsize, size_t *o)
+{
+	if (nq == 0)
+		return 0;
+	if (mode != MAIL_B64_DKIM || nq == 1 || memchr(q, '=', (size_t)nq) != NULL)
+		return -1;
+	for (int i = nq; i < 4; i++)
+		q[i] = '=';
+	return mail_b64_quantum(q, mode, out, outsize, o) < 0 ? -1 : 0;
+}
+
+int
+mail_base64_decode(const char *in, size_t len, enum mail_b64_mode mode, unsigned char *out,
+        size_t outsize, size_t *out_len_r)
+{
+	unsigned char q[4];
+	size_t o = 0;
+	int nq = 0, pad = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (mode != MAIL_B64_STRICT && mail_b64_is_space(c))
+			continue;
+		/* data after the padded final quantum, or not the alphabet */
+		if (pad > 0 || (c != '=' && mail_b64_value(c) < 0))
 			return -1;
-		n = mail_b64_quantum(q, pad, out + o);
-		if (n < 0)
-			return -1;
-		o += (size_t)n;
+		q[nq++] = c;
+		if (nq == 4) {
+			pad = mail_b64_quantum(q, mode, out, outsize, &o);
+			if (pad < 0)
+				return -1;
+			nq = 0;
+		}
 	}
+	if (mail_b64_tail(q, nq, mode, out, outsize, &o) < 0)
+		return -1;
 	*out_len_r = o;
 	return 0;
 }
 
 int
-mail_base64_decode_mime(const char *in, size_t len, unsigned char *out, size_t *out_len_r)
+mail_base64_encode(const unsigned char *in, size_t len, char *out, size_t outsize)
 {
-	unsigned char q[4];
-	size_t i, o = 0;
-	int nq = 0;
-	bool is_done = false;
+	static const char mail_b64_alphabet[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
-			continue;
-		if (is_done)
-			return -1; /* data after the padded final quantum */
-		if (c != '=' && mail_b64_value(c) < 0)
-			return -1;
-		q[nq++] = c;
-		if (nq == 4) {
-			int pad = mail_b64_pad_count(q);
-			int n;
-
-			if (pad < 0)
-				return -1;
-			n = mail_b64_quantum(q, pad, out + o);
-			if (n < 0)
-				return -1;
-			o += (size_t)n;
-			nq = 0;
-			is_done = pad > 0;
-		}
-	}
-	if (nq != 0)
+	if (outsize == 0 || (len + 2) / 3 > (outsize - 1) / 4)
 		return -1;
-	*out_len_r = o;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = mail_b64_alphabet[v >> 18 & 63];
+		out[o++] = mail_b64_alphabet[v >> 12 & 63];
+		out[o++] = i + 1 < len ? mail_b64_alphabet[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < len ? mail_b64_alphabet[v & 63] : '=';
+	}
+	out[o] = '\0';
 	return 0;
 }
 

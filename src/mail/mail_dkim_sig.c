@@ -17,6 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail/mail_codec.h"
+
 struct mail_dkim_tag {
 	const char *name;
 	size_t name_len;
@@ -160,67 +162,6 @@ mail_dkim_list_has(const char *s, size_t len, const char *word)
 		i++;
 	}
 	return false;
-}
-
-static int
-mail_dkim_b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-int
-mail_dkim_base64_decode(
-        const char *in, size_t len, unsigned char *out, size_t cap, size_t *out_len_r)
-{
-	unsigned long acc = 0;
-	size_t n = 0, chars = 0, pad = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		int v;
-
-		if (mail_dkim_is_fws(in[i]))
-			continue;
-		if (in[i] == '=') {
-			pad++;
-			continue;
-		}
-		v = mail_dkim_b64_value(in[i]);
-		if (v < 0 || pad > 0)
-			return -1; /* a data character after padding */
-		acc = (acc << 6) | (unsigned long)v;
-		if (++chars % 4 == 0) {
-			if (n + 3 > cap)
-				return -1;
-			out[n++] = (unsigned char)(acc >> 16);
-			out[n++] = (unsigned char)(acc >> 8);
-			out[n++] = (unsigned char)acc;
-			acc = 0;
-		}
-	}
-	if (chars % 4 == 1 || pad > 2 || (pad > 0 && (chars + pad) % 4 != 0))
-		return -1;
-	if (chars % 4 == 2) {
-		if (n + 1 > cap)
-			return -1;
-		out[n++] = (unsigned char)(acc >> 4);
-	} else if (chars % 4 == 3) {
-		if (n + 2 > cap)
-			return -1;
-		out[n++] = (unsigned char)(acc >> 10);
-		out[n++] = (unsigned char)(acc >> 2);
-	}
-	*out_len_r = n;
-	return 0;
 }
 
 /* mail_dkim_copy_domain - copy a domain-ish value (LDH, dots, '_'); -1 if invalid. */
@@ -406,12 +347,12 @@ mail_dkim_sig_parse(const char *value, size_t len, struct mail_dkim_sig *sig, co
 		return *error_r = "invalid d= or s= tag", -1;
 	if (mail_dkim_parse_h(h, sig) < 0)
 		return *error_r = "invalid h= tag", -1;
-	if (mail_dkim_base64_decode(b->value, b->value_len, sig->b, sizeof(sig->b), &sig->b_len) <
-	                0 ||
+	if (mail_base64_decode(b->value, b->value_len, MAIL_B64_DKIM, sig->b, sizeof(sig->b),
+	            &sig->b_len) < 0 ||
 	        sig->b_len == 0)
 		return *error_r = "invalid b= tag", -1;
-	if (mail_dkim_base64_decode(
-	            bh->value, bh->value_len, sig->bh, sizeof(sig->bh), &sig->bh_len) < 0 ||
+	if (mail_base64_decode(bh->value, bh->value_len, MAIL_B64_DKIM, sig->bh, sizeof(sig->bh),
+	            &sig->bh_len) < 0 ||
 	        sig->bh_len == 0)
 		return *error_r = "invalid bh= tag", -1;
 	if ((t = mail_dkim_tag_find(tags, n, "c")) != NULL && mail_dkim_parse_c(t, sig) < 0)
@@ -464,8 +405,8 @@ mail_dkim_key_parse(const char *record, size_t len, struct mail_dkim_key *key, c
 	}
 	if ((t = mail_dkim_tag_find(tags, n, "p")) == NULL)
 		return *error_r = "key record without p=", -1;
-	if (mail_dkim_base64_decode(t->value, t->value_len, key->p, sizeof(key->p), &key->p_len) <
-	        0)
+	if (mail_base64_decode(
+	            t->value, t->value_len, MAIL_B64_DKIM, key->p, sizeof(key->p), &key->p_len) < 0)
 		return *error_r = "invalid p= in key record", -1;
 	key->is_revoked = key->p_len == 0;
 	mail_dkim_key_flags(tags, n, key);

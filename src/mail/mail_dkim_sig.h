@@ -119,8 +119,4 @@ int mail_dkim_header_input(const char *buf, const struct mail_dkim_header *h, co
         size_t count, enum mail_dkim_canon canon, const char *sig_field, size_t sig_len,
         char **out_r, size_t *out_len_r);
 
-/* mail_dkim_base64_decode - decode base64 ignoring FWS; -1 on bad input or overflow. */
-int mail_dkim_base64_decode(
-        const char *in, size_t len, unsigned char *out, size_t cap, size_t *out_len_r);
-
 #endif

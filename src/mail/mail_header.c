@@ -159,3 +159,20 @@ mail_header_unfold(const char *value, size_t len)
 	out[o - start] = '\0';
 	return out;
 }
+
+void
+mail_header_skip_comment(const char *s, size_t *i)
+{
+	/* a counter, not recursion: deep nesting costs no stack */
+	int depth = 0;
+
+	do {
+		if (s[*i] == '\\' && s[*i + 1] != '\0')
+			(*i)++;
+		else if (s[*i] == '(')
+			depth++;
+		else if (s[*i] == ')')
+			depth--;
+		(*i)++;
+	} while (s[*i] != '\0' && depth > 0);
+}

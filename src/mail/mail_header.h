@@ -60,4 +60,12 @@ size_t mail_header_count(const char *hdr, size_t len, const char *name);
  */
 char *mail_header_unfold(const char *value, size_t len);
 
+/*
+ * mail_header_skip_comment - RFC 5322 3.2.2: advance *i over the (nested)
+ * comment that starts at s[*i] == '(' in the NUL-terminated value s,
+ * quoted-pairs included. An unclosed comment ends at the NUL, which is
+ * never passed. Shared by address lists and MIME parameters.
+ */
+void mail_header_skip_comment(const char *s, size_t *i);
+
 #endif

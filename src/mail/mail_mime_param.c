@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/core_limits.h"
+#include "mail/mail_header.h"
 
 /* A parameter as written, before RFC 2231 joining. */
 struct mail_raw_param {
@@ -32,16 +33,7 @@ mail_param_skip_cfws(const char *s, size_t *i)
 			(*i)++;
 		if (s[*i] != '(')
 			return;
-		int depth = 0;
-		do {
-			if (s[*i] == '\\' && s[*i + 1] != '\0')
-				(*i)++;
-			else if (s[*i] == '(')
-				depth++;
-			else if (s[*i] == ')')
-				depth--;
-			(*i)++;
-		} while (s[*i] != '\0' && depth > 0);
+		mail_header_skip_comment(s, i);
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "core/core_str.h"
+#include "mail/mail_codec.h"
 
 #define META_TURN_SHA1_LEN 20
 
@@ -44,32 +45,6 @@ meta_turn_expiry(time_t now, long lifetime)
 	return t < 0 ? 0 : t;
 }
 
-void
-meta_turn_base64(const unsigned char *in, size_t len, char *out)
-{
-	static const char tab[] =
-	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0, i = 0;
-
-	for (; i + 2 < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-
-		out[o++] = tab[v >> 18];
-		out[o++] = tab[(v >> 12) & 0x3f];
-		out[o++] = tab[(v >> 6) & 0x3f];
-		out[o++] = tab[v & 0x3f];
-	}
-	if (i < len) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
-
-		out[o++] = tab[v >> 18];
-		out[o++] = tab[(v >> 12) & 0x3f];
-		out[o++] = i + 1 < len ? tab[(v >> 6) & 0x3f] : '=';
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-}
-
 int
 meta_turn_password(
         const char *secret, size_t secret_len, int64_t expiry, char out[META_TURN_PASSWORD_SIZE])
@@ -80,9 +55,9 @@ meta_turn_password(
 
 	if (n < 0 || meta_turn_hmac_sha1(secret, secret_len, user, (size_t)n, mac) < 0)
 		return -1;
-	meta_turn_base64(mac, sizeof(mac), out);
+	n = mail_base64_encode(mac, sizeof(mac), out, META_TURN_PASSWORD_SIZE);
 	str_wipe(mac, sizeof(mac));
-	return 0;
+	return n;
 }
 
 int

@@ -43,8 +43,4 @@ int meta_turn_format(
 int meta_turn_value(
         const char *host, long port, const char *secret, long lifetime, time_t now, char **value_r);
 
-/* meta_turn_base64 - standard base64 with padding of in[0..len) into out (4*ceil(len/3)+1 octets).
- */
-void meta_turn_base64(const unsigned char *in, size_t len, char *out);
-
 #endif

@@ -21,8 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/core_conf.h"
 #include "core/core_limits.h"
 #include "core/core_log.h"
+#include "core/core_str.h"
 #include "net/net_server.h"
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
@@ -218,6 +220,46 @@ conn_read_line(struct conn *c, char *buf, size_t max, size_t *len_r)
 	buf[n] = '\0';
 	*len_r = n;
 	return CONN_LINE_OK;
+}
+
+bool
+conn_is_auth_allowed(const struct conn *c)
+{
+	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
+}
+
+void
+conn_pump_lines(
+        struct conn *c, char *buf, size_t max, conn_busy_fn *is_busy, conn_line_fn *on_line)
+{
+	while (!c->is_closing && !c->is_handshaking && !is_busy(c)) {
+		size_t len = 0;
+		enum conn_line r = conn_read_line(c, buf, max, &len);
+		bool is_more;
+
+		if (r == CONN_LINE_NEED_MORE)
+			break;
+		if (r == CONN_LINE_TOO_LONG)
+			buf[0] = '\0';
+		is_more = on_line(c, buf, len, r == CONN_LINE_TOO_LONG);
+		str_wipe(buf, len);
+		if (!is_more)
+			break;
+		if (conn_output_len(c) > NET_OUTPUT_HIGH_WATER) {
+			conn_pause_reading(c);
+			break;
+		}
+	}
+}
+
+void
+conn_pump_drain(struct conn *c, conn_busy_fn *is_busy)
+{
+	if (is_busy(c))
+		return;
+	if (evbuffer_get_length(conn_input(c)) > 0 && !c->is_handshaking)
+		c->ops->on_read(c);
+	conn_resume_reading(c);
 }
 
 size_t

@@ -88,6 +88,42 @@ enum conn_line { CONN_LINE_OK, CONN_LINE_NEED_MORE, CONN_LINE_TOO_LONG };
  */
 enum conn_line conn_read_line(struct conn *c, char *buf, size_t max, size_t *len_r);
 
+/*
+ * conn_is_auth_allowed - NET-2: credentials may be accepted on this
+ * connection (TLS active, a loopback client, or allow_plaintext_auth).
+ */
+bool conn_is_auth_allowed(const struct conn *c);
+
+/* conn_busy_fn - true while the session waits for a completion: input stays queued. */
+typedef bool conn_busy_fn(struct conn *c);
+
+/*
+ * conn_line_fn - handle one input line (NUL-terminated, without its end,
+ * len octets; may be modified), or, with is_too_long, the notice that a
+ * line was over the limit (line is then empty; the reply is the
+ * protocol's). Returns false to stop reading (paused, waiting or closing).
+ */
+typedef bool conn_line_fn(struct conn *c, char *line, size_t len, bool is_too_long);
+
+/*
+ * conn_pump_lines - the read loop of a line protocol, for ops->on_read:
+ * hands lines (conn_read_line into buf of max octets) to on_line while the
+ * conn is open, not handshaking and not is_busy, and wipes each line after
+ * use (AUTH responses carry passwords). When more than
+ * NET_OUTPUT_HIGH_WATER octets wait for the client it pauses reading
+ * (NET-6); conn_pump_drain picks up from there.
+ */
+void conn_pump_lines(
+        struct conn *c, char *buf, size_t max, conn_busy_fn *is_busy, conn_line_fn *on_line);
+
+/*
+ * conn_pump_drain - ops->on_drain of a protocol that reads in ops->on_read
+ * (SMTP, IMAP, HTTP), also called when a completion (auth, registration)
+ * lets the session go on: unless is_busy, handle the input already queued
+ * (ops->on_read; not while a TLS handshake runs), then resume reading.
+ */
+void conn_pump_drain(struct conn *c, conn_busy_fn *is_busy);
+
 /* conn_output_len - bytes queued for the client. */
 size_t conn_output_len(struct conn *c);
 

@@ -20,6 +20,7 @@ struct auth;
 struct queue_dkim_signer;
 struct store;
 struct bus;
+struct meta;
 struct db;
 struct conf;
 struct event_base;
@@ -67,6 +68,7 @@ struct server {
 	struct queue_dkim_signer *dkim_signer; /* borrowed: NULL when not signing (DKIM-1) */
 	struct store *store;          /* borrowed: mailboxes, quota, expiry (store/) */
 	struct bus *bus;              /* borrowed: change events for live sessions (bus/) */
+	struct meta *meta;            /* borrowed: device tokens and push (meta/) */
 	struct db *db;                /* borrowed: accounts database (db/) */
 
 	struct conn *conns;           /* all live connections (list head) */

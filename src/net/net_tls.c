@@ -10,7 +10,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -134,30 +133,33 @@ fail:
 	return NULL;
 }
 
-/* tls_write_pem - write a PEM file with mode 0600, durably. */
+/*
+ * tls_write_pem - the key (PKCS#8) or the certificate as PEM to path, mode
+ * 0600, atomically and durably (fs_write_durable). The PEM text is built
+ * in a secure-heap BIO, which clears the key text when freed.
+ */
 static int
 tls_write_pem(const char *path, EVP_PKEY *key, X509 *cert)
 {
-	FILE *f;
-	int fd, ok;
+	BIO *bio = BIO_new(BIO_s_secmem());
+	char *data = NULL;
+	long len = 0;
+	int ok, rc = -1;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		close(fd);
+	if (bio == NULL) {
+		errno = ENOMEM;
 		return -1;
 	}
 	if (key != NULL)
-		ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+		ok = PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
 	else
-		ok = PEM_write_X509(f, cert);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		ok = 0;
-	if (fclose(f) != 0)
-		ok = 0;
-	return ok == 1 ? 0 : -1;
+		ok = PEM_write_bio_X509(bio, cert);
+	if (ok == 1 && (len = BIO_get_mem_data(bio, &data)) > 0)
+		rc = fs_write_durable(path, data, (size_t)len, 0600, true);
+	else
+		errno = EIO;
+	BIO_free(bio);
+	return rc;
 }
 
 static int
@@ -178,8 +180,7 @@ tls_generate(const struct conf *conf, const char *cert_path, const char *key_pat
 		snprintf(err, errlen, "cannot generate certificate: %s", tls_describe_error());
 		goto out;
 	}
-	if (tls_write_pem(key_path, key, NULL) < 0 || tls_write_pem(cert_path, NULL, cert) < 0 ||
-	    fs_fsync_dir(dir) < 0) {
+	if (tls_write_pem(key_path, key, NULL) < 0 || tls_write_pem(cert_path, NULL, cert) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", dir, strerror(errno));
 		goto out;
 	}

@@ -72,8 +72,8 @@ gate_decode(struct gate_msg *m, const struct mail_part *p, size_t *len_r)
 		memcpy(out, body, p->body_len);
 		*len_r = p->body_len;
 	} else if (strcmp(e, "base64") == 0) {
-		is_ok = mail_base64_decode_mime(body, p->body_len, (unsigned char *)out, len_r) ==
-		        0;
+		is_ok = mail_base64_decode(body, p->body_len, MAIL_B64_MIME, (unsigned char *)out,
+		                p->body_len, len_r) == 0;
 	} else if (strcmp(e, "quoted-printable") == 0) {
 		*len_r = mail_qp_decode(body, p->body_len, (unsigned char *)out);
 	} else {
@@ -196,7 +196,7 @@ gate_from(struct gate_msg *m, char *out, size_t outsize)
 	bool is_ok;
 
 	is_ok = v != NULL && mail_addr_single_mailbox(v, raw, sizeof(raw)) &&
-	        addr_normalize(raw, strlen(raw), out, outsize) == 0;
+	        policy_address_normalise(raw, strlen(raw), out, outsize) == 0;
 	free(v);
 	return is_ok;
 }
@@ -210,7 +210,7 @@ gate_setup_message(struct gate_msg *m, const struct gate_envelope *env)
 	bool is_ok;
 
 	if (env->nrcpts != 1 || !mail_part_is(m->root, "multipart", "mixed") ||
-	        !gate_from(m, from, sizeof(from)) || !addr_equal(env->rcpts[0], from))
+	        !gate_from(m, from, sizeof(from)) || !policy_address_equal(env->rcpts[0], from))
 		return false;
 	subject = gate_header_value(m, "Subject");
 	is_ok = subject != NULL && strcmp(subject, "Autocrypt Setup Message") == 0;
@@ -225,13 +225,14 @@ gate_passthrough(const struct gate_envelope *env)
 	size_t k;
 
 	for (k = 0; k < env->npassthrough_senders; k++)
-		if (env->sender[0] != '\0' && addr_equal(env->sender, env->passthrough_senders[k]))
+		if (env->sender[0] != '\0' &&
+		        policy_address_equal(env->sender, env->passthrough_senders[k]))
 			return true;
 	if (env->nrcpts == 0 || env->npassthrough_recipients == 0)
 		return false;
 	for (k = 0; k < env->nrcpts; k++)
-		if (!addr_list_match(env->rcpts[k], env->passthrough_recipients,
-		            env->npassthrough_recipients))
+		if (!policy_address_list_match(env->rcpts[k], env->passthrough_recipients,
+		            env->npassthrough_recipients, 0))
 			return false;
 	return true;
 }

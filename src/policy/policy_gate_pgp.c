@@ -123,7 +123,7 @@ gate_armor_payload(const char *s, size_t pos, size_t end, const char **why_r)
 		n = last_off;
 	/* decoded in place: the output never overtakes the input (mail_codec.h) */
 	bin = (unsigned char *)data;
-	is_ok = n > 0 && mail_base64_decode_strict(data, n, bin, &bin_len) == 0;
+	is_ok = n > 0 && mail_base64_decode(data, n, MAIL_B64_STRICT, bin, n, &bin_len) == 0;
 	if (!is_ok)
 		*why_r = "armor base64";
 	else

@@ -47,7 +47,7 @@ hdr_from_address(const char *hdr, size_t len, char *out, size_t outsize)
 	if (v == NULL)
 		return -1;
 	is_ok = mail_addr_single_mailbox(v, raw, sizeof(raw)) &&
-	        addr_normalize(raw, strlen(raw), out, outsize) == 0;
+	        policy_address_normalise(raw, strlen(raw), out, outsize) == 0;
 	free(v);
 	return is_ok ? 0 : -1;
 }
@@ -61,7 +61,7 @@ hdr_from_check(const char *hdr, size_t len, const char *auth_addr, const char **
 		*reply_r = HDR_REPLY_FROM_INVALID;
 		return -1;
 	}
-	if (!addr_equal(from, auth_addr)) {
+	if (!policy_address_equal(from, auth_addr)) {
 		*reply_r = HDR_REPLY_FROM_MISMATCH;
 		return -1;
 	}

@@ -13,7 +13,6 @@
 #include "queue/queue_dkim.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -21,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/core_conf.h"
 #include "core/core_fs.h"
@@ -49,46 +47,40 @@ queue_dkim_key_dir(const char *path, char *dir, size_t dirlen)
 	snprintf(dir, dirlen, "%s", dirname(copy));
 }
 
-/* queue_dkim_key_write - PEM to a new 0600 file, fsynced. */
+/*
+ * queue_dkim_key_write - the key as PKCS#1 PEM ("RSA PRIVATE KEY", the form
+ * opendkim-genkey writes) to path, mode 0600, atomically and durably; an
+ * existing file wins (EEXIST). The PEM text lives in a secure-heap BIO,
+ * cleared when freed.
+ */
 static int
-queue_dkim_key_write(const char *tmp, EVP_PKEY *key)
+queue_dkim_key_write(const char *path, EVP_PKEY *key)
 {
-	FILE *f;
-	BIO *bio;
-	int fd, ok = 0;
+	BIO *bio = BIO_new(BIO_s_secmem());
+	char *data = NULL;
+	long len = 0;
+	int rc = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		close(fd);
+	if (bio == NULL) {
+		errno = ENOMEM;
 		return -1;
 	}
-	/* PKCS#1 "RSA PRIVATE KEY", the form opendkim-genkey writes. */
-	bio = BIO_new_fp(f, BIO_NOCLOSE);
-	if (bio != NULL) {
-		ok = PEM_write_bio_PrivateKey_traditional(bio, key, NULL, NULL, 0, NULL, NULL);
-		if (BIO_flush(bio) != 1)
-			ok = 0;
-		BIO_free(bio);
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		ok = 0;
-	if (fclose(f) != 0)
-		ok = 0;
-	if (ok != 1 && errno == 0)
+	if (PEM_write_bio_PrivateKey_traditional(bio, key, NULL, NULL, 0, NULL, NULL) == 1 &&
+	        (len = BIO_get_mem_data(bio, &data)) > 0)
+		rc = fs_write_durable(path, data, (size_t)len, 0600, false);
+	else
 		errno = EIO;
-	return ok == 1 ? 0 : -1;
+	BIO_free(bio);
+	return rc;
 }
 
 /* queue_dkim_key_generate - new RSA key at path, atomically; EEXIST is success. */
 static int
 queue_dkim_key_generate(const char *path, char *err, size_t errlen)
 {
-	char dir[4096], tmp[4200];
+	char dir[4096];
 	EVP_PKEY *key;
-	int rc = -1;
+	int rc = 0;
 
 	queue_dkim_key_dir(path, dir, sizeof(dir));
 	if (fs_mkdir_p(dir, 0700) < 0) {
@@ -101,26 +93,11 @@ queue_dkim_key_generate(const char *path, char *err, size_t errlen)
 		        ERR_reason_error_string(ERR_get_error()));
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	errno = 0;
-	if (queue_dkim_key_write(tmp, key) < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
+	/* linked, not renamed, into place: a key another process created meanwhile wins */
+	if (queue_dkim_key_write(path, key) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		rc = -1;
 	}
-	/* link, not rename: a key another process created meanwhile wins. */
-	if (link(tmp, path) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	unlink(tmp);
-	if (fs_fsync_dir(dir) < 0) {
-		snprintf(err, errlen, "cannot fsync %s: %s", dir, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
 	EVP_PKEY_free(key);
 	return rc;
 }

@@ -12,15 +12,15 @@
  */
 #include "queue/queue_dkim.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/core_conf.h"
+#include "core/core_fs.h"
 #include "core/core_str.h"
+#include "mail/mail_codec.h"
 #include "mail/mail_dkim_canon.h"
 #include "mail/mail_dkim_sig.h"
 
@@ -129,10 +129,13 @@ queue_dkim_sign_body_cb(void *ctx, const void *data, size_t n)
 static char *
 queue_dkim_b64(const unsigned char *data, size_t n)
 {
-	char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+	size_t size = 4 * ((n + 2) / 3) + 1;
+	char *b64 = malloc(size);
 
-	if (b64 != NULL)
-		EVP_EncodeBlock((unsigned char *)b64, data, (int)n);
+	if (b64 != NULL && mail_base64_encode(data, n, b64, size) < 0) {
+		free(b64);
+		b64 = NULL;
+	}
 	return b64;
 }
 
@@ -381,13 +384,18 @@ queue_dkim_sign_buf(const struct queue_dkim_signer *s, const char *msg, size_t l
 	return rc;
 }
 
+/* queue_dkim_sign_feed_cb - queue_dkim_sign_feed as an fs_feed_fn. */
+static int
+queue_dkim_sign_feed_cb(void *arg, const char *data, size_t len)
+{
+	return queue_dkim_sign_feed(arg, data, len);
+}
+
 int
 queue_dkim_sign_fd(const struct queue_dkim_signer *s, int fd, int64_t now, char **field_r,
         const char **error_r)
 {
 	struct queue_dkim_sign st;
-	char buf[65536];
-	ssize_t n;
 	int rc = -1;
 
 	*field_r = NULL;
@@ -395,22 +403,11 @@ queue_dkim_sign_fd(const struct queue_dkim_signer *s, int fd, int64_t now, char 
 		*error_r = "out of memory";
 		return -1;
 	}
-	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (queue_dkim_sign_feed(&st, buf, (size_t)n) < 0) {
-			*error_r = "header section too large";
-			goto out;
-		}
+	switch (fs_read_feed(fd, queue_dkim_sign_feed_cb, &st)) {
+	case FS_FEED_EOF: rc = queue_dkim_sign_end(s, &st, now, field_r, error_r); break;
+	case FS_FEED_READ_ERROR: *error_r = "cannot read the message"; break;
+	case FS_FEED_STOPPED: *error_r = "header section too large"; break;
 	}
-	if (n < 0)
-		*error_r = "cannot read the message";
-	else
-		rc = queue_dkim_sign_end(s, &st, now, field_r, error_r);
-out:
 	queue_dkim_sign_reset(&st);
 	return rc;
 }

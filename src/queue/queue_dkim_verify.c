@@ -15,13 +15,12 @@
  */
 #include "queue/queue_dkim.h"
 
-#include <errno.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
+#include "core/core_fs.h"
 #include "core/core_limits.h"
 #include "mail/mail_dkim_canon.h"
 #include "mail/mail_dkim_sig.h"
@@ -247,22 +246,18 @@ queue_dkim_verify_finish(struct queue_dkim_verify *v)
 	}
 }
 
+/* queue_dkim_verify_feed_cb - queue_dkim_verify_feed as an fs_feed_fn. */
+static int
+queue_dkim_verify_feed_cb(void *arg, const char *data, size_t len)
+{
+	return queue_dkim_verify_feed(arg, data, len);
+}
+
 int
 queue_dkim_verify_feed_fd(struct queue_dkim_verify *v, int fd)
 {
-	char buf[65536];
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (queue_dkim_verify_feed(v, buf, (size_t)n) < 0)
-			return -1;
-	}
-	if (n < 0) {
+	/* a stopped feed has marked v failed already */
+	if (fs_read_feed(fd, queue_dkim_verify_feed_cb, v) != FS_FEED_EOF) {
 		v->is_failed = true;
 		return -1;
 	}

@@ -15,12 +15,6 @@
 #include "core/core_str.h"
 #include "net/net_server.h"
 
-static bool
-smtp_auth_is_allowed(const struct conn *c)
-{
-	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
-}
-
 /* smtp_auth_kick - ACC-7: the account was deleted or blocked. */
 static void
 smtp_auth_kick(struct conn *c)
@@ -81,19 +75,15 @@ static bool
 smtp_auth_plain(struct conn *c, struct smtp_auth *sa, const char *b64)
 {
 	unsigned char msg[SMTP_AUTH_LINE_MAX];
-	const char *authz, *authc, *pw;
-	size_t len = 0, pwlen;
+	struct auth_sasl_plain creds;
+	size_t len = 0;
 	bool rc = true;
 
-	if (strcmp(b64, "=") == 0)
-		b64 = "";
 	sa->step = SMTP_AUTH_STEP_NONE;
-	if (auth_base64_decode(b64, msg, sizeof(msg), &len) < 0 ||
-	        auth_sasl_plain_split((char *)msg, len, &authz, &authc, &pw, &pwlen) < 0)
+	if (auth_sasl_plain(b64, msg, sizeof(msg), &len, &creds) < 0)
 		conn_printf(c, "501 5.5.2 Cannot decode response\r\n");
 	else
-		rc = smtp_auth_start(
-		        c, sa, auth_sasl_authz_ok(authz, authc) ? authc : "", pw, pwlen);
+		rc = smtp_auth_start(c, sa, creds.user, creds.password, creds.password_len);
 	str_wipe(msg, len);
 	return rc;
 }
@@ -104,7 +94,7 @@ smtp_auth_login_user(struct conn *c, struct smtp_auth *sa, const char *b64)
 {
 	size_t len;
 
-	if (auth_base64_decode(b64, (unsigned char *)sa->user, sizeof(sa->user), &len) < 0 ||
+	if (auth_sasl_decode(b64, (unsigned char *)sa->user, sizeof(sa->user), &len) < 0 ||
 	        memchr(sa->user, '\0', len) != NULL) {
 		sa->step = SMTP_AUTH_STEP_NONE;
 		conn_printf(c, "501 5.5.2 Cannot decode response\r\n");
@@ -123,7 +113,7 @@ smtp_auth_login_pass(struct conn *c, struct smtp_auth *sa, const char *b64)
 	bool rc = true;
 
 	sa->step = SMTP_AUTH_STEP_NONE;
-	if (auth_base64_decode(b64, pw, sizeof(pw), &len) < 0)
+	if (auth_sasl_decode(b64, pw, sizeof(pw), &len) < 0)
 		conn_printf(c, "501 5.5.2 Cannot decode response\r\n");
 	else
 		rc = smtp_auth_start(c, sa, sa->user, (const char *)pw, len);
@@ -141,7 +131,7 @@ smtp_auth_command(struct conn *c, struct smtp_auth *sa, const char *arg, bool ha
 		conn_printf(c, "500 5.5.2 Command not recognized\r\n");
 		return true;
 	}
-	if (!smtp_auth_is_allowed(c)) {
+	if (!conn_is_auth_allowed(c)) {
 		conn_printf(c, "530 5.7.0 Must issue a STARTTLS command first\r\n");
 		return true;
 	}

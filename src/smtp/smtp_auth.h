@@ -25,8 +25,8 @@ struct smtp_auth {
 	enum smtp_auth_step step;
 	bool is_pending;
 	bool is_authenticated;
-	char user[AUTH_ADDRESS_MAX * 2]; /* AUTH LOGIN user name between the prompts */
-	char address[AUTH_ADDRESS_MAX];  /* after success; registered with auth */
+	char user[ADDRESS_MAX * 2]; /* AUTH LOGIN user name between the prompts */
+	char address[ADDRESS_MAX];  /* after success; registered with auth */
 };
 
 /*

@@ -1,10 +1,10 @@
 /*
- * smtp_parse.c - SMTP command line parser. PURE: libc, core/, mail/ codec
- * and policy/ address rules only.
+ * smtp_parse.c - SMTP command line parser. PURE: libc and core/ only.
  *
  * Responsible for the syntax of one command line: verb, MAIL/RCPT paths
  * (RFC 5321 4.1.2, RFC 6531 3.3), ESMTP parameters (SMTP-6), AUTH
- * arguments and SASL payloads (RFC 4954, RFC 4616). Does not know the
+ * arguments (RFC 4954). SASL payloads are auth/auth_sasl.c's (RFC 4616,
+ * AUTH-1), shared with IMAP. Does not know the
  * session state, accounts or policy: the session decides sequencing
  * (SMTP-7) and who may send where (SUB-*, MX-*).
  */
@@ -13,9 +13,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include <strings.h>
-
-#include "mail/mail_codec.h"
-#include "policy/policy_address.h"
 
 static const struct {
 	const char *name;
@@ -448,7 +445,7 @@ smtp_parse_rcpt(const struct smtp_cmd *cmd, bool is_smtputf8, struct smtp_path *
 }
 
 int
-smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth *auth_r, const char **reply_r)
+smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth_arg *auth_r, const char **reply_r)
 {
 	const char *s = cmd->arg;
 	size_t n = cmd->arg_len, mlen = 0, i;
@@ -484,45 +481,4 @@ smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth *auth_r, const char
 	if (auth_r->initial_len == 1 && s[i] == '=')
 		auth_r->initial_len = 0;
 	return 0;
-}
-
-int
-smtp_sasl_decode(const char *line, size_t len, char *out, size_t *out_len_r, const char **reply_r)
-{
-	if (len == 1 && line[0] == '*') {
-		*reply_r = SMTP_REPLY_AUTH_ABORTED;
-		return -1;
-	}
-	if (len > SMTP_AUTH_LINE_MAX ||
-	        mail_base64_decode_strict(line, len, (unsigned char *)out, out_len_r) < 0) {
-		*reply_r = SMTP_REPLY_AUTH_DECODE;
-		return -1;
-	}
-	out[*out_len_r] = '\0';
-	return 0;
-}
-
-int
-smtp_sasl_plain(const char *dec, size_t len, struct smtp_creds *creds_r, const char **reply_r)
-{
-	const char *nul1 = memchr(dec, '\0', len), *nul2;
-
-	*reply_r = SMTP_REPLY_AUTH_DECODE;
-	if (nul1 == NULL)
-		return -1;
-	nul2 = memchr(nul1 + 1, '\0', len - (size_t)(nul1 + 1 - dec));
-	if (nul2 == NULL || nul2 == nul1 + 1 || nul2 + 1 == dec + len ||
-	        memchr(nul2 + 1, '\0', len - (size_t)(nul2 + 1 - dec)) != NULL)
-		return -1;
-	creds_r->authzid = dec;
-	creds_r->authcid = nul1 + 1;
-	creds_r->password = nul2 + 1;
-	creds_r->password_len = len - (size_t)(nul2 + 1 - dec);
-	return 0;
-}
-
-bool
-smtp_sasl_authzid_ok(const struct smtp_creds *creds)
-{
-	return creds->authzid[0] == '\0' || addr_equal(creds->authzid, creds->authcid);
 }

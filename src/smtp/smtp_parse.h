@@ -5,8 +5,9 @@
  * session's bounded line reader, SMTP-2) and returns structured results.
  * Every error comes with the exact reply line of the SPEC (without CRLF)
  * so the session only has to send it. RFC 5321 4.1.1, 4.1.2, 4.1.4;
- * RFC 1870 (SIZE), 6152 (8BITMIME), 6531 (SMTPUTF8), 4954 (AUTH), 4616
- * (PLAIN). SPEC SMTP-3, SMTP-5, SMTP-6, SMTP-11, SUB-2, AUTH-1.
+ * RFC 1870 (SIZE), 6152 (8BITMIME), 6531 (SMTPUTF8), 4954 (AUTH). SPEC
+ * SMTP-3, SMTP-5, SMTP-6, SMTP-11, SUB-2. SASL responses (RFC 4616, AUTH-1)
+ * are decoded by auth/auth_sasl.h for SMTP and IMAP alike.
  */
 #ifndef CHATRELAY_SMTP_PARSE_H
 #define CHATRELAY_SMTP_PARSE_H
@@ -46,8 +47,6 @@ enum smtp_verb {
 #define SMTP_REPLY_BAD_SIZE "501 5.5.4 Invalid SIZE parameter"
 #define SMTP_REPLY_TOO_BIG "552 5.3.4 Message size exceeds fixed maximum message size"
 #define SMTP_REPLY_BAD_PARAM "555 5.5.4 Unsupported parameter"
-#define SMTP_REPLY_AUTH_ABORTED "501 5.7.0 Authentication aborted"
-#define SMTP_REPLY_AUTH_DECODE "501 5.5.2 Cannot decode response"
 #define SMTP_REPLY_AUTH_MECH "504 5.5.4 Unrecognized authentication type"
 #define SMTP_REPLY_AUTH_SYNTAX "501 5.5.4 Syntax: AUTH mechanism [initial-response]"
 
@@ -134,7 +133,7 @@ int smtp_parse_rcpt(const struct smtp_cmd *cmd, bool is_smtputf8, struct smtp_pa
 
 enum smtp_auth_mech { SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN };
 
-struct smtp_auth {
+struct smtp_auth_arg {
 	enum smtp_auth_mech mech;
 	bool has_initial;    /* an initial response was given (RFC 4954 4) */
 	const char *initial; /* borrowed from the line; "=" already turned into "" */
@@ -146,38 +145,6 @@ struct smtp_auth {
  * case-insensitive. Returns 0 and fills *auth_r, or -1 with *reply_r
  * (504 unknown mechanism, 501 syntax).
  */
-int smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth *auth_r, const char **reply_r);
-
-/*
- * smtp_sasl_decode - decode one SASL response line (or an initial
- * response): "*" aborts (501 5.7.0), otherwise strict base64 (501 5.5.2
- * on error). out must hold SMTP_SASL_DECODED_MAX + 1 octets; the result is
- * NUL-terminated as a convenience but may contain NULs. Returns 0 with
- * *out_len_r, or -1 with *reply_r. The caller wipes out after use.
- */
-int smtp_sasl_decode(
-        const char *line, size_t len, char *out, size_t *out_len_r, const char **reply_r);
-
-/* Credentials of one AUTH attempt; all pointers borrow from the decoded buffer. */
-struct smtp_creds {
-	const char *authzid; /* "" when none */
-	const char *authcid;
-	const char *password;
-	size_t password_len;
-};
-
-/*
- * smtp_sasl_plain - split a decoded PLAIN message "authzid NUL authcid NUL
- * passwd" (RFC 4616 2). Layout errors (not exactly two NULs, empty
- * authcid) give -1 with *reply_r = SMTP_REPLY_AUTH_DECODE. Returns 0
- * otherwise; AUTH-1's authzid rule is checked by smtp_sasl_authzid_ok().
- */
-int smtp_sasl_plain(const char *dec, size_t len, struct smtp_creds *creds_r, const char **reply_r);
-
-/*
- * smtp_sasl_authzid_ok - AUTH-1: true when authzid is empty or equal after
- * ACC-1 normalisation to authcid. False means the attempt fails (535).
- */
-bool smtp_sasl_authzid_ok(const struct smtp_creds *creds);
+int smtp_parse_auth(const struct smtp_cmd *cmd, struct smtp_auth_arg *auth_r, const char **reply_r);
 
 #endif

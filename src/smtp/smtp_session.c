@@ -12,14 +12,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <event2/buffer.h>
-
 #include "core/core_conf.h"
 #include "core/core_limits.h"
 #include "core/core_log.h"
-#include "core/core_str.h"
 #include "net/net_server.h"
 #include "smtp/smtp_auth.h"
+#include "smtp/smtp_parse.h"
 
 enum smtp_state { SMTP_STATE_GREETED, SMTP_STATE_HELO, SMTP_STATE_EHLO };
 
@@ -39,13 +37,6 @@ static bool
 smtp_is_submission(const struct conn *c)
 {
 	return c->lst->kind != LISTENER_SMTP;
-}
-
-/* smtp_is_auth_allowed - NET-2. */
-static bool
-smtp_is_auth_allowed(const struct conn *c)
-{
-	return c->is_tls || c->is_loopback || c->srv->conf->allow_plaintext_auth;
 }
 
 static int
@@ -68,7 +59,7 @@ smtp_ehlo(struct conn *c, struct smtp_session *s)
 		(unsigned long long)c->srv->conf->max_message_size);
 	if (c->lst->offers_starttls && !c->is_tls)
 		conn_printf(c, "250-STARTTLS\r\n");
-	if (smtp_is_submission(c) && smtp_is_auth_allowed(c))
+	if (smtp_is_submission(c) && conn_is_auth_allowed(c))
 		conn_printf(c, "250-AUTH PLAIN LOGIN\r\n");
 	conn_printf(c, "250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n");
 	s->state = SMTP_STATE_EHLO;
@@ -139,60 +130,57 @@ smtp_command(struct conn *c, struct smtp_session *s, char *line)
 	return true;
 }
 
-/* smtp_is_long_line - SMTP-2: only AUTH lines may exceed SMTP_LINE_MAX. */
+/* smtp_is_long_line - SMTP-2 for a command line (smtp_parse.c has the rule). */
 static bool
 smtp_is_long_line(const char *line, size_t len)
 {
-	return len + 2 > SMTP_LINE_MAX && strncasecmp(line, "AUTH ", 5) != 0;
+	struct smtp_cmd cmd;
+	const char *reply;
+
+	smtp_parse_command(line, len, &cmd);
+	return smtp_parse_line_len(&cmd, len, &reply) < 0;
+}
+
+/* smtp_is_busy - an authentication is pending: its completion resumes the session. */
+static bool
+smtp_is_busy(struct conn *c)
+{
+	struct smtp_session *s = c->session;
+
+	return smtp_auth_is_busy(&s->auth);
+}
+
+static bool
+smtp_on_line(struct conn *c, char *line, size_t len, bool is_too_long)
+{
+	struct smtp_session *s = c->session;
+
+	if (is_too_long || (s->auth.step == SMTP_AUTH_STEP_NONE && smtp_is_long_line(line, len))) {
+		conn_printf(c, "500 5.5.2 Line too long\r\n");
+		return true;
+	}
+	if (c->srv->is_shutting_down) {
+		conn_printf(c, "421 4.3.2 %s Service shutting down\r\n", smtp_hostname(c));
+		conn_close(c);
+		return false;
+	}
+	if (s->auth.step != SMTP_AUTH_STEP_NONE)
+		return smtp_auth_continue(c, &s->auth, line);
+	return smtp_command(c, s, line);
 }
 
 static void
 smtp_on_read(struct conn *c)
 {
-	struct smtp_session *s = c->session;
 	char line[SMTP_AUTH_LINE_MAX];
-	size_t len;
 
-	while (!c->is_closing && !c->is_handshaking && !smtp_auth_is_busy(&s->auth)) {
-		enum conn_line r = conn_read_line(c, line, SMTP_AUTH_LINE_MAX, &len);
-		bool is_more = true;
-
-		if (r == CONN_LINE_NEED_MORE)
-			break;
-		if (r == CONN_LINE_TOO_LONG ||
-			(s->auth.step == SMTP_AUTH_STEP_NONE && smtp_is_long_line(line, len))) {
-			conn_printf(c, "500 5.5.2 Line too long\r\n");
-			continue;
-		}
-		if (c->srv->is_shutting_down) {
-			conn_printf(c, "421 4.3.2 %s Service shutting down\r\n", smtp_hostname(c));
-			conn_close(c);
-			break;
-		}
-		if (s->auth.step != SMTP_AUTH_STEP_NONE)
-			is_more = smtp_auth_continue(c, &s->auth, line);
-		else
-			is_more = smtp_command(c, s, line);
-		str_wipe(line, len);
-		if (!is_more)
-			break;
-		if (conn_output_len(c) > NET_OUTPUT_HIGH_WATER) {
-			conn_pause_reading(c);
-			break;
-		}
-	}
+	conn_pump_lines(c, line, sizeof(line), smtp_is_busy, smtp_on_line);
 }
 
 static void
 smtp_on_drain(struct conn *c)
 {
-	struct smtp_session *s = c->session;
-
-	if (smtp_auth_is_busy(&s->auth))
-		return;
-	if (evbuffer_get_length(conn_input(c)) > 0 && !c->is_handshaking)
-		smtp_on_read(c);
-	conn_resume_reading(c);
+	conn_pump_drain(c, smtp_is_busy);
 }
 
 struct smtp_auth *

@@ -314,6 +314,27 @@ def test_smtp_line_too_long_keeps_session(server):
         assert read_line(s) == "250 2.0.0 OK\r\n"
 
 
+def test_smtp_auth_line_may_exceed_1000(server):
+    # SMTP-2: an AUTH line may be longer than 1000 octets (up to SMTP_AUTH_LINE_MAX)
+    with connect(server.port("submission_port")) as s:
+        read_line(s)
+        s.sendall(b"EHLO x\r\n")
+        while read_line(s).startswith("250-"):
+            pass
+        s.sendall(b"AUTH PLAIN " + b"A" * 2000 + b"\r\nNOOP " + b"x" * 1200 + b"\r\n")
+        assert read_line(s) == "501 5.5.2 Cannot decode response\r\n"
+        assert read_line(s) == "500 5.5.2 Line too long\r\n"
+
+
+def test_imap_line_too_long_keeps_session(server):
+    with connect(server.port("imap_port")) as s:
+        read_line(s)
+        # IMAP_LINE_MAX is 65536 octets with the line end; the rest of the line is skipped
+        s.sendall(b"a NOOP " + b"x" * 70000 + b"\r\nb NOOP\r\n")
+        assert read_line(s) == "* BAD Command line too long.\r\n"
+        assert read_line(s) == "b OK NOOP completed.\r\n"
+
+
 def test_http_head_limits(server):
     port = server.port("http_port")
     with connect(port) as s:

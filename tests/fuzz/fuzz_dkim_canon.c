@@ -1,4 +1,4 @@
-/* fuzz-sources: src/mail/mail_dkim_canon.c src/mail/mail_dkim_sig.c */
+/* fuzz-sources: src/mail/mail_dkim_canon.c src/mail/mail_dkim_sig.c src/mail/mail_codec.c */
 /*
  * fuzz_dkim_canon.c - libFuzzer target for the PURE DKIM code: header
  * splitting and the message reader, header and body canonicalisation

@@ -1,7 +1,7 @@
 /*
  * test_mail_address.c - RFC 5322 address lists (display names, quoted
- * strings, comments, groups, obsolete forms), the SUB-9 single-mailbox
- * rule and ACC-1 normalisation.
+ * strings, comments, groups, obsolete forms) and the SUB-9 single-mailbox
+ * rule. ACC-1 normalisation is tested in test_policy_address.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 #include <cmocka.h>
 
 #include "mail/mail_address.h"
-#include "policy/policy_address.h"
 
 /* fmt - render a list as "name|mailbox|host;..." with "-" for NULL, for compact checks. */
 static char *
@@ -138,43 +137,6 @@ test_addr_limit(void **state)
 	free(v);
 }
 
-static void
-test_addr_normalize(void **state)
-{
-	char out[300];
-
-	(void)state;
-	assert_int_equal(addr_normalize("Alice@Example.ORG", 17, out, sizeof(out)), 0);
-	assert_string_equal(out, "alice@example.org");
-	assert_int_equal(addr_normalize("a@192.0.2.1", 11, out, sizeof(out)), 0);
-	assert_string_equal(out, "a@[192.0.2.1]");
-	assert_int_equal(addr_normalize("a@[192.0.2.1]", 13, out, sizeof(out)), 0);
-	assert_string_equal(out, "a@[192.0.2.1]");
-	assert_int_equal(addr_normalize("a", 1, out, sizeof(out)), -1);
-	assert_int_equal(addr_normalize("a@b@c", 5, out, sizeof(out)), -1);
-	assert_int_equal(addr_normalize("@b", 2, out, sizeof(out)), -1);
-	assert_int_equal(addr_normalize("a@", 2, out, sizeof(out)), -1);
-	assert_int_equal(addr_normalize("a\0@b", 4, out, sizeof(out)), -1);
-	assert_int_equal(addr_normalize("abc@def", 7, out, 7), -1);
-	assert_true(addr_equal("A@B.c", "a@b.C"));
-	assert_false(addr_equal("a@b.c", "a@b.d"));
-	assert_false(addr_equal("a", "a"));
-}
-
-static void
-test_addr_list_match(void **state)
-{
-	char w1[] = "x@Y.org", w2[] = "@Relay.Example";
-	char *words[] = {w1, w2};
-
-	(void)state;
-	assert_true(addr_list_match("X@y.ORG", words, 2));
-	assert_true(addr_list_match("anyone@relay.example", words, 2));
-	assert_false(addr_list_match("anyone@sub.relay.example", words, 2));
-	assert_false(addr_list_match("z@y.org", words, 2));
-	assert_false(addr_list_match("z@y.org", words, 0));
-}
-
 int
 main(void)
 {
@@ -184,8 +146,6 @@ main(void)
 	        cmocka_unit_test(test_addr_bad),
 	        cmocka_unit_test(test_addr_single_mailbox),
 	        cmocka_unit_test(test_addr_limit),
-	        cmocka_unit_test(test_addr_normalize),
-	        cmocka_unit_test(test_addr_list_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -247,27 +247,6 @@ test_header_input(void **state)
 	free(h);
 }
 
-static void
-test_base64(void **state)
-{
-	unsigned char out[8];
-	size_t n;
-
-	(void)state;
-	assert_int_equal(mail_dkim_base64_decode("Zm9v YmE=", 9, out, sizeof(out), &n), 0);
-	assert_int_equal(n, 5);
-	assert_memory_equal(out, "fooba", 5);
-	assert_int_equal(mail_dkim_base64_decode("Zm9vYg", 6, out, sizeof(out), &n), 0);
-	assert_int_equal(n, 4);
-	assert_int_equal(mail_dkim_base64_decode("", 0, out, sizeof(out), &n), 0);
-	assert_int_equal(n, 0);
-	assert_int_equal(mail_dkim_base64_decode("Zm9vY", 5, out, sizeof(out), &n), -1);
-	assert_int_equal(mail_dkim_base64_decode("Zm9vYg=", 7, out, sizeof(out), &n), -1);
-	assert_int_equal(mail_dkim_base64_decode("Zm===", 5, out, sizeof(out), &n), -1);
-	assert_int_equal(mail_dkim_base64_decode("Zm9vYmFyYmF6", 12, out, 8, &n), -1);
-	assert_int_equal(mail_dkim_base64_decode("Zm9v!", 5, out, sizeof(out), &n), -1);
-}
-
 int
 main(void)
 {
@@ -278,7 +257,6 @@ main(void)
 	        cmocka_unit_test(test_strip_b),
 	        cmocka_unit_test(test_sign_names_and_select),
 	        cmocka_unit_test(test_header_input),
-	        cmocka_unit_test(test_base64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

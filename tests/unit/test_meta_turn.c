@@ -52,34 +52,12 @@ test_value(void **state)
 	assert_int_equal(meta_turn_expiry(0, -50), 0);
 }
 
-static void
-test_base64(void **state)
-{
-	char out[16];
-
-	(void)state;
-	/* RFC 4648 section 10 */
-	meta_turn_base64((const unsigned char *)"", 0, out);
-	assert_string_equal(out, "");
-	meta_turn_base64((const unsigned char *)"f", 1, out);
-	assert_string_equal(out, "Zg==");
-	meta_turn_base64((const unsigned char *)"fo", 2, out);
-	assert_string_equal(out, "Zm8=");
-	meta_turn_base64((const unsigned char *)"foo", 3, out);
-	assert_string_equal(out, "Zm9v");
-	meta_turn_base64((const unsigned char *)"foobar", 6, out);
-	assert_string_equal(out, "Zm9vYmFy");
-	meta_turn_base64((const unsigned char *)"\xff\xfe", 2, out);
-	assert_string_equal(out, "//4=");
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_vectors),
 	        cmocka_unit_test(test_value),
-	        cmocka_unit_test(test_base64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

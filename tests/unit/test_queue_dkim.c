@@ -26,6 +26,7 @@
 #include "core/core_conf.h"
 #include "core/core_str.h"
 #include "mail/mail_dkim_canon.h"
+#include "mail/mail_codec.h"
 #include "mail/mail_dkim_sig.h"
 #include "queue/queue_dkim.h"
 
@@ -299,8 +300,8 @@ test_rfc8463_sign(void **state)
 	};
 
 	(void)state;
-	assert_int_equal(mail_dkim_base64_decode(rfc8463_seed_b64, strlen(rfc8463_seed_b64), seed,
-	                         sizeof(seed), &seed_len),
+	assert_int_equal(mail_base64_decode(rfc8463_seed_b64, strlen(rfc8463_seed_b64),
+	                         MAIL_B64_DKIM, seed, sizeof(seed), &seed_len),
 	        0);
 	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, seed_len);
 	assert_non_null(key);

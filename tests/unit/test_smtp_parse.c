@@ -1,6 +1,7 @@
 /*
  * test_smtp_parse.c - command parser: verbs, paths (SMTP-5), parameters
- * (SMTP-6), AUTH and SASL (SUB-2, AUTH-1), with the exact reply texts.
+ * (SMTP-6) and the AUTH arguments (SUB-2), with the exact reply texts.
+ * SASL responses are tested in test_auth_sasl.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -309,7 +310,7 @@ test_parse_rcpt(void **state)
 }
 
 static const char *
-auth(const char *arg, struct smtp_auth *a)
+auth(const char *arg, struct smtp_auth_arg *a)
 {
 	char line[256];
 	struct smtp_cmd c;
@@ -323,7 +324,7 @@ auth(const char *arg, struct smtp_auth *a)
 static void
 test_parse_auth(void **state)
 {
-	struct smtp_auth a;
+	struct smtp_auth_arg a;
 
 	(void)state;
 	assert_null(auth("PLAIN", &a));
@@ -341,56 +342,6 @@ test_parse_auth(void **state)
 	assert_string_equal(auth("PLAIN a b", &a), SMTP_REPLY_AUTH_SYNTAX);
 }
 
-static void
-test_parse_sasl(void **state)
-{
-	char out[SMTP_SASL_DECODED_MAX + 1];
-	size_t n;
-	const char *reply = NULL;
-	struct smtp_creds cr;
-
-	(void)state;
-	assert_int_equal(smtp_sasl_decode("*", 1, out, &n, &reply), -1);
-	assert_string_equal(reply, "501 5.7.0 Authentication aborted");
-	assert_int_equal(smtp_sasl_decode("abc", 3, out, &n, &reply), -1);
-	assert_string_equal(reply, "501 5.5.2 Cannot decode response");
-	assert_int_equal(smtp_sasl_decode("ab=c", 4, out, &n, &reply), -1);
-	assert_int_equal(smtp_sasl_decode("YWJj ", 5, out, &n, &reply), -1);
-	/* "\0alice@x.org\0secret" */
-	assert_int_equal(smtp_sasl_decode("AGFsaWNlQHgub3JnAHNlY3JldA==", 28, out, &n, &reply), 0);
-	assert_int_equal(n, 19);
-	assert_int_equal(smtp_sasl_plain(out, n, &cr, &reply), 0);
-	assert_string_equal(cr.authzid, "");
-	assert_string_equal(cr.authcid, "alice@x.org");
-	assert_string_equal(cr.password, "secret");
-	assert_int_equal(cr.password_len, 6);
-	assert_true(smtp_sasl_authzid_ok(&cr));
-	/* empty line: empty response, not a PLAIN layout */
-	assert_int_equal(smtp_sasl_decode("", 0, out, &n, &reply), 0);
-	assert_int_equal(n, 0);
-	assert_int_equal(smtp_sasl_plain(out, n, &cr, &reply), -1);
-	assert_string_equal(reply, "501 5.5.2 Cannot decode response");
-}
-
-static void
-test_parse_sasl_plain_layout(void **state)
-{
-	struct smtp_creds cr;
-	const char *reply = NULL;
-
-	(void)state;
-	assert_int_equal(smtp_sasl_plain("Alice@X.org\0alice@x.org\0pw", 26, &cr, &reply), 0);
-	assert_true(smtp_sasl_authzid_ok(&cr)); /* equal after ACC-1 */
-	assert_int_equal(smtp_sasl_plain("bob@x.org\0alice@x.org\0pw", 24, &cr, &reply), 0);
-	assert_false(smtp_sasl_authzid_ok(&cr)); /* AUTH-1: fails */
-	assert_int_equal(smtp_sasl_plain("alice@x.org", 11, &cr, &reply), -1);
-	assert_int_equal(smtp_sasl_plain("\0alice@x.org", 12, &cr, &reply), -1);
-	assert_int_equal(smtp_sasl_plain("\0alice@x.org\0", 13, &cr, &reply), -1);
-	assert_int_equal(smtp_sasl_plain("\0\0pw", 4, &cr, &reply), -1);
-	assert_int_equal(smtp_sasl_plain("\0a@x.org\0p\0w", 12, &cr, &reply), -1);
-	assert_string_equal(reply, "501 5.5.2 Cannot decode response");
-}
-
 /* every prefix of some hostile lines: no crash, no read past the end (ASan) */
 static void
 test_parse_every_prefix(void **state)
@@ -403,7 +354,7 @@ test_parse_every_prefix(void **state)
 	};
 	struct smtp_mail m;
 	struct smtp_path p;
-	struct smtp_auth a;
+	struct smtp_auth_arg a;
 	const char *reply;
 
 	(void)state;
@@ -438,8 +389,6 @@ main(void)
 	        cmocka_unit_test(test_parse_utf8),
 	        cmocka_unit_test(test_parse_rcpt),
 	        cmocka_unit_test(test_parse_auth),
-	        cmocka_unit_test(test_parse_sasl),
-	        cmocka_unit_test(test_parse_sasl_plain_layout),
 	        cmocka_unit_test(test_parse_every_prefix),
 	};
 
