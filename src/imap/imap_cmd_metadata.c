@@ -3,10 +3,9 @@
  * DC-2 steps 5 and 6).
  *
  * Server entries come from the configuration (META-2, META-3 through
- * meta_turn). Device tokens (/private/devicetoken) belong to the meta
- * module (src/meta/meta.h, built in parallel): until it is wired in,
- * SETMETADATA validates and answers OK without storing, GETMETADATA serves
- * no token, and XDELTAPUSH is not advertised (IMAP-3).
+ * meta_turn). Device tokens (/private/devicetoken on INBOX) are kept by the
+ * meta module (meta.h): its asynchronous completions find the session by
+ * id and answer (META-5..7).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "imap/imap_buf.h"
 #include "imap/imap_mbname.h"
 #include "imap/imap_session_int.h"
+#include "meta/meta.h"
 #include "meta/meta_turn.h"
 #include "net/net_server.h"
 
@@ -81,6 +81,69 @@ imap_meta_matches(const char *name, const char *e, int depth)
 	return depth < 0 || strchr(rest, '/') == NULL;
 }
 
+/* imap_meta_wants_token - the request selects /private/devicetoken (with DEPTH, META-1). */
+static bool
+imap_meta_wants_token(const struct imap_getmetadata_args *args)
+{
+	for (size_t k = 0; k < args->count; k++)
+		if (imap_meta_matches("/private/devicetoken", args->entries[k], args->depth))
+			return true;
+	return false;
+}
+
+/* imap_meta_get_done - the account's tokens arrived (arg: the server): answer (META-4, META-7). */
+static void
+imap_meta_get_done(enum meta_status status, const char *tokens, uint64_t requester_id, void *arg)
+{
+	struct imap_session *s = imap_session_get(arg, requester_id);
+	size_t n = tokens != NULL ? strlen(tokens) : 0;
+	struct imap_buf b;
+
+	if (s == NULL)
+		return;
+	if (status != META_OK) {
+		imap_reply(s, s->tag, "NO [SERVERBUG] Internal error.");
+		imap_cmd_finish(s);
+		return;
+	}
+	if (n > 0 && s->meta_get.has_maxsize && n > s->meta_get.maxsize) {
+		imap_send_updates(s, true);
+		imap_reply(s, s->tag, "OK [METADATA LONGENTRIES %zu] Getmetadata completed.", n);
+		imap_cmd_finish(s);
+		return;
+	}
+	if (n > 0) {
+		imap_buf_init(&b);
+		imap_buf_str(&b, "* METADATA INBOX (/private/devicetoken ");
+		imap_buf_quote(&b, tokens, n, IMAP_QUOTE_LITERAL);
+		imap_buf_str(&b, ")\r\n");
+		conn_write(s->c, b.data, b.len);
+		imap_buf_reset(&b);
+	}
+	imap_send_updates(s, true);
+	imap_reply(s, s->tag, "OK Getmetadata completed.");
+	imap_cmd_finish(s);
+}
+
+/* imap_meta_get_tokens - GETMETADATA on INBOX: only the device tokens exist there. */
+static enum imap_cmd_result
+imap_meta_get_tokens(struct imap_session *s, const struct imap_getmetadata_args *args)
+{
+	struct server *srv = s->c->srv;
+
+	if (!imap_meta_wants_token(args) || srv->meta == NULL) {
+		imap_send_updates(s, true);
+		imap_reply(s, s->tag, "OK Getmetadata completed.");
+		return IMAP_CMD_DONE;
+	}
+	s->meta_get = *args;
+	if (meta_token_get(srv->meta, s->c->id, imap_account(s), imap_meta_get_done, srv) < 0) {
+		imap_reply(s, s->tag, "NO [SERVERBUG] Internal error.");
+		return IMAP_CMD_DONE;
+	}
+	return IMAP_CMD_ASYNC;
+}
+
 enum imap_cmd_result
 imap_cmd_getmetadata(struct imap_session *s, const struct imap_command *cmd, bool is_uid)
 {
@@ -96,6 +159,8 @@ imap_cmd_getmetadata(struct imap_session *s, const struct imap_command *cmd, boo
 		imap_reply(s, cmd->tag, "BAD %s", error);
 		return IMAP_CMD_DONE;
 	}
+	if (imap_mbname_is_inbox(args.mailbox, args.mailbox_len))
+		return imap_meta_get_tokens(s, &args);
 	imap_buf_init(&b);
 	imap_buf_str(&b, "* METADATA ");
 	imap_buf_quote(&b, args.mailbox, args.mailbox_len,
@@ -145,6 +210,55 @@ imap_meta_token_ok(const char *v, size_t len)
 	return true;
 }
 
+static bool imap_meta_set_next(struct imap_session *s);
+
+/* imap_meta_set_done - one pair applied (arg: the server); go on or answer (META-5, META-6). */
+static void
+imap_meta_set_done(enum meta_status status, const char *tokens, uint64_t requester_id, void *arg)
+{
+	struct imap_session *s = imap_session_get(arg, requester_id);
+
+	(void)tokens;
+	if (s == NULL)
+		return;
+	if (status == META_OK && s->meta_next < s->meta_set.count) {
+		(void)imap_meta_set_next(s); /* answers by itself when refused */
+		return;
+	}
+	imap_send_updates(s, true);
+	if (status == META_INVALID)
+		imap_reply(s, s->tag, "NO [CANNOT] Invalid device token.");
+	else if (status == META_TOOBIG)
+		imap_reply(s, s->tag, "NO [METADATA MAXSIZE %d]", IMAP_METADATA_TOKEN_MAX);
+	else if (status != META_OK)
+		imap_reply(s, s->tag, "NO [SERVERBUG] Internal error.");
+	else
+		imap_reply(s, s->tag, "OK Setmetadata completed.");
+	imap_cmd_finish(s);
+}
+
+/* imap_meta_set_next - hand the next pair to meta; false when it was refused (answered). */
+static bool
+imap_meta_set_next(struct imap_session *s)
+{
+	const struct imap_metadata_pair *p = &s->meta_set.pairs[s->meta_next++];
+	struct server *srv = s->c->srv;
+	int rc;
+
+	if (p->value == NULL)
+		rc = meta_token_del(srv->meta, s->c->id, imap_account(s), imap_meta_set_done, srv);
+	else
+		rc = meta_token_set(srv->meta, s->c->id, imap_account(s), p->value, p->value_len,
+		        imap_meta_set_done, srv);
+	if (rc < 0) {
+		imap_reply(s, s->tag, "NO [SERVERBUG] Internal error.");
+		if (s->is_busy)
+			imap_cmd_finish(s);
+		return false;
+	}
+	return true;
+}
+
 enum imap_cmd_result
 imap_cmd_setmetadata(struct imap_session *s, const struct imap_command *cmd, bool is_uid)
 {
@@ -175,7 +289,12 @@ imap_cmd_setmetadata(struct imap_session *s, const struct imap_command *cmd, boo
 			return IMAP_CMD_DONE;
 		}
 	}
-	imap_send_updates(s, true);
-	imap_reply(s, cmd->tag, "OK Setmetadata completed.");
-	return IMAP_CMD_DONE;
+	if (s->c->srv->meta == NULL || args.count == 0) {
+		imap_send_updates(s, true);
+		imap_reply(s, cmd->tag, "OK Setmetadata completed.");
+		return IMAP_CMD_DONE;
+	}
+	s->meta_set = args;
+	s->meta_next = 0;
+	return imap_meta_set_next(s) ? IMAP_CMD_ASYNC : IMAP_CMD_DONE;
 }

@@ -32,7 +32,7 @@
 #include "net/net_server.h"
 #include "store/store.h"
 
-/* imap_capabilities - IMAP-3; METADATA is implemented, XDELTAPUSH waits for meta/ (push). */
+/* imap_capabilities - IMAP-3; XDELTAPUSH with push = yes and the meta module running. */
 const char *
 imap_session_capabilities(const struct conn *c)
 {
@@ -49,9 +49,9 @@ imap_session_capabilities(const struct conn *c)
 		tail = conn_is_auth_allowed(c) ? " STARTTLS AUTH=PLAIN" : " STARTTLS LOGINDISABLED";
 	snprintf(buf, sizeof(buf),
 	        "IMAP4rev1 LITERAL+%s ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CONDSTORE "
-	        "QUOTA METADATA SPECIAL-USE%s XCHATMAIL%s",
+	        "QUOTA METADATA SPECIAL-USE%s XCHATMAIL%s%s",
 	        is_authed ? "" : " SASL-IR", c->srv->conf->imap_compress ? " COMPRESS=DEFLATE" : "",
-	        tail);
+	        c->srv->conf->push && c->srv->meta != NULL ? " XDELTAPUSH" : "", tail);
 	return buf;
 }
 

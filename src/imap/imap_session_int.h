@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "imap/imap_args_parse.h"
 #include "imap/imap_auth.h"
 #include "imap/imap_parse.h"
 #include "net/net_conn.h"
@@ -79,6 +80,9 @@ struct imap_session {
 	struct imap_job *parked;       /* owned: a streaming command waiting for the output to drain */
 	void (*on_drain)(struct imap_session *s); /* resumes the parked command (NET-6) */
 	struct event *idle_timer;      /* owned: IDLE keepalive (IMAP-52) */
+	struct imap_setmetadata_args meta_set; /* borrowed (arena): SETMETADATA in progress */
+	struct imap_getmetadata_args meta_get; /* borrowed (arena): GETMETADATA in progress */
+	size_t meta_next;              /* next SETMETADATA pair to apply */
 	char idle_tag[IMAP_AUTH_TAG_MAX];
 };
 

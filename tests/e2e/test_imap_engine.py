@@ -166,7 +166,12 @@ def test_uidnext_never_decreases_after_expunging_everything(server_factory):
     assert srv.stop() == 0
     open(srv.log_path, "w").close()  # wait for the new "ready"
     srv.start()
-    c = logged_in(srv)
+    for _ in range(50):  # bounded: the listener may lag the log line
+        try:
+            c = logged_in(srv)
+            break
+        except OSError:
+            time.sleep(0.1)
     untagged, _ = c.cmd("b1", "SELECT INBOX")
     assert b"* OK [UIDNEXT 4] Predicted next UID." in untagged
     assert append(c, "b2")[1].endswith(" 4] Append completed.")
@@ -191,8 +196,16 @@ def test_metadata_get_set_with_literals(server_factory):
     assert c.line() == b"+ Ready for literal data."
     c.send(token + ")\r\n")
     assert c.until("a5")[1] == "a5 OK Setmetadata completed."
+    assert c.cmd("a51", 'SETMETADATA "INBOX" (/private/devicetoken "second:tok")')[1] == \
+        "a51 OK Setmetadata completed."
+    untagged, tagged = c.cmd("a52", "GETMETADATA INBOX (/private/devicetoken)")
+    assert tagged == "a52 OK Getmetadata completed."
+    assert len(untagged) == 1 and untagged[0].startswith(b"* METADATA INBOX (/private/devicetoken {")
+    assert b"openpgp:QUJDREVG" in untagged[0] and b"second:tok" in untagged[0]
     assert c.cmd("a6", "SETMETADATA INBOX (/private/devicetoken NIL)")[1] == \
         "a6 OK Setmetadata completed."
+    untagged, tagged = c.cmd("a61", "GETMETADATA INBOX /private/devicetoken")
+    assert untagged == [] and tagged == "a61 OK Getmetadata completed."
     assert c.cmd("a7", 'SETMETADATA INBOX (/private/devicetoken "a b")')[1] == \
         "a7 NO [CANNOT] Invalid device token."
     assert c.cmd("a8", 'SETMETADATA "" (/shared/comment "x")')[1] == \
