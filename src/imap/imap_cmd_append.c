@@ -44,9 +44,15 @@ imap_append_literal_begin(struct imap_session *s, uint64_t size, bool is_sync, c
 	struct imap_append *a;
 	char path[4096];
 
-	(void)is_sync;
 	if (conf->max_message_size > 0 && size > conf->max_message_size) {
 		*reply_r = "NO [TOOBIG] Message too large.";
+		return -1;
+	}
+	/* IMAP-44: a synchronising literal already over quota is refused before the "+". */
+	if (is_sync && s->has_quota_limit && s->c->srv->store != NULL &&
+	        store_quota_would_exceed(s->c->srv->store, imap_account(s), size, true,
+	                s->quota_limit)) {
+		*reply_r = "NO [OVERQUOTA] Quota exceeded.";
 		return -1;
 	}
 	imap_append_free(&s->append);

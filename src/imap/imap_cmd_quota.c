@@ -48,6 +48,10 @@ imap_quota_finish(struct imap_session *s, struct imap_job *j)
 	struct imap_quota_job *qj = (struct imap_quota_job *)j;
 	uint64_t used = store_quota_usage(j->st, j->account);
 
+	if (j->error == 0) {
+		s->quota_limit = qj->limit;
+		s->has_quota_limit = true;
+	}
 	if (j->error != 0) {
 		imap_reply_errno(s, s->tag, j->error);
 		imap_cmd_finish(s);

@@ -203,6 +203,7 @@ struct imap_select_job {
 	bool has_snap;
 	uint32_t *recent; /* owned */
 	size_t recent_count;
+	uint64_t limit;
 };
 
 static void
@@ -211,6 +212,7 @@ imap_select_work(struct store *st, void *arg, struct store_changes *ch)
 	struct imap_select_job *sj = arg;
 
 	(void)st;
+	sj->limit = imap_quota_limit(sj->j.srv, sj->j.account);
 	if (imap_job_open(&sj->j) < 0)
 		return;
 	if (!sj->is_readonly &&
@@ -279,6 +281,8 @@ imap_select_finish(struct imap_session *s, struct imap_job *j)
 	struct imap_select_job *sj = (struct imap_select_job *)j;
 	struct imap_evcopy *e;
 
+	s->quota_limit = sj->limit;
+	s->has_quota_limit = true;
 	if (s->sel == NULL) {
 		imap_cmd_finish(s);
 		return;

@@ -83,6 +83,8 @@ struct imap_session {
 	struct imap_setmetadata_args meta_set; /* borrowed (arena): SETMETADATA in progress */
 	struct imap_getmetadata_args meta_get; /* borrowed (arena): GETMETADATA in progress */
 	size_t meta_next;              /* next SETMETADATA pair to apply */
+	uint64_t quota_limit;          /* the account's limit as last read on a worker */
+	bool has_quota_limit;          /* quota_limit is known (APPEND's early OVERQUOTA) */
 	char idle_tag[IMAP_AUTH_TAG_MAX];
 };
 

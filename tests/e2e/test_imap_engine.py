@@ -308,3 +308,24 @@ def test_rename_and_lsub(server):
     untagged, _ = c.cmd("a7", 'LSUB "" "*"')
     assert untagged == [b'* LSUB () "." Job', b'* LSUB (\\Sent) "." Sent']
     assert c.cmd("a8", "UNSUBSCRIBE Other")[1] == "a8 NO [NONEXISTENT] Not subscribed."
+
+
+def test_append_over_quota(server_factory):
+    srv = server_factory(params={"max_mailbox_size": "2K"}).start()
+    c = logged_in(srv)
+    untagged, _ = c.cmd("a1", "GETQUOTAROOT INBOX")
+    assert untagged == [b'* QUOTAROOT INBOX ""', b'* QUOTA "" (STORAGE 0 2)']
+    c.send("a2 APPEND INBOX {3000}\r\n")
+    assert c.line() == b"a2 NO [OVERQUOTA] Quota exceeded."
+    big = b"Subject: x\r\n\r\n" + b"z" * 3000
+    c.send(b"a3 APPEND INBOX {%d+}\r\n" % len(big) + big + b"\r\n")
+    assert c.until("a3")[1] == "a3 NO [OVERQUOTA] Quota exceeded."
+    assert "OK [APPENDUID" in append(c, "a4")[1]
+    c.cmd("a5", "SELECT INBOX")
+    assert c.cmd("a6", "COPY 1:* INBOX")[1].startswith("a6 OK [COPYUID ")
+    assert c.cmd("a7", "COPY 1:* INBOX")[1].startswith("a7 OK [COPYUID ")
+    assert c.cmd("a8", "COPY 1:* INBOX")[1].startswith("a8 OK [COPYUID ")  # 8 x 185 octets
+    untagged, tagged = c.cmd("a9", "COPY 1:* INBOX")
+    assert tagged == "a9 NO [OVERQUOTA] Quota exceeded."
+    untagged, _ = c.cmd("b1", "STATUS INBOX (MESSAGES)")
+    assert untagged == [b"* STATUS INBOX (MESSAGES 8)"]  # nothing of the failed copy
