@@ -95,7 +95,10 @@ imap_compress_start(struct conn *c)
 		free(z);
 		return -1;
 	}
-	if (deflateInit2(&z->out, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
+	/* A 4 KiB window and memLevel 5 keep the compressor near 32 KiB per session
+	 * (defaults need 256 KiB; Delta Chat compresses every connection, mostly
+	 * idle). The decompressor must accept the client's 32 KiB window. */
+	if (deflateInit2(&z->out, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 5, Z_DEFAULT_STRATEGY) !=
 	        Z_OK) {
 		inflateEnd(&z->in);
 		free(z);
