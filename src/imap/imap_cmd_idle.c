@@ -65,14 +65,32 @@ imap_cmd_idle(struct imap_session *s, const struct imap_command *cmd, bool is_ui
 	return IMAP_CMD_DONE; /* the parser is reset; DONE arrives as a raw line */
 }
 
+/* imap_idle_synced - the wake-up sync is done: updates, then the tagged OK. */
+static void
+imap_idle_synced(struct imap_session *s, struct imap_job *j)
+{
+	(void)j;
+	imap_send_updates(s, true);
+	imap_reply(s, s->idle_tag, "OK Idle completed.");
+	imap_cmd_finish(s);
+}
+
 void
 imap_idle_line(struct imap_session *s, const char *line)
 {
 	imap_idle_stop(s);
 	conn_set_read_timeout(s->c, s->c->srv->conf->imap_timeout);
-	imap_send_updates(s, true);
-	if (strcasecmp(line, "DONE") == 0)
-		imap_reply(s, s->idle_tag, "OK Idle completed.");
-	else
+	if (strcasecmp(line, "DONE") != 0) {
+		imap_send_updates(s, true);
 		imap_reply(s, s->idle_tag, "BAD Expected DONE.");
+		return;
+	}
+	/* STORE-5: changes by other programs are noticed at the IDLE wake-up. */
+	if (imap_selected_sync(s, imap_idle_synced)) {
+		s->is_busy = true;
+		conn_pause_reading(s->c);
+		return;
+	}
+	imap_send_updates(s, true);
+	imap_reply(s, s->idle_tag, "OK Idle completed.");
 }

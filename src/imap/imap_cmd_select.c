@@ -530,3 +530,19 @@ imap_cmd_noop(struct imap_session *s, const struct imap_command *cmd, bool is_ui
 	imap_job_init(j, s, NULL, imap_sync_finish, NULL);
 	return imap_job_submit(s, j, imap_sync_work);
 }
+
+/* imap_selected_sync - submit a sync of the selected mailbox finished by finish (IDLE's DONE). */
+bool
+imap_selected_sync(struct imap_session *s, imap_job_finish_fn *finish)
+{
+	struct imap_job *j;
+
+	if (s->sel == NULL || s->sel->view == NULL || (j = calloc(1, sizeof(*j))) == NULL)
+		return false;
+	imap_job_init(j, s, NULL, finish, NULL);
+	if (j->st == NULL || store_submit(j->st, j->conn_id, imap_sync_work, imap_job_done_cb, j) < 0) {
+		free(j);
+		return false;
+	}
+	return true;
+}

@@ -39,7 +39,7 @@ imap_job_free(struct imap_job *j)
 }
 
 /* imap_job_done_cb - loop: finish only for a live session; free the job either way. */
-static void
+void
 imap_job_done_cb(void *arg, uint64_t requester_id)
 {
 	struct imap_job *j = arg;

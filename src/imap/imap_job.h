@@ -50,6 +50,9 @@ void imap_job_init(struct imap_job *j, struct imap_session *s, const char *mailb
  */
 int imap_job_submit(struct imap_session *s, struct imap_job *j, store_work_fn *work);
 
+/* imap_job_done_cb - the completion imap_job_submit() uses (for direct store_submit calls). */
+void imap_job_done_cb(void *arg, uint64_t requester_id);
+
 /* imap_job_open - worker: open j->mailbox into j->mb; -1 with j->error set. */
 int imap_job_open(struct imap_job *j);
 

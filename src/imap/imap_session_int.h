@@ -118,6 +118,9 @@ uint64_t imap_quota_limit(struct server *srv, const char *account);
 
 /* Selected-state helpers (imap_cmd_select.c). */
 void imap_selected_close(struct imap_session *s);
+struct imap_job;
+/* imap_selected_sync - sync the selected mailbox on a worker, then finish(); false: not submitted. */
+bool imap_selected_sync(struct imap_session *s, void (*finish)(struct imap_session *, struct imap_job *));
 
 /* Command handlers (one file each where non-trivial). */
 imap_cmd_fn imap_cmd_capability, imap_cmd_noop, imap_cmd_logout, imap_cmd_id, imap_cmd_enable,

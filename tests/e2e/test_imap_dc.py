@@ -167,3 +167,21 @@ def test_large_message_roundtrip(server, compress):
     untagged, tagged = c.until("a7")
     assert untagged == [b"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (MESSAGE-ID)] {32}\r\n"
                         b"Message-ID: <m1@example.org>\r\n\r\n)"]
+
+
+def test_external_file_noticed_at_idle_wakeup(server):
+    c = Raw(server.port("imap_port"))
+    assert " OK " in c.cmd("a1", f"LOGIN {quote(USER)} {quote(PW)}")[1]
+    c.cmd("a2", "SELECT INBOX")
+    c.send("a3 IDLE\r\n")
+    assert c.line() == b"+ idling"
+    cur = os.path.join(server.params["data_dir"], "mail", "example.org", USER, "cur")
+    path = os.path.join(cur, "1700000001.M2P2Q2.test,S=%d,W=%d:2,S" % (len(MSG), len(MSG)))
+    with open(path, "wb") as f:
+        f.write(MSG)
+    os.chmod(path, 0o666)
+    c.send("DONE\r\n")
+    untagged, tagged = c.until("a3")
+    assert b"* 1 EXISTS" in untagged and tagged == "a3 OK Idle completed."
+    untagged, _ = c.cmd("a4", "FETCH 1 (FLAGS)")
+    assert untagged == [b"* 1 FETCH (FLAGS (\\Seen))"]
