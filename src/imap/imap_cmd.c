@@ -17,6 +17,16 @@
 #include "imap/imap_session_int.h"
 #include "net/net_server.h"
 
+/* imap_cmd_wipe - wipe a secret the parser arena handed out as const (it owns the memory). */
+static void
+imap_cmd_wipe(const char *s, size_t len)
+{
+	char *w;
+
+	memcpy(&w, &s, sizeof(w));
+	str_wipe(w, len);
+}
+
 static const struct imap_cmd imap_cmd_table[] = {
 	{ "CAPABILITY", IMAP_STATES_ANY, false, false, imap_cmd_capability },
 	{ "NOOP", IMAP_STATES_ANY, false, true, imap_cmd_noop },
@@ -165,12 +175,12 @@ imap_cmd_login(struct imap_session *s, const struct imap_command *cmd, bool is_u
 		return IMAP_CMD_DONE;
 	}
 	if (!imap_auth_precheck(s->c, &s->auth, cmd->tag)) {
-		str_wipe((char *)(uintptr_t)pw, pwlen);
+		imap_cmd_wipe(pw, pwlen);
 		return IMAP_CMD_DONE;
 	}
 	/* A NUL inside a literal user name cannot match an account: ACC-1 failure. */
 	is_more = imap_auth_start(s->c, &s->auth, strlen(user) == ulen ? user : "", pw, pwlen);
-	str_wipe((char *)(uintptr_t)pw, pwlen);
+	imap_cmd_wipe(pw, pwlen);
 	return is_more ? IMAP_CMD_DONE : IMAP_CMD_ASYNC;
 }
 
@@ -191,7 +201,7 @@ imap_cmd_authenticate(struct imap_session *s, const struct imap_command *cmd, bo
 	is_more = imap_auth_authenticate(s->c, &s->auth, cmd->tag, args);
 	str_wipe(args, sizeof(args));
 	if (ir != NULL)
-		str_wipe((char *)(uintptr_t)ir, strlen(ir));
+		imap_cmd_wipe(ir, strlen(ir));
 	return is_more ? IMAP_CMD_DONE : IMAP_CMD_ASYNC;
 }
 

@@ -23,9 +23,9 @@
 #include "net/net_server.h"
 
 /* Rendered octets per batch before the loop gets it (one message may exceed it). */
-#define IMAP_FETCH_BATCH_BYTES (256 * 1024)
+#define IMAP_FETCH_BATCH_BYTES (256UL * 1024)
 /* Header-only reads stop here (a header larger than this is cut). */
-#define IMAP_FETCH_HEADER_MAX (1024 * 1024)
+#define IMAP_FETCH_HEADER_MAX (1024UL * 1024)
 
 struct imap_fetch_job {
 	struct imap_job j;

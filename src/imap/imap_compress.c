@@ -8,6 +8,7 @@
 #include <event2/buffer.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#define ZLIB_CONST /* next_in is const: no casts of the caller's data */
 #include <zlib.h>
 
 #include "imap/imap_session_int.h"
@@ -52,7 +53,7 @@ imap_compress_out(void *ctx, const void *data, size_t len, struct evbuffer *dst)
 	struct imap_compress *z = ctx;
 	unsigned char obuf[16384];
 
-	z->out.next_in = (Bytef *)(uintptr_t)data;
+	z->out.next_in = data;
 	z->out.avail_in = (uInt)len;
 	do {
 		int rc;

@@ -34,7 +34,7 @@ imap_view_grow(struct imap_vmsg **arr, size_t *alloc, size_t need)
 static void
 imap_view_keywords_free(struct imap_view *v)
 {
-	for (size_t i = 0; i < v->keyword_count; i++)
+	for (size_t i = 0; v->keywords != NULL && i < v->keyword_count; i++)
 		free(v->keywords[i]);
 	free(v->keywords);
 	v->keywords = NULL;
@@ -43,7 +43,7 @@ imap_view_keywords_free(struct imap_view *v)
 
 /* imap_view_keywords_set - copy a keyword table (the store only appends to it). */
 static void
-imap_view_keywords_set(struct imap_view *v, char *const *names, size_t n)
+imap_view_keywords_set(struct imap_view *v, const char *const *names, size_t n)
 {
 	char **k;
 
@@ -53,7 +53,7 @@ imap_view_keywords_set(struct imap_view *v, char *const *names, size_t n)
 	if (k == NULL)
 		return;
 	for (size_t i = 0; i < n; i++)
-		k[i] = strdup(names[i]);
+		k[i] = names[i] != NULL ? strdup(names[i]) : NULL;
 	imap_view_keywords_free(v);
 	v->keywords = k;
 	v->keyword_count = n;
@@ -87,7 +87,13 @@ imap_view_new(const struct store_snapshot *snap, const uint32_t *recent, size_t 
 		if (at >= 0)
 			v->msgs[at].is_recent = true;
 	}
-	imap_view_keywords_set(v, snap->keywords, snap->keyword_count);
+	{
+		const char *const *names;
+
+		/* char ** to const char *const * is safe but not implicit in C. */
+		memcpy(&names, &snap->keywords, sizeof(names));
+		imap_view_keywords_set(v, names, snap->keyword_count);
+	}
 	v->uidvalidity = snap->uidvalidity;
 	v->uidnext = snap->uidnext;
 	v->highestmodseq = snap->highestmodseq;
@@ -218,7 +224,7 @@ void
 imap_view_apply(struct imap_view *v, const struct bus_event *ev, bool is_own)
 {
 	if (ev->keyword_count > 0)
-		imap_view_keywords_set(v, (char *const *)(uintptr_t)ev->keywords, ev->keyword_count);
+		imap_view_keywords_set(v, ev->keywords, ev->keyword_count);
 	switch (ev->kind) {
 	case BUS_EVENT_NEW:
 		imap_view_on_new(v, ev);

@@ -295,7 +295,7 @@ conn_write_buffer(struct conn *c, struct evbuffer *buf)
 		struct evbuffer_iovec v[16];
 		int n;
 
-		while ((len = evbuffer_get_length(buf)) > 0) {
+		while (evbuffer_get_length(buf) > 0) {
 			n = evbuffer_peek(buf, -1, NULL, v, 16);
 			if (n > 16)
 				n = 16;
