@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "auth/auth_address.h"
@@ -33,6 +32,7 @@
 #include "net/net_server.h"
 #include "net/net_worker.h"
 #include "policy/policy_address.h"
+#include "store/store.h"
 
 #define AUTH_SWEEP_SECS 60
 
@@ -78,6 +78,13 @@ auth_result_name(enum auth_result r)
 	case AUTH_RESULT_UNAVAILABLE: return "unavailable";
 	}
 	return "unknown";
+}
+
+
+struct store *
+auth_store(const struct auth *a)
+{
+	return a->srv != NULL ? a->srv->store : NULL;
 }
 
 /* auth_sweep_tat_cb - REG-1 limiter state that has fully drained. */
@@ -267,7 +274,6 @@ auth_job_finish(struct auth_job *j)
 static void
 auth_job_verify(struct auth_job *j, const struct db_account *acc)
 {
-	const struct conf *conf = j->a->conf;
 	char day[11];
 	int r = auth_hash_verify(j->password, acc->hash);
 
@@ -284,13 +290,11 @@ auth_job_verify(struct auth_job *j, const struct db_account *acc)
 	        db_account_touch(j->a->db, j->address, day) < 0)
 		log_warn("auth: cannot update the last-login day");
 	if (!j->is_created) {
-		char box[4096];
-		struct stat st;
+		struct store *st = auth_store(j->a);
 
 		/* An INBOX lost to a crash between commit and mkdir is made again. */
-		if (auth_maildir_path(conf, j->address, box, sizeof(box)) == 0 &&
-		        stat(box, &st) < 0 && errno == ENOENT &&
-		        auth_maildir_create(conf, j->address) < 0)
+		if (st != NULL && !store_account_exists(st, j->address) &&
+		        store_account_create(st, j->address) < 0)
 			log_error("auth: cannot create a maildir: %s", strerror(errno));
 	}
 	j->result = AUTH_RESULT_OK;
@@ -331,7 +335,7 @@ auth_job_create(struct auth_job *j, struct db_account *acc)
 	r = db_account_create(j->a->db, j->address, hash, day);
 	if (r == 0) {
 		j->is_created = true;
-		if (auth_maildir_create(j->a->conf, j->address) < 0)
+		if (auth_store(j->a) == NULL || store_account_create(auth_store(j->a), j->address) < 0)
 			log_error("auth: cannot create a maildir: %s", strerror(errno));
 	}
 	/* Whoever committed first defined the password: verify against what is stored. */

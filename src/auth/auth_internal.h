@@ -42,4 +42,7 @@ void auth_touch(struct auth *a, const char *address, bool from_worker);
 /* auth_sessions_free - map value destructor of auth->sessions. */
 void auth_sessions_free(void *p);
 
+/* auth_store - the server's store (maildirs, STORE-1), or NULL before it exists. */
+struct store *auth_store(const struct auth *a);
+
 #endif

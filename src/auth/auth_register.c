@@ -22,6 +22,7 @@
 #include "db/db.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
+#include "store/store.h"
 
 /* REG-2: candidates tried before giving up. */
 #define AUTH_REGISTER_TRIES 10
@@ -79,7 +80,7 @@ auth_register_try(struct auth_reg_job *j, const char *hash, const char *day)
 	r = db_account_create(j->a->db, j->address, hash, day);
 	if (r != 0)
 		return r;
-	if (auth_maildir_create(conf, j->address) < 0) {
+	if (auth_store(j->a) == NULL || store_account_create(auth_store(j->a), j->address) < 0) {
 		log_error("register: cannot create a maildir");
 		(void)db_account_delete(j->a->db, j->address);
 		return -1;

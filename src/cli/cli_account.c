@@ -16,6 +16,7 @@
 #include "core/core_str.h"
 #include "db/db.h"
 #include "policy/policy_address.h"
+#include "store/store.h"
 
 /* cli_local_address - normalise a local address and apply ACC-2/ACC-3. 0 or -1 (message). */
 static int
@@ -75,9 +76,11 @@ cli_hash_option(const char *given, char *hash, FILE *err)
 }
 
 static int
-cli_account_add(const struct conf *conf, struct db *db, int argc, char **argv, FILE *out, FILE *err,
+cli_account_add(const struct cli_account_env *env, int argc, char **argv, FILE *out, FILE *err,
         struct cli_effects *fx)
 {
+	const struct conf *conf = env->conf;
+	struct db *db = env->db;
 	char addr[ADDRESS_MAX], hash[AUTH_HASH_MAX], pw[AUTH_PASSWORD_MAX + 1], day[11];
 	int rc = CLI_EXIT_OK, r;
 	bool is_generated = false;
@@ -121,7 +124,7 @@ cli_account_add(const struct conf *conf, struct db *db, int argc, char **argv, F
 		goto out;
 	}
 	fx->accounts_delta = 1;
-	if (auth_maildir_create(conf, addr) < 0)
+	if (store_account_create(env->st, addr) < 0)
 		fprintf(err, "chatrelay: cannot create the maildir: %s\n", strerror(errno));
 	if (is_generated)
 		fprintf(out, "%s\n", pw);
@@ -131,9 +134,11 @@ out:
 }
 
 static int
-cli_account_del(const struct conf *conf, struct db *db, int argc, char **argv, FILE *err,
+cli_account_del(const struct cli_account_env *env, int argc, char **argv, FILE *err,
         struct cli_effects *fx)
 {
+	const struct conf *conf = env->conf;
+	struct db *db = env->db;
 	char addr[ADDRESS_MAX];
 	bool is_block = argc == 2 && strcmp(argv[1], "--block") == 0;
 	int r;
@@ -151,7 +156,7 @@ cli_account_del(const struct conf *conf, struct db *db, int argc, char **argv, F
 		fprintf(err, "chatrelay: database error\n");
 		return CLI_EXIT_RUNTIME;
 	}
-	r = auth_account_remove(conf, db, addr);
+	r = auth_account_remove(db, env->st, env->ch, addr);
 	if (r < 0) {
 		fprintf(err, "chatrelay: cannot delete the account: %s\n", strerror(errno));
 		return CLI_EXIT_RUNTIME;
@@ -168,6 +173,7 @@ cli_account_del(const struct conf *conf, struct db *db, int argc, char **argv, F
 
 struct cli_list_ctx {
 	const struct conf *conf;
+	struct store *st;
 	FILE *out;
 };
 
@@ -177,7 +183,7 @@ cli_account_list_cb(const struct db_account *a, void *ctx)
 	struct cli_list_ctx *x = ctx;
 
 	fprintf(x->out, "%s %llu %llu %s\n", a->address,
-	        (unsigned long long)auth_maildir_usage(x->conf, a->address),
+	        (unsigned long long)store_quota_usage(x->st, a->address),
 	        (unsigned long long)(a->has_quota ? a->quota : x->conf->max_mailbox_size),
 	        a->last_login_day);
 	return 0;
@@ -220,9 +226,10 @@ cli_account_passwd(const struct conf *conf, struct db *db, int argc, char **argv
 }
 
 static int
-cli_account_quota(
-        const struct conf *conf, struct db *db, int argc, char **argv, FILE *out, FILE *err)
+cli_account_quota(const struct cli_account_env *env, int argc, char **argv, FILE *out, FILE *err)
 {
+	const struct conf *conf = env->conf;
+	struct db *db = env->db;
 	char addr[ADDRESS_MAX];
 	struct db_account a;
 	uint64_t size = 0;
@@ -245,7 +252,7 @@ cli_account_quota(
 		return CLI_EXIT_RUNTIME;
 	}
 	if (argc == 1)
-		fprintf(out, "%llu %llu\n", (unsigned long long)auth_maildir_usage(conf, addr),
+		fprintf(out, "%llu %llu\n", (unsigned long long)store_quota_usage(env->st, addr),
 		        (unsigned long long)(a.has_quota ? a.quota : conf->max_mailbox_size));
 	return CLI_EXIT_OK;
 }
@@ -287,23 +294,25 @@ cli_block_run(struct db *db, int argc, char **argv, FILE *out, FILE *err, struct
 }
 
 int
-cli_account_run(const struct conf *conf, struct db *db, int argc, char **argv, FILE *out, FILE *err,
+cli_account_run(const struct cli_account_env *env, int argc, char **argv, FILE *out, FILE *err,
         struct cli_effects *fx)
 {
-	struct cli_list_ctx lx = {conf, out};
+	const struct conf *conf = env->conf;
+	struct db *db = env->db;
+	struct cli_list_ctx lx = {conf, env->st, out};
 	const char *sub = argc >= 2 ? argv[1] : "";
 
 	memset(fx, 0, sizeof(*fx));
 	if (argc >= 1 && strcmp(argv[0], "block") == 0)
 		return cli_block_run(db, argc - 1, argv + 1, out, err, fx);
 	if (strcmp(sub, "add") == 0 && argc >= 3)
-		return cli_account_add(conf, db, argc - 2, argv + 2, out, err, fx);
+		return cli_account_add(env, argc - 2, argv + 2, out, err, fx);
 	if (strcmp(sub, "del") == 0 && argc >= 3)
-		return cli_account_del(conf, db, argc - 2, argv + 2, err, fx);
+		return cli_account_del(env, argc - 2, argv + 2, err, fx);
 	if (strcmp(sub, "passwd") == 0 && argc >= 3)
 		return cli_account_passwd(conf, db, argc - 2, argv + 2, out, err, fx);
 	if (strcmp(sub, "quota") == 0 && argc >= 3)
-		return cli_account_quota(conf, db, argc - 2, argv + 2, out, err);
+		return cli_account_quota(env, argc - 2, argv + 2, out, err);
 	if (strcmp(sub, "list") == 0 && argc == 2)
 		return db_account_list(db, cli_account_list_cb, &lx) < 0 ? CLI_EXIT_RUNTIME
 		                                                         : CLI_EXIT_OK;

@@ -17,6 +17,16 @@
 
 struct conf;
 struct db;
+struct store;
+struct store_changes;
+
+/* What a command works on: borrowed, for the duration of cli_account_run. */
+struct cli_account_env {
+	const struct conf *conf;
+	struct db *db;
+	struct store *st;          /* maildirs and quota usage (STORE-1, QUOTA-1) */
+	struct store_changes *ch;  /* events for the bus when a server runs, else NULL */
+};
 
 struct cli_effects {
 	char gone[ADDRESS_MAX];    /* deleted account: kick sessions, drop cache (ACC-7) */
@@ -29,8 +39,8 @@ struct cli_effects {
  * cli_account_run - argv[0] is "account" or "block". Text for stdout goes
  * to out, messages to err. Returns the CLI-1 exit status.
  */
-int cli_account_run(const struct conf *conf, struct db *db, int argc, char **argv, FILE *out,
-        FILE *err, struct cli_effects *fx);
+int cli_account_run(const struct cli_account_env *env, int argc, char **argv, FILE *out, FILE *err,
+        struct cli_effects *fx);
 
 /* cli_account_cmd / cli_block_cmd - the command-table entries (control socket or direct). */
 int cli_account_cmd(struct conf *conf, int argc, char **argv);

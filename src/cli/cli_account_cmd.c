@@ -22,6 +22,7 @@
 #include "core/core_fs.h"
 #include "core/core_priv.h"
 #include "db/db.h"
+#include "store/store.h"
 
 /* How long to wait for a server that holds the lock to open its control socket. */
 #define CLI_CONTROL_WAIT_MS 10000
@@ -95,6 +96,7 @@ cli_control_call(const char *data_dir, int argc, char **argv)
 static int
 cli_direct(struct conf *conf, int lock_fd, int argc, char **argv)
 {
+	struct cli_account_env env = {0};
 	struct cli_effects fx;
 	const char *error = NULL;
 	char path[4096];
@@ -108,7 +110,17 @@ cli_direct(struct conf *conf, int lock_fd, int argc, char **argv)
 		close(lock_fd);
 		return CLI_EXIT_RUNTIME;
 	}
-	rc = cli_account_run(conf, db, argc, argv, stdout, stderr, &fx);
+	/* No server: a store of our own, synchronous, without a bus (store.h). */
+	env.conf = conf;
+	env.db = db;
+	env.st = store_new(conf, NULL, NULL);
+	if (env.st == NULL || store_quota_rebuild(env.st) < 0) {
+		fprintf(stderr, "chatrelay: storage: %s\n", strerror(errno));
+		rc = CLI_EXIT_RUNTIME;
+	} else {
+		rc = cli_account_run(&env, argc, argv, stdout, stderr, &fx);
+	}
+	store_free(&env.st);
 	db_free(&db);
 	close(lock_fd);
 	return rc;

@@ -28,6 +28,7 @@
 #include "core/core_str.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
+#include "store/store.h"
 
 #define CLI_CONTROL_ARGS_MAX 16
 
@@ -94,11 +95,15 @@ cli_control_emit(FILE *f, char tag, const char *text, size_t len)
 	}
 }
 
-/* cli_control_work - worker: split the line and run the command with captured output. */
+/*
+ * cli_control_work - worker: split the line and run the command with
+ * captured output; store changes (account deleted) go to the bus with ch.
+ */
 static void
-cli_control_work(void *arg)
+cli_control_work(struct store *st, void *arg, struct store_changes *ch)
 {
 	struct cli_control_job *j = arg;
+	struct cli_account_env env = { auth_conf(j->ctl->auth), auth_db(j->ctl->auth), st, ch };
 	char *argv[CLI_CONTROL_ARGS_MAX], *out_text = NULL, *err_text = NULL;
 	size_t out_len = 0, err_len = 0;
 	FILE *out = open_memstream(&out_text, &out_len), *err = open_memstream(&err_text, &err_len);
@@ -114,8 +119,7 @@ cli_control_work(void *arg)
 		fprintf(err, "chatrelay: unknown control command\n");
 		j->status = CLI_EXIT_USAGE;
 	} else {
-		j->status = cli_account_run(auth_conf(j->ctl->auth), auth_db(j->ctl->auth), argc,
-		        argv, out, err, &j->fx);
+		j->status = cli_account_run(&env, argc, argv, out, err, &j->fx);
 	}
 	if (out != NULL)
 		fclose(out);
@@ -209,8 +213,7 @@ cli_control_read_cb(struct bufferevent *bev, void *arg)
 	j->ctl = cc->ctl;
 	j->line = line;
 	cc->is_busy = true;
-	if (worker_submit(cc->ctl->srv->workers, cc->id, cli_control_work, cli_control_done, j) <
-	        0) {
+	if (store_submit(cc->ctl->srv->store, cc->id, cli_control_work, cli_control_done, j) < 0) {
 		cc->is_busy = false;
 		free(line);
 		free(j);

@@ -4,6 +4,7 @@
  * ACC-7 goodbye. Secrets are wiped after use and never logged.
  */
 #include "smtp/smtp_auth.h"
+#include "smtp/smtp_int.h"
 
 #include <string.h>
 #include <strings.h>
@@ -35,22 +36,19 @@ smtp_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 	case AUTH_RESULT_OK:
 		snprintf(sa->address, sizeof(sa->address), "%s", address);
 		if (auth_session_add(c->srv->auth, address, c->id, smtp_auth_kick) < 0) {
-			conn_printf(c,
-			        "454 4.7.0 Temporary authentication failure, try again later\r\n");
+			smtp_reply(
+			        c, "454 4.7.0 Temporary authentication failure, try again later");
 			break;
 		}
 		sa->is_authenticated = true;
-		conn_printf(c, "235 2.7.0 Authentication successful\r\n");
+		smtp_reply(c, "235 2.7.0 Authentication successful");
 		break;
-	case AUTH_RESULT_FAIL:
-		conn_printf(c, "535 5.7.8 Authentication credentials invalid\r\n");
-		break;
+	case AUTH_RESULT_FAIL: smtp_reply(c, "535 5.7.8 Authentication credentials invalid"); break;
 	case AUTH_RESULT_THROTTLED:
-		conn_printf(c,
-		        "454 4.7.0 Too many failed authentication attempts, try again later\r\n");
+		smtp_reply(c, "454 4.7.0 Too many failed authentication attempts, try again later");
 		break;
 	case AUTH_RESULT_UNAVAILABLE:
-		conn_printf(c, "454 4.7.0 Temporary authentication failure, try again later\r\n");
+		smtp_reply(c, "454 4.7.0 Temporary authentication failure, try again later");
 		break;
 	}
 	smtp_session_resume(c);
@@ -62,7 +60,7 @@ smtp_auth_start(
 {
 	sa->step = SMTP_AUTH_STEP_NONE;
 	if (auth_request(c->srv->auth, c, user, pw, pwlen, smtp_auth_done_cb) < 0) {
-		conn_printf(c, "454 4.7.0 Temporary authentication failure, try again later\r\n");
+		smtp_reply(c, "454 4.7.0 Temporary authentication failure, try again later");
 		return true;
 	}
 	sa->is_pending = true;
@@ -81,7 +79,7 @@ smtp_auth_plain(struct conn *c, struct smtp_auth *sa, const char *b64)
 
 	sa->step = SMTP_AUTH_STEP_NONE;
 	if (auth_sasl_plain(b64, msg, sizeof(msg), &len, &creds) < 0)
-		conn_printf(c, "501 5.5.2 Cannot decode response\r\n");
+		smtp_reply(c, "501 5.5.2 Cannot decode response");
 	else
 		rc = smtp_auth_start(c, sa, creds.user, creds.password, creds.password_len);
 	str_wipe(msg, len);
@@ -97,11 +95,11 @@ smtp_auth_login_user(struct conn *c, struct smtp_auth *sa, const char *b64)
 	if (auth_sasl_decode(b64, (unsigned char *)sa->user, sizeof(sa->user), &len) < 0 ||
 	        memchr(sa->user, '\0', len) != NULL) {
 		sa->step = SMTP_AUTH_STEP_NONE;
-		conn_printf(c, "501 5.5.2 Cannot decode response\r\n");
+		smtp_reply(c, "501 5.5.2 Cannot decode response");
 		return;
 	}
 	sa->step = SMTP_AUTH_STEP_LOGIN_PASS;
-	conn_printf(c, "334 UGFzc3dvcmQ6\r\n");
+	smtp_reply(c, "334 UGFzc3dvcmQ6");
 }
 
 /* smtp_auth_login_pass - AUTH LOGIN password (base64). */
@@ -114,7 +112,7 @@ smtp_auth_login_pass(struct conn *c, struct smtp_auth *sa, const char *b64)
 
 	sa->step = SMTP_AUTH_STEP_NONE;
 	if (auth_sasl_decode(b64, pw, sizeof(pw), &len) < 0)
-		conn_printf(c, "501 5.5.2 Cannot decode response\r\n");
+		smtp_reply(c, "501 5.5.2 Cannot decode response");
 	else
 		rc = smtp_auth_start(c, sa, sa->user, (const char *)pw, len);
 	str_wipe(pw, len);
@@ -128,39 +126,39 @@ smtp_auth_command(struct conn *c, struct smtp_auth *sa, const char *arg, bool ha
 	const char *initial = arg[mlen] == ' ' ? arg + mlen + 1 : NULL;
 
 	if (c->lst->kind == LISTENER_SMTP) {
-		conn_printf(c, "500 5.5.2 Command not recognized\r\n");
+		smtp_reply(c, "502 5.5.1 Command not implemented"); /* MX-1 */
 		return true;
 	}
 	if (!conn_is_auth_allowed(c)) {
-		conn_printf(c, "530 5.7.0 Must issue a STARTTLS command first\r\n");
+		smtp_reply(c, "530 5.7.0 Must issue a STARTTLS command first");
 		return true;
 	}
 	if (sa->is_authenticated) {
-		conn_printf(c, "503 5.5.1 Already authenticated\r\n");
+		smtp_reply(c, "503 5.5.1 Already authenticated");
 		return true;
 	}
 	if (has_tx || !has_helo) {
-		conn_printf(c,
-		        has_tx ? "503 5.5.1 Bad sequence of commands\r\n"
-		               : "503 5.5.1 Send HELO/EHLO first\r\n");
+		smtp_reply(c,
+		        has_tx ? "503 5.5.1 Bad sequence of commands"
+		               : "503 5.5.1 Send HELO/EHLO first");
 		return true;
 	}
 	if (mlen == 5 && strncasecmp(arg, "PLAIN", 5) == 0) {
 		if (initial != NULL)
 			return smtp_auth_plain(c, sa, initial);
 		sa->step = SMTP_AUTH_STEP_PLAIN;
-		conn_printf(c, "334 \r\n");
+		smtp_reply(c, "334 ");
 	} else if (mlen == 5 && strncasecmp(arg, "LOGIN", 5) == 0) {
 		if (initial != NULL) {
 			smtp_auth_login_user(c, sa, initial);
 		} else {
 			sa->step = SMTP_AUTH_STEP_LOGIN_USER;
-			conn_printf(c, "334 VXNlcm5hbWU6\r\n");
+			smtp_reply(c, "334 VXNlcm5hbWU6");
 		}
 	} else if (mlen == 0) {
-		conn_printf(c, "501 5.5.4 Syntax error\r\n");
+		smtp_reply(c, "501 5.5.4 Syntax error");
 	} else {
-		conn_printf(c, "504 5.5.4 Unrecognized authentication type\r\n");
+		smtp_reply(c, "504 5.5.4 Unrecognized authentication type");
 	}
 	return true;
 }
@@ -174,7 +172,7 @@ smtp_auth_continue(struct conn *c, struct smtp_auth *sa, char *line)
 	if (strcmp(line, "*") == 0) {
 		sa->step = SMTP_AUTH_STEP_NONE;
 		str_wipe(sa->user, sizeof(sa->user));
-		conn_printf(c, "501 5.7.0 Authentication aborted\r\n");
+		smtp_reply(c, "501 5.7.0 Authentication aborted");
 		return true;
 	}
 	if (step == SMTP_AUTH_STEP_PLAIN)

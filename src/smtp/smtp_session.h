@@ -1,9 +1,11 @@
 /*
- * smtp_session.h - the SMTP protocol as seen by net/ (three listeners).
+ * smtp_session.h - the SMTP protocol as seen by net/ (three listeners:
+ * smtp = inbound MX, submission = STARTTLS, submissions = implicit TLS).
  *
- * Foundation stage: greeting, EHLO/HELO, STARTTLS (in place, NET-5), NOOP,
- * RSET, QUIT, line limits, timeouts, shutdown and limit replies. The SMTP
- * engine issue replaces the command set behind the same proto_ops.
+ * The engine behind these ops: smtp_session.c (life cycle, input loop),
+ * smtp_cmd.c (command table), smtp_rcpt.c (envelope policy), smtp_txn.c
+ * (DATA), smtp_accept.c (acceptance pipeline shared with /mxdeliv),
+ * smtp_auth.c (AUTH). SPEC sections 6-10.
  */
 #ifndef CHATRELAY_SMTP_SESSION_H
 #define CHATRELAY_SMTP_SESSION_H

@@ -25,6 +25,20 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+def free_ports(count, host="127.0.0.1"):
+    """count distinct free ports: every socket stays bound until all are picked."""
+    socks = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((host, 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 _shared_dkim_key = None
 
 
@@ -61,8 +75,8 @@ class Server:
             "threads": "2",
             "dkim_key": shared_dkim_key(),
         }
-        for key in PORT_KEYS:
-            self.params[key] = str(free_port())
+        for key, port in zip(PORT_KEYS, free_ports(len(PORT_KEYS))):
+            self.params[key] = str(port)
         if os.geteuid() == 0:
             self.params["user"] = "nobody"
         self.params.update(params or {})

@@ -2,10 +2,10 @@
 
 Tokens are written with tests/tools/meta_token_tool while the server is
 stopped (SETMETADATA arrives with the IMAP engine). A local HTTP sink on
-127.0.0.1 stands in for the push service. Deliveries that notify need the
-SMTP engine; until then these tests check what happens without one: the
-tokens survive a restart (schema 2), the server stays silent towards the
-sink, tokens never reach the log, and deleting the account drops them.
+127.0.0.1 stands in for the push service. The tests check that tokens
+survive a restart (schema 2), the server stays silent towards the sink
+without deliveries, tokens never reach the log, deleting the account drops
+them, and an inbound SMTP delivery posts each token (a 410 removes it).
 The notifier itself is covered by tests/unit/test_meta_push.c and
 tests/unit/test_meta.c against a loopback HTTP responder.
 """
@@ -99,3 +99,39 @@ def test_push_off_starts_and_stops_cleanly(server_factory):
     srv = server_factory(params=dict(FAST, push="no"))
     srv.start()
     assert srv.stop() == 0
+
+
+def _smtp_deliver(srv, sender, rcpt, body):
+    import smtplib
+    with smtplib.SMTP("127.0.0.1", srv.port("smtp_port"), timeout=30) as s:
+        s.ehlo("peer.test")
+        s.sendmail(sender, [rcpt], body)
+
+
+def test_smtp_delivery_pushes_each_token_and_410_removes_it(server_factory):
+    """PUSH-1: a durable inbound delivery notifies the recipient's device tokens."""
+    import time
+    sink = Sink([410, 200])
+    try:
+        params = dict(FAST, push_url=f"http://127.0.0.1:{sink.port}/notify",
+                      enforce_e2ee="no", dkim_verify="no")
+        srv = server_factory(params=params)
+        srv.write_config()
+        cli(srv, "account", "add", "pushed001@example.org", "--password", "pushed-pw1", check=0)
+        tool(srv, "set", "pushed001@example.org", "openpgp:TOKENGONE")
+        srv.start()
+        msg = ("From: a@remote.test\r\nTo: pushed001@example.org\r\nSubject: x\r\n"
+               "Message-ID: <push1@remote.test>\r\n\r\nhello\r\n")
+        _smtp_deliver(srv, "a@remote.test", "pushed001@example.org", msg)
+        deadline = time.monotonic() + 15
+        while not sink.bodies and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sink.bodies == [b"openpgp:TOKENGONE"]
+        # the 410 removed the token: the next delivery posts nothing
+        _smtp_deliver(srv, "a@remote.test", "pushed001@example.org",
+                      msg.replace("push1@", "push2@"))
+        time.sleep(1.0)
+        assert sink.bodies == [b"openpgp:TOKENGONE"]
+        assert "TOKENGONE" not in srv.log()
+    finally:
+        sink.close()
