@@ -11,6 +11,7 @@
 #define ZLIB_CONST /* next_in is const: no casts of the caller's data */
 #include <zlib.h>
 
+#include "core/core_log.h"
 #include "imap/imap_session_int.h"
 
 struct imap_compress {
@@ -109,5 +110,6 @@ imap_compress_start(struct conn *c)
 		imap_compress_free(z);
 		return -1;
 	}
+	log_write(LOG_LEVEL_DEBUG, c->id, NULL, "imap compress=deflate");
 	return 0;
 }
