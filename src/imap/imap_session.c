@@ -338,6 +338,11 @@ imap_on_read(struct conn *c)
 	struct imap_session *s = c->session;
 
 	while (!c->is_closing && !c->is_handshaking && !s->is_busy && !imap_auth_is_busy(&s->auth)) {
+		if (s->is_bye_pending && s->append == NULL) {
+			conn_printf(c, "* BYE Server shutting down.\r\n"); /* GEN-6, deferred */
+			conn_close(c);
+			return;
+		}
 		if (conn_output_len(c) > NET_OUTPUT_HIGH_WATER) {
 			conn_pause_reading(c); /* NET-6: resumed by on_drain */
 			return;
@@ -365,6 +370,11 @@ imap_cmd_finish(struct imap_session *s)
 	imap_parser_reset(s->parser);
 	if (s->c->is_closing)
 		return;
+	if (s->is_bye_pending) {
+		conn_printf(s->c, "* BYE Server shutting down.\r\n");
+		conn_close(s->c);
+		return;
+	}
 	conn_resume_reading(s->c);
 	imap_on_read(s->c);
 }
@@ -417,8 +427,12 @@ imap_on_shutdown(struct conn *c)
 {
 	struct imap_session *s = c->session;
 
-	if (s != NULL && s->append != NULL)
-		return; /* GEN-6: an APPEND transfer may finish; the drain timer ends it */
+	if (s != NULL && (s->append != NULL || s->is_busy)) {
+		/* GEN-6: an APPEND transfer or a running command may finish (the drain
+		 * timer ends it); the goodbye follows its tagged reply. */
+		s->is_bye_pending = true;
+		return;
+	}
 	conn_printf(c, "* BYE Server shutting down.\r\n");
 	conn_close(c);
 }

@@ -73,6 +73,7 @@ struct imap_session {
 	bool is_idling;                /* IDLE: the next line must be DONE */
 	bool is_condstore;             /* IMAP-48 */
 	bool is_compressed;            /* COMPRESS DEFLATE active (IMAP-22) */
+	bool is_bye_pending;           /* GEN-6: say goodbye when the running command ends */
 	const char *refuse_reply;      /* static: reply to a refused literal (IMAP-11) */
 	unsigned bad_count;            /* consecutive BAD replies (IMAP-8) */
 	struct imap_selected *sel;     /* owned: NULL unless selected */

@@ -329,3 +329,19 @@ def test_append_over_quota(server_factory):
     assert tagged == "a9 NO [OVERQUOTA] Quota exceeded."
     untagged, _ = c.cmd("b1", "STATUS INBOX (MESSAGES)")
     assert untagged == [b"* STATUS INBOX (MESSAGES 8)"]  # nothing of the failed copy
+
+
+def test_shutdown_lets_append_finish(server_factory):
+    srv = server_factory().start()
+    c = logged_in(srv)
+    c.send(f"a1 APPEND INBOX {{{len(MSG)}}}\r\n")
+    assert c.line().startswith(b"+ ")
+    c.send(MSG[:20])
+    time.sleep(0.2)
+    srv.signal(15)
+    time.sleep(0.3)
+    c.send(MSG[20:] + b"\r\n")
+    untagged, tagged = c.until("a1")
+    assert tagged.startswith("a1 OK [APPENDUID ")
+    assert c.line() == b"* BYE Server shutting down."
+    assert srv.wait() == 0
