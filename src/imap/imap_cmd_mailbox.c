@@ -133,6 +133,45 @@ imap_mb_lsub_reply(struct imap_session *s, struct imap_mb_job *mj)
 	imap_buf_reset(&b);
 }
 
+/* imap_mb_has - name[0..len) is an existing mailbox of the list. */
+static bool
+imap_mb_has(const struct imap_mb_job *mj, const char *name, size_t len)
+{
+	for (size_t k = 0; k < mj->n; k++)
+		if (strlen(mj->names[k]) == len && strncmp(mj->names[k], name, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * imap_mb_list_virtual - IMAP-28: a missing parent of names[i] where `%`
+ * stops is listed as \Noselect, once (names are sorted: an earlier name
+ * with the same prefix already listed it).
+ */
+static void
+imap_mb_list_virtual(struct imap_buf *b, const struct imap_mb_job *mj, size_t i)
+{
+	const char *name = mj->names[i];
+	size_t plen = strlen(mj->pattern);
+
+	if (strchr(mj->pattern, '%') == NULL)
+		return;
+	for (const char *dot = strchr(name, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
+		size_t len = (size_t)(dot - name);
+		bool is_listed = false;
+
+		if (imap_mb_has(mj, name, len) || !imap_mbname_match(mj->pattern, plen, name, len))
+			continue;
+		for (size_t k = 0; k < i && !is_listed; k++)
+			is_listed = strncmp(mj->names[k], name, len + 1) == 0;
+		if (is_listed)
+			continue;
+		imap_buf_str(b, "* LIST (\\Noselect \\HasChildren) \".\" ");
+		imap_buf_quote(b, name, len, IMAP_QUOTE_ASTRING);
+		imap_buf_str(b, "\r\n");
+	}
+}
+
 /* imap_mb_list_reply - IMAP-28: matches with children attributes and special use. */
 static void
 imap_mb_list_reply(struct imap_session *s, struct imap_mb_job *mj)
@@ -146,6 +185,7 @@ imap_mb_list_reply(struct imap_session *s, struct imap_mb_job *mj)
 		size_t nlen = strlen(name);
 		bool has_children = false;
 
+		imap_mb_list_virtual(&b, mj, i);
 		if (!imap_mbname_match(mj->pattern, plen, name, nlen))
 			continue;
 		for (size_t k = 0; k < mj->n && !has_children; k++)

@@ -345,3 +345,16 @@ def test_shutdown_lets_append_finish(server_factory):
     assert tagged.startswith("a1 OK [APPENDUID ")
     assert c.line() == b"* BYE Server shutting down."
     assert srv.wait() == 0
+
+
+def test_list_noselect_parent(server):
+    c = logged_in(server)
+    c.cmd("a1", "CREATE Top.Mid.Leaf")
+    assert c.cmd("a2", "DELETE Top")[1] == "a2 OK Delete completed."
+    untagged, _ = c.cmd("a3", 'LIST "" "%"')
+    assert b'* LIST (\\Noselect \\HasChildren) "." Top' in untagged
+    assert b'* LIST (\\HasNoChildren) "." INBOX' in untagged
+    untagged, _ = c.cmd("a4", 'LIST "" "*"')
+    assert b'* LIST (\\HasChildren) "." Top.Mid' in untagged
+    assert not any(b"Noselect" in l for l in untagged)
+    assert c.cmd("a5", 'LIST "" ""')[0] == [b'* LIST (\\Noselect) "." ""']
