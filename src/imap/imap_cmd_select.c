@@ -92,6 +92,58 @@ imap_sel_ext(struct imap_session *s)
 	return &((struct imap_sel_alloc *)(void *)s->sel)->ext;
 }
 
+/* ---- \Recent claims (IMAP-31) ----------------------------------------------------------- */
+
+struct imap_claim_job {
+	struct imap_job j;
+	uint32_t *uids; /* owned */
+	size_t n;
+};
+
+static void
+imap_claim_work(struct store *st, void *arg, struct store_changes *ch)
+{
+	struct imap_claim_job *cj = arg;
+
+	(void)st;
+	(void)ch;
+	if (imap_job_open(&cj->j) == 0 && store_mailbox_claim_recent(cj->j.mb, &cj->uids, &cj->n) < 0)
+		cj->j.error = errno;
+}
+
+static void
+imap_claim_release(struct imap_job *j)
+{
+	free(((struct imap_claim_job *)j)->uids);
+}
+
+/* imap_claim_finish - the claimed messages are recent in this session only. */
+static void
+imap_claim_finish(struct imap_session *s, struct imap_job *j)
+{
+	struct imap_claim_job *cj = (struct imap_claim_job *)j;
+
+	if (s->sel == NULL || s->sel->view == NULL || strcmp(s->sel->name, j->mailbox) != 0)
+		return;
+	imap_view_mark_recent(s->sel->view, cj->uids, cj->n);
+	if (s->is_idling)
+		imap_send_updates(s, true);
+}
+
+/* imap_claim_start - a read-write session claims new arrivals in the background. */
+static void
+imap_claim_start(struct imap_session *s)
+{
+	struct imap_claim_job *cj;
+
+	if (s->sel == NULL || s->sel->is_readonly || (cj = calloc(1, sizeof(*cj))) == NULL)
+		return;
+	imap_job_init(&cj->j, s, NULL, imap_claim_finish, imap_claim_release);
+	if (cj->j.st == NULL ||
+	        store_submit(cj->j.st, cj->j.conn_id, imap_claim_work, imap_job_done_cb, cj) < 0)
+		free(cj);
+}
+
 /* imap_bus_cb - changes of the selected mailbox (IMAP-49); IDLE gets them at once (IMAP-51). */
 static void
 imap_bus_cb(const struct bus_event *ev, void *ctx)
@@ -112,6 +164,12 @@ imap_bus_cb(const struct bus_event *ev, void *ctx)
 		return;
 	}
 	imap_view_apply(s->sel->view, ev, ev->origin_id == s->c->id);
+	if (ev->kind == BUS_EVENT_NEW)
+		for (size_t i = 0; i < ev->count; i++)
+			if (ev->msgs[i].flags & STORE_FLAG_RECENT) {
+				imap_claim_start(s);
+				break;
+			}
 	if (s->is_idling)
 		imap_send_updates(s, true);
 }
@@ -184,6 +242,10 @@ imap_send_updates(struct imap_session *s, bool may_expunge)
 		v->count = need;
 		v->new_count = 0;
 		conn_printf(s->c, "* %zu EXISTS\r\n* %zu RECENT\r\n", v->count, imap_view_recent(v));
+		v->is_recent_dirty = false;
+	} else if (v->is_recent_dirty) {
+		conn_printf(s->c, "* %zu RECENT\r\n", imap_view_recent(v));
+		v->is_recent_dirty = false;
 	}
 	for (size_t i = 0; i < v->count && v->dirty > 0; i++) {
 		if (!v->msgs[i].is_dirty)
@@ -296,12 +358,15 @@ imap_select_finish(struct imap_session *s, struct imap_job *j)
 		imap_cmd_finish(s);
 		return;
 	}
+	imap_view_set_claiming(s->sel->view, !s->sel->is_readonly);
 	s->sel->mb = j->mb; /* keeps the mailbox loaded while selected */
 	j->mb = NULL;
 	for (e = imap_sel_ext(s)->head; e != NULL; e = e->next)
 		imap_view_apply(s->sel->view, &e->ev, e->ev.origin_id == s->c->id);
 	imap_evcopy_free(imap_sel_ext(s)->head);
 	imap_sel_ext(s)->head = imap_sel_ext(s)->tail = NULL;
+	if (s->sel->view->new_count > 0)
+		imap_claim_start(s); /* arrivals after the snapshot's claim */
 	/* Changes queued before the snapshot are inside it: start clean. */
 	imap_send_updates(s, true);
 	s->state = IMAP_STATE_SELECTED;

@@ -165,7 +165,9 @@ imap_view_on_new(struct imap_view *v, const struct bus_event *ev)
 		memset(vm, 0, sizeof(*vm));
 		vm->uid = m->uid;
 		vm->flags = m->flags & ~(uint32_t)(STORE_FLAG_RECENT | STORE_FLAG_IN_NEW);
-		vm->is_recent = (m->flags & STORE_FLAG_RECENT) != 0;
+		/* IMAP-31: the claim (imap_cmd_select.c) confirms or corrects this. */
+		vm->is_recent = v->is_claiming && (m->flags & STORE_FLAG_RECENT) != 0;
+		vm->is_recent_pending = vm->is_recent;
 		vm->keywords = m->keywords;
 		vm->modseq = m->modseq;
 		vm->size = m->size;
@@ -295,4 +297,45 @@ imap_view_keyword_bits(const struct imap_view *v, const char *const *names, size
 			if (v->keywords[k] != NULL && strcasecmp(v->keywords[k], names[i]) == 0)
 				bits |= 1ULL << k;
 	return bits;
+}
+
+void
+imap_view_set_claiming(struct imap_view *v, bool is_claiming)
+{
+	v->is_claiming = is_claiming;
+}
+
+/* imap_view_claimed - whether uid is among the claimed uids[0..n). */
+static bool
+imap_view_claimed(const uint32_t *uids, size_t n, uint32_t uid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] == uid)
+			return true;
+	return false;
+}
+
+void
+imap_view_mark_recent(struct imap_view *v, const uint32_t *uids, size_t n)
+{
+	for (size_t i = 0; i < v->count; i++) {
+		struct imap_vmsg *m = &v->msgs[i];
+		bool is_mine = imap_view_claimed(uids, n, m->uid);
+
+		if (!is_mine && !m->is_recent_pending)
+			continue;
+		if (m->is_recent != is_mine)
+			v->is_recent_dirty = true;
+		m->is_recent = is_mine;
+		m->is_recent_pending = false;
+	}
+	for (size_t i = 0; i < v->new_count; i++) {
+		struct imap_vmsg *m = &v->news[i];
+		bool is_mine = imap_view_claimed(uids, n, m->uid);
+
+		if (is_mine || m->is_recent_pending) {
+			m->is_recent = is_mine;
+			m->is_recent_pending = false;
+		}
+	}
 }

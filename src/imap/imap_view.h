@@ -27,6 +27,7 @@ struct imap_vmsg {
 	bool is_expunged; /* removed, not yet announced (IMAP-40) */
 	bool is_dirty;    /* flag change to announce */
 	bool is_recent;   /* \Recent in this session (IMAP-31) */
+	bool is_recent_pending; /* assumed recent until this session's claim answers */
 };
 
 struct imap_view {
@@ -41,7 +42,12 @@ struct imap_view {
 	size_t expunged;  /* messages with is_expunged */
 	size_t dirty;     /* messages with is_dirty */
 	bool is_gone;     /* mailbox deleted (IMAP-25) */
+	bool is_recent_dirty; /* \Recent changed for announced messages: send RECENT */
+	bool is_claiming;     /* read-write: arrivals are assumed recent (IMAP-31) */
 };
+
+/* IMAP-31: arrivals count as recent for a read-write session until its claim says otherwise. */
+void imap_view_set_claiming(struct imap_view *v, bool is_claiming);
 
 /* imap_view_new - from a snapshot; recent_uids are \Recent for this session. NULL on ENOMEM. */
 struct imap_view *imap_view_new(
@@ -62,6 +68,9 @@ size_t imap_view_flags(const struct imap_view *v, uint32_t flags, uint64_t keywo
 
 /* imap_view_recent - messages with is_recent among the announced ones. */
 size_t imap_view_recent(const struct imap_view *v);
+
+/* imap_view_mark_recent - uids claimed by this session become \Recent (IMAP-31). */
+void imap_view_mark_recent(struct imap_view *v, const uint32_t *uids, size_t n);
 
 /* imap_view_keyword_bits - bits for names in the view's table (unknown names ignored). */
 uint64_t imap_view_keyword_bits(const struct imap_view *v, const char *const *names, size_t n);

@@ -358,3 +358,23 @@ def test_list_noselect_parent(server):
     assert b'* LIST (\\HasChildren) "." Top.Mid' in untagged
     assert not any(b"Noselect" in l for l in untagged)
     assert c.cmd("a5", 'LIST "" ""')[0] == [b'* LIST (\\Noselect) "." ""']
+
+
+def test_recent_in_exactly_one_session(server):
+    a = logged_in(server)
+    b = logged_in(server)
+    x = logged_in(server)
+    a.cmd("a1", "SELECT INBOX")
+    b.cmd("b1", "SELECT INBOX")
+    append(x, "x1")
+    time.sleep(0.3)  # both claims have answered
+
+    def recent_of(c, tag):
+        c.cmd(tag + "n", "NOOP")
+        untagged, _ = c.cmd(tag, "SEARCH RECENT")
+        line = [l for l in untagged if l.startswith(b"* SEARCH")][0]
+        return len(line.split()) - 2
+
+    assert recent_of(a, "a2") + recent_of(b, "b2") == 1
+    untagged, _ = x.cmd("x2", "EXAMINE INBOX")
+    assert b"* 1 EXISTS" in untagged and b"* 0 RECENT" in untagged
