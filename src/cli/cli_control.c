@@ -23,6 +23,7 @@
 #include "auth/auth.h"
 #include "cli/cli.h"
 #include "cli/cli_account.h"
+#include "cli/cli_queue.h"
 #include "core/core_conf.h"
 #include "core/core_log.h"
 #include "core/core_str.h"
@@ -186,6 +187,44 @@ cli_control_event_cb(struct bufferevent *bev, short what, void *arg)
 		cli_control_conn_free(cc);
 }
 
+/*
+ * cli_control_queue - CLI-7 verbs run on the loop, where the queue lives
+ * (they do not block), answered at once.
+ */
+static void
+cli_control_queue(struct cli_control_conn *cc, char *line)
+{
+	char *argv[CLI_CONTROL_ARGS_MAX], *out_text = NULL, *err_text = NULL, *resp_text = NULL;
+	size_t out_len = 0, err_len = 0, resp_len = 0;
+	FILE *out = open_memstream(&out_text, &out_len), *err = open_memstream(&err_text, &err_len);
+	FILE *resp = open_memstream(&resp_text, &resp_len);
+	int argc = 0, status = CLI_EXIT_RUNTIME;
+
+	for (char *save = NULL, *w = strtok_r(line, "\t", &save);
+	        w != NULL && argc < CLI_CONTROL_ARGS_MAX; w = strtok_r(NULL, "\t", &save))
+		argv[argc++] = w;
+	if (out != NULL && err != NULL)
+		status = cli_queue_run_live(cc->ctl->srv->queue, argc, argv, out, err);
+	if (out != NULL)
+		fclose(out);
+	if (err != NULL)
+		fclose(err);
+	if (resp != NULL) {
+		cli_control_emit(resp, '1', out_text != NULL ? out_text : "", out_len);
+		cli_control_emit(resp, '2', err_text != NULL ? err_text : "", err_len);
+		fprintf(resp, "X %d\n", status);
+		fclose(resp);
+	}
+	if (resp_text != NULL)
+		bufferevent_write(cc->bev, resp_text, resp_len);
+	else
+		bufferevent_write(cc->bev, "X 1\n", 4);
+	free(out_text);
+	free(err_text);
+	free(resp_text);
+	free(line);
+}
+
 static void
 cli_control_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -204,6 +243,10 @@ cli_control_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	bufferevent_disable(bev, EV_READ);
+	if (strncmp(line, "queue", 5) == 0 && (line[5] == '\t' || line[5] == '\0')) {
+		cli_control_queue(cc, line);
+		return;
+	}
 	j = calloc(1, sizeof(*j));
 	if (j == NULL) {
 		free(line);

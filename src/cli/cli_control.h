@@ -7,6 +7,7 @@
  * The server runs the command on a worker (cli_account_run) and applies
  * its effects on the loop: sessions of a deleted or blocked account are
  * closed and cache entries dropped (ACC-7, AUTH-8) before the answer.
+ * `queue ...` verbs (CLI-7) run on the loop instead, where the queue lives.
  */
 #ifndef CHATRELAY_CLI_CONTROL_H
 #define CHATRELAY_CLI_CONTROL_H

@@ -7,6 +7,7 @@
  */
 #include "cli/cli.h"
 #include "cli/cli_account.h"
+#include "cli/cli_queue.h"
 
 #include <crypt.h>
 #include <openssl/crypto.h>
@@ -49,6 +50,7 @@ static const struct cli_command cli_commands[] = {
 	{ "account", true, cli_account_cmd },
 	{ "block", true, cli_block_cmd },
 	{ "dns", true, cli_dns },
+	{ "queue", true, cli_queue_cmd },
 };
 
 int
@@ -69,7 +71,8 @@ cli_usage(void)
 		"  version    print the version\n"
 		"  account    add|del|list|passwd|quota accounts\n"
 		"  block      add|del|list blocklist entries\n"
-		"  dns        print the DNS zone records for the mail domain\n");
+		"  dns        print the DNS zone records for the mail domain\n"
+		"  queue      list|flush [<id>]|del <id> the outbound queue\n");
 }
 
 /* cli_take_config_opt - remove "-c FILE" / "-cFILE" / "--config FILE" from argv. */

@@ -27,6 +27,7 @@
 #include "imap/imap_session.h"
 #include "net/net_server.h"
 #include "net/net_tls.h"
+#include "queue/queue.h"
 #include "queue/queue_dkim.h"
 #include "smtp/smtp_session.h"
 #include "meta/meta.h"
@@ -69,6 +70,8 @@ cli_serve_shutdown_hook(struct server *srv)
 {
 	if (srv->store != NULL)
 		store_expire_stop(srv->store);
+	/* QUEUE-5: transfers in flight stop; their recipients stay pending on disk */
+	queue_stop(srv->queue);
 	/* PUSH-5: pending notifications die with the process; no new requests */
 	if (srv->meta != NULL)
 		meta_stop(srv->meta);
@@ -217,6 +220,12 @@ cli_serve(struct conf *conf)
 		log_error("storage: %s", strerror(errno));
 		goto out;
 	}
+	/* GEN-5, QUEUE-4: the queue is loaded before the listeners are bound */
+	if (priv_assume(&priv) < 0 || (srv->queue = queue_new(srv)) == NULL ||
+	        priv_regain(&priv) < 0) {
+		log_error("queue: %s", strerror(errno));
+		goto out;
+	}
 	cli_serve_register_protocols(srv);
 	if (server_listen(srv, err, sizeof(err)) < 0) {
 		log_error("%s", err);
@@ -240,6 +249,7 @@ out:
 	cli_control_free(&control);
 	if (srv != NULL) {
 		/* the pool has drained (server_run); the expiry timer dies before the base */
+		queue_free(&srv->queue);
 		store_free(&srv->store);
 		meta_free(&srv->meta); /* unsubscribes from the bus; its timers sit on the base */
 		bus_free(&srv->bus);

@@ -19,6 +19,7 @@
 struct auth;
 struct queue_dkim_signer;
 struct store;
+struct queue;
 struct bus;
 struct meta;
 struct db;
@@ -68,6 +69,7 @@ struct server {
 	struct queue_dkim_signer *dkim_signer; /* borrowed: NULL when not signing (DKIM-1) */
 	struct store *store;          /* borrowed: mailboxes, quota, expiry (store/) */
 	struct bus *bus;              /* borrowed: change events for live sessions (bus/) */
+	struct queue *queue;          /* borrowed: outbound queue (queue/), NULL in tools */
 	struct meta *meta;            /* borrowed: device tokens and push (meta/) */
 	struct db *db;                /* borrowed: accounts database (db/) */
 

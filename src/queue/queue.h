@@ -1,0 +1,94 @@
+/*
+ * queue.h - the outbound queue (SPEC section 15: QUEUE-1..5, FED-1..3,
+ * FED-7, FED-9, DSN-1..3).
+ *
+ * One entry per accepted message with remote recipients, on disk under
+ * <data_dir>/queue/ as two files (queue_entry.h): <id>.msg, the message
+ * (DKIM-signed at enqueue time, DKIM-1) and <id>.env, the envelope and the
+ * per-recipient state. Both are fsynced and the directory flushed before
+ * queue_submit reports success, and the state file is rewritten
+ * (atomically: temporary file, fsync, rename) after every attempt
+ * (QUEUE-5).
+ *
+ * Scheduling runs on the loop thread: one attempt carries every pending
+ * recipient of one domain of one entry (QUEUE-2) over HTTPS /mxdeliv
+ * (queue_http.c; curl multi on the libevent loop). Disk work runs on the
+ * worker pool. Recipients that fail for good produce one DSN per attempt,
+ * delivered to the local sender's INBOX (queue_dsn.c).
+ *
+ * Does not: parse SMTP, verify inbound DKIM, talk to sessions by pointer.
+ */
+#ifndef CHATRELAY_QUEUE_H
+#define CHATRELAY_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+struct server;
+struct queue;
+
+/*
+ * queue_done_fn - completion of queue_submit, on the loop thread. ok says
+ * whether the entry is durable; on false the client gets a 451. The
+ * requester (SMTP session) is looked up by requester_id: it may be gone.
+ */
+typedef void queue_done_fn(void *arg, uint64_t requester_id, bool ok);
+
+/*
+ * queue_new - the queue of srv (srv->conf, srv->workers, srv->base,
+ * srv->dkim_signer, srv->store are borrowed and must outlive it). Loads every
+ * entry of <data_dir>/queue/ (QUEUE-4: unreadable entries are moved to
+ * <data_dir>/queue/corrupt/ and logged) and schedules them no earlier than
+ * 10 s after now. Start-up only: blocks on disk. NULL with errno.
+ */
+struct queue *queue_new(struct server *srv);
+
+/*
+ * queue_stop - GEN-6: no new attempt starts; running HTTP transfers are
+ * abandoned (their recipients stay pending on disk). Loop thread.
+ */
+void queue_stop(struct queue *q);
+
+/* queue_free - after server_run (the pool has drained), before the event base. NULL ok. */
+void queue_free(struct queue **qp);
+
+/*
+ * queue_submit - enqueue a message for remote recipients (loop thread).
+ * spool_fd is borrowed: the caller keeps it open until done runs; the
+ * message is read from offset 0, size octets, CRLF lines. sender is the
+ * envelope sender ("" for the null sender), rcpts the n remote recipients
+ * (copied). The work (DKIM signature, write, fsync) runs on a worker; done
+ * runs on the loop after the entry is durable (ok) or failed. Returns 0,
+ * or -1 (EINVAL: no recipient, a bad address or one of the local domain,
+ * FED-1; ENOMEM; ESHUTDOWN):
+ * done will not run.
+ */
+int queue_submit(struct queue *q, uint64_t requester_id, int spool_fd, uint64_t size,
+        const char *sender, char *const *rcpts, size_t n, queue_done_fn *done, void *arg);
+
+/*
+ * queue_domain_allowed - FED-9: the federation policy for a remote domain
+ * (lowercase compare; IP literals with brackets). PURE: for the SMTP engine
+ * at RCPT (SUB-7) and for each attempt (FED-7).
+ */
+bool queue_domain_allowed(const struct conf *conf, const char *domain);
+
+/* queue_flush - schedule every entry (id NULL) or one entry now (CLI-7). -1 ENOENT. Loop. */
+int queue_flush(struct queue *q, const char *id);
+
+/* queue_delete - remove an entry without a DSN (CLI-7). -1 ENOENT or EBUSY (attempt running). */
+int queue_delete(struct queue *q, const char *id);
+
+/*
+ * queue_list - CLI-7 lines, one per entry and domain with pending
+ * recipients: `<id> <age s> <sender> <domain> <pending> <attempts>
+ * <next attempt s> <last error>`. *text_r is malloc'ed. Loop.
+ */
+int queue_list(struct queue *q, char **text_r);
+
+/* queue_count - entries in memory (for logs and metrics). */
+size_t queue_count(const struct queue *q);
+
+#endif

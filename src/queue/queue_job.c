@@ -1,0 +1,220 @@
+/*
+ * queue_job.c - the disk jobs of the queue: enqueue (QUEUE-1, DKIM-1),
+ * the state write after each change (QUEUE-5), the DSN (DSN-1..3) and the
+ * removal of finished entries, and the CLI verbs list/delete (CLI-7).
+ *
+ * The *_work functions run on worker threads and touch only their job;
+ * the *_done functions run on the loop and find the entry by id.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/core_conf.h"
+#include "core/core_log.h"
+#include "net/net_server.h"
+#include "net/net_worker.h"
+#include "queue/queue_dkim.h"
+#include "queue/queue_dsn.h"
+#include "queue/queue_int.h"
+#include "store/store.h"
+
+/* ---- state write, DSN, removal ---- */
+
+struct queue_job {
+	struct queue *q; /* borrowed */
+	char id[QUEUE_ENTRY_ID_LEN + 1];
+	char *env; /* owned: .env text, NULL when removing */
+	size_t env_len;
+	bool is_remove;
+	/* DSN (NULL sender when none) */
+	char *dsn_sender; /* owned */
+	int64_t queued_at;
+	struct queue_dsn_rcpt *dsn_rcpts; /* owned, strings owned */
+	size_t n_dsn;
+};
+
+static void
+queue_job_free(struct queue_job *j)
+{
+	for (size_t i = 0; i < j->n_dsn; i++) {
+		free((char *)(uintptr_t)j->dsn_rcpts[i].addr);
+		free((char *)(uintptr_t)j->dsn_rcpts[i].error);
+	}
+	free(j->dsn_rcpts);
+	free(j->dsn_sender);
+	free(j->env);
+	free(j);
+}
+
+/* queue_job_header - the original header section from <id>.msg (worker). */
+static char *
+queue_job_header(const struct queue_job *j, size_t *len_r)
+{
+	char path[4200], *buf = malloc(QUEUE_DSN_HEADER_MAX);
+	ssize_t n;
+	int fd;
+
+	*len_r = 0;
+	if (buf == NULL)
+		return NULL;
+	queue_entry_path(j->q->dir, j->id, "msg", path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = pread(fd, buf, QUEUE_DSN_HEADER_MAX, 0);
+		*len_r = queue_dsn_header_len(buf, n > 0 ? (size_t)n : 0);
+		close(fd);
+	}
+	return buf;
+}
+
+/* queue_job_dsn - DSN-1..3: render and store into the sender's INBOX (worker). */
+static void
+queue_job_dsn(struct store *st, struct queue_job *j, struct store_changes *ch)
+{
+	const struct conf *conf = j->q->conf;
+	char msgid[64], boundary[64], rnd[QUEUE_ENTRY_ID_LEN + 1], *msg, *header, path[4200];
+	struct store_rcpt rcpt = {.account = j->dsn_sender};
+	struct queue_dsn d;
+	size_t len, hlen;
+	int fd;
+
+	if (!store_account_exists(st, j->dsn_sender))
+		return;
+	queue_entry_new_id(rnd);
+	snprintf(msgid, sizeof(msgid), "dsn-%s@%s", rnd, conf->mail_domain_bare);
+	snprintf(boundary, sizeof(boundary), "=_report_%s", rnd);
+	header = queue_job_header(j, &hlen);
+	d = (struct queue_dsn){conf->mail_domain, conf->hostname, j->dsn_sender, j->queued_at,
+	        queue_now(), msgid, boundary, j->dsn_rcpts, j->n_dsn, header != NULL ? header : "",
+	        hlen};
+	if (queue_dsn_render(&d, &msg, &len) == 0) {
+		snprintf(path, sizeof(path), "%s/.tmp-dsn-%s", j->q->dir, rnd);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			unlink(path);
+			if (write(fd, msg, len) == (ssize_t)len &&
+			        store_deliver(st, fd, len, (time_t)d.now, &rcpt, 1, ch) == 0)
+				log_info("queue: DSN delivered for %zu recipients", j->n_dsn);
+			else
+				log_warn("queue: DSN not delivered (quota or storage error)");
+			close(fd);
+		}
+		free(msg);
+	}
+	free(header);
+}
+
+static void
+queue_job_work(struct store *st, void *arg, struct store_changes *ch)
+{
+	struct queue_job *j = arg;
+
+	if (j->env != NULL) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s.env", j->id);
+		if (queue_entry_write_file(j->q->dir, name, j->env, j->env_len) < 0)
+			log_error("queue: cannot write a state file: %s", strerror(errno));
+	}
+	if (j->dsn_sender != NULL && st != NULL)
+		queue_job_dsn(st, j, ch);
+	if (j->is_remove && queue_entry_remove(j->q->dir, j->id) < 0)
+		log_error("queue: cannot remove an entry: %s", strerror(errno));
+}
+
+/* queue_unlink - take e out of the list and free it. */
+static void
+queue_unlink(struct queue *q, struct queue_entry *e)
+{
+	for (struct queue_entry **pp = &q->entries; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			q->n_entries--;
+			queue_entry_free(&e);
+			return;
+		}
+	}
+}
+
+static void
+queue_job_done(void *arg, uint64_t requester_id)
+{
+	struct queue_job *j = arg;
+	struct queue *q = j->q;
+	struct queue_entry *e = queue_find(q, j->id);
+
+	(void)requester_id;
+	if (e != NULL) {
+		e->is_writing = false;
+		if (j->is_remove)
+			queue_unlink(q, e);
+		else if (e->is_dirty) {
+			e->is_dirty = false;
+			queue_after_change(q, e);
+		}
+	}
+	queue_job_free(j);
+}
+
+/* queue_job_collect_dsn - DSN-1: the new permanent failures, when the sender is local. */
+static int
+queue_job_collect_dsn(struct queue *q, struct queue_entry *e, struct queue_job *j)
+{
+	const char *at = strrchr(e->sender, '@');
+	bool is_local = at != NULL && strcasecmp(at + 1, q->conf->mail_domain) == 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n_rcpts; i++)
+		n += e->rcpts[i].is_new_failure;
+	if (n == 0 || !is_local)
+		goto clear;
+	j->dsn_rcpts = calloc(n, sizeof(*j->dsn_rcpts));
+	j->dsn_sender = strdup(e->sender);
+	if (j->dsn_rcpts == NULL || j->dsn_sender == NULL)
+		return -1;
+	for (size_t i = 0; i < e->n_rcpts; i++) {
+		struct queue_rcpt *r = &e->rcpts[i];
+
+		if (!r->is_new_failure)
+			continue;
+		j->dsn_rcpts[j->n_dsn].addr = strdup(r->addr);
+		j->dsn_rcpts[j->n_dsn].error = r->error != NULL ? strdup(r->error) : NULL;
+		j->n_dsn++;
+	}
+	j->queued_at = e->queued_at;
+clear:
+	for (size_t i = 0; i < e->n_rcpts; i++)
+		e->rcpts[i].is_new_failure = false;
+	return 0;
+}
+
+void
+queue_after_change(struct queue *q, struct queue_entry *e)
+{
+	struct queue_job *j;
+
+	if (e->is_writing) {
+		e->is_dirty = true;
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return; /* the next change writes the state again */
+	j->q = q;
+	memcpy(j->id, e->id, sizeof(j->id));
+	j->is_remove = queue_entry_pending(e) == 0 && e->running == 0;
+	if ((!j->is_remove && queue_entry_render(e, &j->env, &j->env_len) < 0) ||
+	        queue_job_collect_dsn(q, e, j) < 0 ||
+	        store_submit(q->store, 0, queue_job_work, queue_job_done, j) < 0) {
+		queue_job_free(j);
+		e->is_dirty = true;
+		return;
+	}
+	e->is_writing = true;
+	e->is_removing = j->is_remove;
+}

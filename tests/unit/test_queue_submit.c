@@ -1,0 +1,218 @@
+/*
+ * test_queue_submit.c - queue_submit, the API of the SMTP engine
+ * (QUEUE-1, DKIM-1), on a real loop and worker pool: the entry is durable
+ * (both files) when done reports ok, the message carries the DKIM-Signature
+ * field on top, the first attempt starts at once (QUEUE-3) and its
+ * temporary failure is written back (QUEUE-5). Also FED-9.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/core_conf.h"
+#include "core/core_log.h"
+#include "net/net_server.h"
+#include "net/net_worker.h"
+#include "queue/queue.h"
+#include "queue/queue_dkim.h"
+#include "store/store.h"
+
+static int test_done_count;
+static bool test_done_ok;
+
+static void
+test_done(void *arg, uint64_t requester_id, bool ok)
+{
+	assert_ptr_equal(arg, &test_done_count);
+	assert_int_equal(requester_id, 42);
+	test_done_count++;
+	test_done_ok = ok;
+}
+
+/* test_find - the path of the one "*.ext" file in dir, or "" . */
+static void
+test_find(const char *dir, const char *ext, char *path, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	path[0] = '\0';
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+
+		if (n == 20 && strcmp(de->d_name + 16, ext) == 0)
+			snprintf(path, len, "%s/%s", dir, de->d_name);
+	}
+	closedir(d);
+}
+
+static char *
+test_slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = calloc(1, 65536);
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	assert_true(fread(buf, 1, 65535, f) > 0);
+	fclose(f);
+	return buf;
+}
+
+/* test_spin - run the loop until cond or about 10 s. */
+#define TEST_SPIN(base, cond)                                                                      \
+	for (int spin_ = 0; spin_ < 1000 && !(cond); spin_++) {                                    \
+		struct timeval tv_ = {0, 10000};                                                   \
+		event_base_loopexit((base), &tv_);                                                 \
+		event_base_dispatch(base);                                                         \
+	}
+
+static void
+test_submit(void **state)
+{
+	char dir[] = "/tmp/chatrelay-qsubmit-XXXXXX", ini[1024], err[256], qdir[1100];
+	char path[1400], *text, spool_path[1200];
+	static const char msg[] = "From: alice@example.org\r\nTo: bob@peer.test\r\n"
+	                          "Subject: hi\r\n\r\n.dot\r\nbody\r\n";
+	char r1[] = "bob@peer.test", r2[] = "carol@peer.test";
+	char *rcpts[] = {r1, r2};
+	struct conf conf;
+	struct server *srv;
+	struct queue *q;
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	int fd;
+
+	(void)state;
+	log_init(LOG_LEVEL_ERROR, LOG_TARGET_STDERR, true);
+	assert_non_null(mkdtemp(dir));
+	snprintf(ini, sizeof(ini),
+	        "[params]\nmail_domain = example.org\ndata_dir = %s\nthreads = 2\n"
+	        "[routes]\npeer.test = http://127.0.0.1:1/mxdeliv -\n",
+	        dir);
+	assert_int_equal(conf_init(&conf), 0);
+	assert_int_equal(conf_parse(&conf, ini, strlen(ini), "t.ini", "/", err, sizeof(err)), 0);
+	snprintf(qdir, sizeof(qdir), "%s/queue", dir);
+	assert_int_equal(mkdir(qdir, 0700), 0);
+	srv = server_new(&conf);
+	assert_non_null(srv);
+	srv->dkim_signer = queue_dkim_signer_new(key, "example.org", "sel");
+	assert_non_null(srv->dkim_signer);
+	srv->store = store_new(&conf, srv->workers, NULL);
+	assert_non_null(srv->store);
+	q = queue_new(srv);
+	assert_non_null(q);
+
+	snprintf(spool_path, sizeof(spool_path), "%s/spool", dir);
+	fd = open(spool_path, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, msg, sizeof(msg) - 1), sizeof(msg) - 1);
+	/* bad arguments fail at once, done does not run */
+	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "a b", rcpts, 2, test_done,
+	                         &test_done_count),
+	        -1);
+	assert_int_equal(
+	        queue_submit(q, 42, fd, sizeof(msg) - 1, "", rcpts, 0, test_done, &test_done_count),
+	        -1);
+	char local[] = "dave@Example.org", *local_rcpts[] = {r1, local};
+	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "", local_rcpts, 2, test_done,
+	                         &test_done_count),
+	        -1);
+	assert_int_equal(queue_submit(q, 42, fd, sizeof(msg) - 1, "alice@example.org", rcpts, 2,
+	                         test_done, &test_done_count),
+	        0);
+	TEST_SPIN(srv->base, test_done_count > 0);
+	assert_int_equal(test_done_count, 1);
+	assert_true(test_done_ok);
+	assert_int_equal(queue_count(q), 1);
+	close(fd);
+
+	/* durable: both files, the signature on top, the body unchanged */
+	test_find(qdir, ".msg", path, sizeof(path));
+	assert_true(path[0] != '\0');
+	text = test_slurp(path);
+	assert_int_equal(strncmp(text, "DKIM-Signature: v=1; a=ed25519-sha256;", 38), 0);
+	assert_non_null(strstr(text, "\r\nFrom: alice@example.org\r\n"));
+	assert_non_null(strstr(text, "\r\n\r\n.dot\r\nbody\r\n"));
+	free(text);
+
+	/* the first attempt runs at once; the dead peer is a temporary failure, written back */
+	test_find(qdir, ".env", path, sizeof(path));
+	assert_true(path[0] != '\0');
+	bool is_tried = false;
+	for (int i = 0; i < 200 && !is_tried; i++) {
+		struct timeval tv = {0, 50000};
+
+		event_base_loopexit(srv->base, &tv);
+		event_base_dispatch(srv->base);
+		text = test_slurp(path);
+		is_tried = strstr(text, "rcpt p 1 ") != NULL && strstr(text, "carol@peer.test") &&
+		        strstr(text, "4.4.1") != NULL;
+		free(text);
+	}
+	assert_true(is_tried);
+	char *list;
+	assert_int_equal(queue_list(q, &list), 0);
+	assert_non_null(strstr(list, " alice@example.org peer.test 2 1 "));
+	free(list);
+
+	queue_stop(q);
+	while (worker_pool_pending(srv->workers) > 0)
+		TEST_SPIN(srv->base, worker_pool_pending(srv->workers) == 0);
+	queue_free(&q);
+	store_free(&srv->store);
+	queue_dkim_signer_free(&srv->dkim_signer);
+	server_free(&srv);
+	conf_free(&conf);
+	EVP_PKEY_free(key);
+	snprintf(ini, sizeof(ini), "rm -rf '%s'", dir);
+	assert_int_equal(system(ini), 0);
+}
+
+static void
+test_policy(void **state)
+{
+	struct conf conf;
+	char err[256];
+	static const char open_ini[] = "[params]\nmail_domain = example.org\n"
+	                               "federation_blocklist = bad.test [1.2.3.4]\n";
+	static const char allow_ini[] = "[params]\nmail_domain = example.org\n"
+	                                "federation_policy = allowlist\n"
+	                                "federation_allowlist = good.test\n";
+
+	(void)state;
+	assert_int_equal(conf_init(&conf), 0);
+	assert_int_equal(
+	        conf_parse(&conf, open_ini, strlen(open_ini), "t", "/", err, sizeof(err)), 0);
+	assert_true(queue_domain_allowed(&conf, "good.test"));
+	assert_false(queue_domain_allowed(&conf, "BAD.test"));
+	assert_false(queue_domain_allowed(&conf, "[1.2.3.4]"));
+	conf_free(&conf);
+	assert_int_equal(conf_init(&conf), 0);
+	assert_int_equal(
+	        conf_parse(&conf, allow_ini, strlen(allow_ini), "t", "/", err, sizeof(err)), 0);
+	assert_true(queue_domain_allowed(&conf, "Good.Test"));
+	assert_false(queue_domain_allowed(&conf, "other.test"));
+	conf_free(&conf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_submit),
+	        cmocka_unit_test(test_policy),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
