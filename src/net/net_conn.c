@@ -164,6 +164,10 @@ conn_free(struct conn *c)
 		c->ops->free_session(c);
 	if (c->handshake_timer != NULL)
 		event_free(c->handshake_timer);
+	if (c->filter != NULL && c->filter->free_ctx != NULL)
+		c->filter->free_ctx(c->filter_ctx);
+	if (c->filter_in != NULL)
+		evbuffer_free(c->filter_in);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	/* TLS bufferevents own the fd; plain ones do not. */
@@ -176,7 +180,7 @@ conn_free(struct conn *c)
 struct evbuffer *
 conn_input(struct conn *c)
 {
-	return bufferevent_get_input(c->bev);
+	return c->filter_in != NULL ? c->filter_in : bufferevent_get_input(c->bev);
 }
 
 enum conn_line
@@ -264,11 +268,59 @@ conn_output_len(struct conn *c)
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
+int
+conn_set_filter(struct conn *c, const struct conn_filter_ops *ops, void *ctx)
+{
+	struct evbuffer *raw = bufferevent_get_input(c->bev);
+
+	c->filter_in = evbuffer_new();
+	if (c->filter_in == NULL)
+		return -1;
+	c->filter = ops;
+	c->filter_ctx = ctx;
+	/* Whatever the client pipelined after the command is already encoded. */
+	if (evbuffer_get_length(raw) > 0 && ops->in(ctx, raw, c->filter_in) < 0)
+		conn_abort(c);
+	return 0;
+}
+
+void
+conn_write_buffer(struct conn *c, struct evbuffer *buf)
+{
+	size_t len = evbuffer_get_length(buf);
+
+	if (len == 0)
+		return;
+	if (c->filter != NULL) {
+		struct evbuffer_iovec v[16];
+		int n;
+
+		while (evbuffer_get_length(buf) > 0) {
+			n = evbuffer_peek(buf, -1, NULL, v, 16);
+			if (n > 16)
+				n = 16;
+			for (int i = 0; i < n; i++) {
+				if (c->filter->out(c->filter_ctx, v[i].iov_base, v[i].iov_len,
+				            bufferevent_get_output(c->bev)) < 0)
+					conn_abort(c);
+				evbuffer_drain(buf, v[i].iov_len);
+			}
+		}
+		return;
+	}
+	evbuffer_add_buffer(bufferevent_get_output(c->bev), buf);
+}
+
 void
 conn_write(struct conn *c, const void *data, size_t len)
 {
 	if (c->is_closing && c->bev == NULL)
 		return;
+	if (c->filter != NULL) {
+		if (c->filter->out(c->filter_ctx, data, len, bufferevent_get_output(c->bev)) < 0)
+			conn_abort(c);
+		return;
+	}
 	bufferevent_write(c->bev, data, len);
 }
 
@@ -278,7 +330,17 @@ conn_printf(struct conn *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	evbuffer_add_vprintf(bufferevent_get_output(c->bev), fmt, ap);
+	if (c->filter != NULL) {
+		struct evbuffer *tmp = evbuffer_new();
+
+		if (tmp != NULL) {
+			evbuffer_add_vprintf(tmp, fmt, ap);
+			conn_write_buffer(c, tmp);
+			evbuffer_free(tmp);
+		}
+	} else {
+		evbuffer_add_vprintf(bufferevent_get_output(c->bev), fmt, ap);
+	}
 	va_end(ap);
 }
 
@@ -340,6 +402,11 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (c->is_closing || c->is_handshaking)
 		return;
+	if (c->filter != NULL &&
+	        c->filter->in(c->filter_ctx, bufferevent_get_input(c->bev), c->filter_in) < 0) {
+		conn_abort(c);
+		return;
+	}
 	c->ops->on_read(c);
 }
 

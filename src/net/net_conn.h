@@ -67,6 +67,9 @@ struct conn {
 	bool is_counted;              /* counted in the server's connection totals */
 	bool is_discarding_line;      /* skipping the rest of an over-long line */
 	struct event *handshake_timer; /* owned, while handshaking */
+	const struct conn_filter_ops *filter; /* borrowed, static: NULL without a filter */
+	void *filter_ctx;             /* owned through filter->free_ctx */
+	struct evbuffer *filter_in;   /* owned: decoded input when filtered */
 	struct conn *next_closing;    /* reaper list */
 	struct conn *hnext;           /* id hash chain */
 	struct conn *prev, *next;     /* all connections */
@@ -145,6 +148,30 @@ void conn_resume_reading(struct conn *c);
  * caller answers that TLS is unavailable).
  */
 int conn_starttls(struct conn *c);
+
+/*
+ * A transformation of the byte streams (IMAP COMPRESS, RFC 4978). in()
+ * moves what it can decode from src (raw socket input) to dst (what
+ * conn_input() shows); out() encodes data and appends it to dst (the
+ * socket output) so that it is complete on the wire (flushed). Both
+ * return 0 or -1 (stream error: the connection is aborted).
+ */
+struct conn_filter_ops {
+	int (*in)(void *ctx, struct evbuffer *src, struct evbuffer *dst);
+	int (*out)(void *ctx, const void *data, size_t len, struct evbuffer *dst);
+	void (*free_ctx)(void *ctx);
+};
+
+/*
+ * conn_set_filter - from now on all input and output pass ops (ctx owned
+ * by the connection afterwards, freed with ops->free_ctx). Output queued
+ * before stays unfiltered; unread raw input is decoded at once.
+ * Returns 0 or -1 (nothing changed, ctx stays the caller's).
+ */
+int conn_set_filter(struct conn *c, const struct conn_filter_ops *ops, void *ctx);
+
+/* conn_write_buffer - queue (and empty) buf, through the filter if any. */
+void conn_write_buffer(struct conn *c, struct evbuffer *buf);
 
 /* conn_close - flush pending output, then free the connection from the loop. */
 void conn_close(struct conn *c);

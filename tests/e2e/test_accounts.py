@@ -24,7 +24,8 @@ def test_jit_creation_and_login(server_factory):
     m = Imap(srv)
     assert "AUTH=PLAIN" in m.greeting and "SASL-IR" in m.greeting
     assert m.login("NewUser01@Example.ORG", "password123") == \
-        "OK [CAPABILITY IMAP4rev1] Logged in."
+        "OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CONDSTORE " \
+        "QUOTA METADATA SPECIAL-USE COMPRESS=DEFLATE XCHATMAIL XDELTAPUSH] Logged in."
     m.close()
     # ACC-1: the stored name is lowercase; the INBOX maildir exists (AUTH-3).
     box = os.path.join(srv.params["data_dir"], "mail", "example.org", "newuser01@example.org")
@@ -199,7 +200,8 @@ def test_imap_authenticate_plain(server_factory):
     srv = fast_server(server_factory)
     m = Imap(srv)
     _, tagged = m.cmd("AUTHENTICATE PLAIN " + plain_b64("saslir001@example.org", "sasl-pass1"))
-    assert tagged == "OK [CAPABILITY IMAP4rev1] Logged in."
+    assert tagged == "OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CONDSTORE " \
+        "QUOTA METADATA SPECIAL-USE COMPRESS=DEFLATE XCHATMAIL XDELTAPUSH] Logged in."
     _, tagged = m.cmd("LOGIN x y")
     assert tagged.startswith("BAD")
     m.close()

@@ -331,7 +331,8 @@ def test_imap_line_too_long_keeps_session(server):
         read_line(s)
         # IMAP_LINE_MAX is 65536 octets with the line end; the rest of the line is skipped
         s.sendall(b"a NOOP " + b"x" * 70000 + b"\r\nb NOOP\r\n")
-        assert read_line(s) == "* BAD Command line too long.\r\n"
+        # IMAP-11: BAD with the tag when it could be read.
+        assert read_line(s) == "a BAD Command line too long.\r\n"
         assert read_line(s) == "b OK NOOP completed.\r\n"
 
 
