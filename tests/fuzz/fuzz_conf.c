@@ -1,4 +1,4 @@
-/* fuzz-sources: src/core/core_conf.c src/core/core_str.c */
+/* fuzz-sources: src/core/core_conf.c src/core/core_conf_value.c src/core/core_str.c */
 /*
  * fuzz_conf.c - libFuzzer target for the configuration parser (CONF-2..10).
  *
