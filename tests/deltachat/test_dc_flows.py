@@ -63,3 +63,25 @@ def test_group_of_three_reaches_every_member(srv, dc):
         assert msg["showPadlock"] is True, dc.report()
         chat = dc.call("get_basic_chat_info", member, msg["chatId"])
         assert chat["name"] == "three"
+
+
+def test_twenty_messages_arrive_and_latency_is_printed(srv, dc):
+    """Issue 8: every one of 20 messages arrives; send-to-IncomingMsg latency is printed
+    (a figure for the benchmark table, not a pass/fail criterion)."""
+    import statistics
+    import time
+    a, b = ready(dc, srv, ["latency01", "latency02"])
+    chat = secure_join(dc, a, b)
+    lat = []
+    for i in range(20):
+        time.sleep(1.1)  # the core rate-limits itself to about 3 messages per 3 s
+        t0 = time.monotonic()
+        dc.call("misc_send_text_message", a, chat, f"ping {i}")
+        while True:
+            ev = dc.wait_event(b, "IncomingMsg", timeout=30)
+            if dc.call("get_message", b, ev["msgId"])["text"] == f"ping {i}":
+                break
+        lat.append(time.monotonic() - t0)
+    print(f"\nDelta Chat send-to-receive latency over 20 messages: "
+          f"median {statistics.median(lat) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms")
+    assert len(lat) == 20
