@@ -85,3 +85,16 @@ def test_twenty_messages_arrive_and_latency_is_printed(srv, dc):
     print(f"\nDelta Chat send-to-receive latency over 20 messages: "
           f"median {statistics.median(lat) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms")
     assert len(lat) == 20
+
+
+def test_read_receipt_reaches_the_sender(srv, dc):
+    """Issue 8 scenario 4: an encrypted MDN travels back and the sender sees MsgRead."""
+    a, b = ready(dc, srv, ["receipt01", "receipt02"])
+    for acc in (a, b):  # bots send no receipts: behave like a person's client here
+        dc.call("set_config", acc, "bot", "0")
+        dc.call("set_config", acc, "mdns_enabled", "1")
+    chat = secure_join(dc, a, b)
+    msg_id = dc.call("misc_send_text_message", a, chat, "please read")
+    ev = dc.wait_event(b, "IncomingMsg", timeout=60)
+    dc.call("markseen_msgs", b, [ev["msgId"]])
+    dc.wait_event(a, "MsgRead", timeout=60, match=lambda e: e.get("msgId") == msg_id)
