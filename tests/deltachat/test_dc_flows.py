@@ -4,6 +4,8 @@ attachments arriving byte-identical. Each waits on the client's own events;
 a failure prints the client's errors and warnings (dc.report())."""
 import hashlib
 import os
+import statistics
+import time
 
 from conftest import configure
 
@@ -68,8 +70,6 @@ def test_group_of_three_reaches_every_member(srv, dc):
 def test_twenty_messages_arrive_and_latency_is_printed(srv, dc):
     """Issue 8: every one of 20 messages arrives; send-to-IncomingMsg latency is printed
     (a figure for the benchmark table, not a pass/fail criterion)."""
-    import statistics
-    import time
     a, b = ready(dc, srv, ["latency01", "latency02"])
     chat = secure_join(dc, a, b)
     lat = []
@@ -98,3 +98,32 @@ def test_read_receipt_reaches_the_sender(srv, dc):
     ev = dc.wait_event(b, "IncomingMsg", timeout=60)
     dc.call("markseen_msgs", b, [ev["msgId"]])
     dc.wait_event(a, "MsgRead", timeout=60, match=lambda e: e.get("msgId") == msg_id)
+
+
+def test_second_device_receives_self_sent_copies(srv, dc, tmp_path):
+    """Issue 8 scenario 6: a second device (restored from a backup of the first) gets the
+    copy of what the first device sends (bcc_self, multi-device)."""
+    a1, b = ready(dc, srv, ["multidev1", "multipeer"])
+    chat = secure_join(dc, a1, b)
+    dc.call("set_config", a1, "bcc_self", "1")
+    dc.call("stop_io", a1)
+    dc.call("export_backup", a1, str(tmp_path), None, timeout=120)
+    backup = next(p for p in tmp_path.iterdir() if p.suffix == ".tar")
+    dc.call("start_io", a1)
+    a2 = dc.call("add_account")
+    dc.call("import_backup", a2, str(backup), None, timeout=120)
+    dc.call("set_config", a2, "bot", "1")
+    dc.call("start_io", a2)
+    dc.wait_event(a2, "ImapInboxIdle", timeout=30)
+    msg_id = dc.call("misc_send_text_message", a1, chat, "from device one")
+    deadline = time.monotonic() + 60
+    texts = []
+    while time.monotonic() < deadline:
+        chats = dc.call("get_chatlist_entries", a2, None, None, None)
+        texts = [dc.call("get_message", a2, m)["text"]
+                 for c in chats for m in dc.call("get_message_ids", a2, c, False, False)]
+        if "from device one" in texts:
+            break
+        time.sleep(0.3)
+    assert "from device one" in texts, f"{texts}\n{dc.report()}"
+    assert dc.call("get_message", a1, msg_id)["text"] == "from device one"
