@@ -34,17 +34,17 @@ struct queue_job {
 	/* DSN (NULL sender when none) */
 	char *dsn_sender; /* owned */
 	int64_t queued_at;
-	struct queue_dsn_rcpt *dsn_rcpts; /* owned, strings owned */
+	struct queue_dsn_rcpt *dsn_rcpts; /* owned; its strings point into dsn_strings */
+	char **dsn_strings;               /* owned, each owned: 2 per DSN recipient */
 	size_t n_dsn;
 };
 
 static void
 queue_job_free(struct queue_job *j)
 {
-	for (size_t i = 0; i < j->n_dsn; i++) {
-		free((char *)(uintptr_t)j->dsn_rcpts[i].addr);
-		free((char *)(uintptr_t)j->dsn_rcpts[i].error);
-	}
+	for (size_t i = 0; i < 2 * j->n_dsn; i++)
+		free(j->dsn_strings[i]);
+	free(j->dsn_strings);
 	free(j->dsn_rcpts);
 	free(j->dsn_sender);
 	free(j->env);
@@ -174,16 +174,19 @@ queue_job_collect_dsn(struct queue *q, struct queue_entry *e, struct queue_job *
 	if (n == 0 || !is_local)
 		goto clear;
 	j->dsn_rcpts = calloc(n, sizeof(*j->dsn_rcpts));
+	j->dsn_strings = calloc(2 * n, sizeof(char *));
 	j->dsn_sender = strdup(e->sender);
-	if (j->dsn_rcpts == NULL || j->dsn_sender == NULL)
+	if (j->dsn_rcpts == NULL || j->dsn_strings == NULL || j->dsn_sender == NULL)
 		return -1;
 	for (size_t i = 0; i < e->n_rcpts; i++) {
 		struct queue_rcpt *r = &e->rcpts[i];
 
 		if (!r->is_new_failure)
 			continue;
-		j->dsn_rcpts[j->n_dsn].addr = strdup(r->addr);
-		j->dsn_rcpts[j->n_dsn].error = r->error != NULL ? strdup(r->error) : NULL;
+		j->dsn_strings[2 * j->n_dsn] = strdup(r->addr);
+		j->dsn_strings[2 * j->n_dsn + 1] = r->error != NULL ? strdup(r->error) : NULL;
+		j->dsn_rcpts[j->n_dsn].addr = j->dsn_strings[2 * j->n_dsn];
+		j->dsn_rcpts[j->n_dsn].error = j->dsn_strings[2 * j->n_dsn + 1];
 		j->n_dsn++;
 	}
 	j->queued_at = e->queued_at;

@@ -59,7 +59,7 @@ static int
 queue_submit_msg(struct queue_submit_job *j)
 {
 	char tmp[4200], path[4200], *field = NULL;
-	const char *error;
+	const char *error = "cannot read the spooled message";
 	int fd, rc = -1;
 
 	if (j->signer != NULL) {
