@@ -121,6 +121,13 @@ const char *imap_account(const struct imap_session *s);
 /* imap_mailbox_arg - mailbox astring -> canonical name (IMAP-14); false when invalid. */
 bool imap_mailbox_arg(const struct imap_arg *a, char out[256]);
 
+/*
+ * imap_mailbox_only_arg - the single argument of cmd as a canonical mailbox
+ * name into out; on a wrong argument count (BAD) or an invalid name
+ * (NO [NONEXISTENT]) it replies itself and returns false.
+ */
+bool imap_mailbox_only_arg(struct imap_session *s, const struct imap_command *cmd, char out[256]);
+
 /* imap_send_updates - IMAP-49/50 pending EXISTS/FETCH (and EXPUNGE if allowed) of the view. */
 void imap_send_updates(struct imap_session *s, bool may_expunge);
 
