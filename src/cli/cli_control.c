@@ -25,7 +25,9 @@
 #include "cli/cli_account.h"
 #include "cli/cli_queue.h"
 #include "core/core_conf.h"
+#include "core/core_fs.h"
 #include "core/core_log.h"
+#include "core/core_priv.h"
 #include "core/core_str.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
@@ -389,4 +391,32 @@ cli_control_free(struct cli_control **cp)
 	}
 	free(ctl);
 	*cp = NULL;
+}
+
+int
+cli_control_direct_priv(const struct conf *conf, struct priv *priv)
+{
+	char err[1024];
+
+	umask(077);
+	memset(priv, 0, sizeof(*priv));
+	/* Root without `user` administers as root (only serving as root is refused, GEN-3). */
+	if (conf->user != NULL && conf->user[0] != '\0' &&
+	        priv_init(priv, conf->user, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chatrelay: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_control_direct_enter(const struct conf *conf, struct priv *priv)
+{
+	if (fs_mkdir_p(conf->data_dir, 0700) < 0 || priv_give_dir(priv, conf->data_dir) < 0 ||
+	        priv_assume(priv) < 0) {
+		fprintf(stderr, "chatrelay: cannot use data_dir %s: %s\n", conf->data_dir,
+		        strerror(errno));
+		return -1;
+	}
+	return 0;
 }
