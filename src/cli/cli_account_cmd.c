@@ -139,28 +139,16 @@ static int
 cli_admin(struct conf *conf, int argc, char **argv)
 {
 	struct priv priv;
-	char err[1024];
 	int rc, lock_fd;
 
-	umask(077);
-	memset(&priv, 0, sizeof(priv));
-	/* Root without `user` administers as root (only serving as root is refused, GEN-3). */
-	if (conf->user != NULL && conf->user[0] != '\0' &&
-	        priv_init(&priv, conf->user, err, sizeof(err)) < 0) {
-		fprintf(stderr, "chatrelay: %s\n", err);
+	if (cli_control_direct_priv(conf, &priv) < 0)
 		return CLI_EXIT_USAGE;
-	}
 	for (long waited = 0;; waited += 100) {
 		rc = cli_control_call(conf->data_dir, argc, argv);
 		if (rc >= 0)
 			return rc;
-		/* Files made directly must belong to the server's user (GEN-3). */
-		if (fs_mkdir_p(conf->data_dir, 0700) < 0 ||
-		        priv_give_dir(&priv, conf->data_dir) < 0 || priv_assume(&priv) < 0) {
-			fprintf(stderr, "chatrelay: cannot use data_dir %s: %s\n", conf->data_dir,
-			        strerror(errno));
+		if (cli_control_direct_enter(conf, &priv) < 0)
 			return CLI_EXIT_RUNTIME;
-		}
 		lock_fd = fs_lock_dir(conf->data_dir);
 		if (lock_fd >= 0) {
 			rc = cli_direct(conf, lock_fd, argc, argv);

@@ -25,7 +25,9 @@
 #include "cli/cli_account.h"
 #include "cli/cli_queue.h"
 #include "core/core_conf.h"
+#include "core/core_fs.h"
 #include "core/core_log.h"
+#include "core/core_priv.h"
 #include "core/core_str.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
@@ -96,6 +98,57 @@ cli_control_emit(FILE *f, char tag, const char *text, size_t len)
 	}
 }
 
+/* cli_control_split - the tab-separated words of line (split in place), at most ARGS_MAX. */
+static int
+cli_control_split(char *line, char **argv)
+{
+	int argc = 0;
+
+	for (char *save = NULL, *w = strtok_r(line, "\t", &save);
+	        w != NULL && argc < CLI_CONTROL_ARGS_MAX; w = strtok_r(NULL, "\t", &save))
+		argv[argc++] = w;
+	return argc;
+}
+
+/* The captured stdout/stderr of one command; lives on the stack while its streams are open. */
+struct cli_control_capture {
+	char *out_text, *err_text; /* owned: the memstream buffers */
+	size_t out_len, err_len;
+	FILE *out, *err;           /* owned: NULL when open_memstream failed */
+};
+
+static void
+cli_control_capture_open(struct cli_control_capture *cap)
+{
+	memset(cap, 0, sizeof(*cap));
+	cap->out = open_memstream(&cap->out_text, &cap->out_len);
+	cap->err = open_memstream(&cap->err_text, &cap->err_len);
+}
+
+/*
+ * cli_control_capture_end - close the streams, write their lines and the
+ * `X status` line to resp (closed; may be NULL), then wipe (the output may
+ * hold a generated password) and free the captured text.
+ */
+static void
+cli_control_capture_end(struct cli_control_capture *cap, FILE *resp, int status)
+{
+	if (cap->out != NULL)
+		fclose(cap->out);
+	if (cap->err != NULL)
+		fclose(cap->err);
+	if (resp != NULL) {
+		cli_control_emit(resp, '1', cap->out_text != NULL ? cap->out_text : "", cap->out_len);
+		cli_control_emit(resp, '2', cap->err_text != NULL ? cap->err_text : "", cap->err_len);
+		fprintf(resp, "X %d\n", status);
+		fclose(resp);
+	}
+	if (cap->out_text != NULL)
+		str_wipe(cap->out_text, cap->out_len);
+	free(cap->out_text);
+	free(cap->err_text);
+}
+
 /*
  * cli_control_work - worker: split the line and run the command with
  * captured output; store changes (account deleted) go to the bus with ch.
@@ -105,37 +158,21 @@ cli_control_work(struct store *st, void *arg, struct store_changes *ch)
 {
 	struct cli_control_job *j = arg;
 	struct cli_account_env env = { auth_conf(j->ctl->auth), auth_db(j->ctl->auth), st, ch };
-	char *argv[CLI_CONTROL_ARGS_MAX], *out_text = NULL, *err_text = NULL;
-	size_t out_len = 0, err_len = 0;
-	FILE *out = open_memstream(&out_text, &out_len), *err = open_memstream(&err_text, &err_len);
+	char *argv[CLI_CONTROL_ARGS_MAX];
+	struct cli_control_capture cap;
 	FILE *resp = open_memstream(&j->out, &j->out_len);
-	int argc = 0;
+	int argc = cli_control_split(j->line, argv);
 
-	for (char *save = NULL, *w = strtok_r(j->line, "\t", &save);
-	        w != NULL && argc < CLI_CONTROL_ARGS_MAX; w = strtok_r(NULL, "\t", &save))
-		argv[argc++] = w;
-	if (out == NULL || err == NULL || resp == NULL) {
+	cli_control_capture_open(&cap);
+	if (cap.out == NULL || cap.err == NULL || resp == NULL) {
 		j->status = CLI_EXIT_RUNTIME;
 	} else if (argc < 1 || (strcmp(argv[0], "account") != 0 && strcmp(argv[0], "block") != 0)) {
-		fprintf(err, "chatrelay: unknown control command\n");
+		fprintf(cap.err, "chatrelay: unknown control command\n");
 		j->status = CLI_EXIT_USAGE;
 	} else {
-		j->status = cli_account_run(&env, argc, argv, out, err, &j->fx);
+		j->status = cli_account_run(&env, argc, argv, cap.out, cap.err, &j->fx);
 	}
-	if (out != NULL)
-		fclose(out);
-	if (err != NULL)
-		fclose(err);
-	if (resp != NULL) {
-		cli_control_emit(resp, '1', out_text != NULL ? out_text : "", out_len);
-		cli_control_emit(resp, '2', err_text != NULL ? err_text : "", err_len);
-		fprintf(resp, "X %d\n", j->status);
-		fclose(resp);
-	}
-	if (out_text != NULL)
-		str_wipe(out_text, out_len); /* may hold a generated password */
-	free(out_text);
-	free(err_text);
+	cli_control_capture_end(&cap, resp, j->status);
 }
 
 /* cli_control_done - loop: apply the effects (ACC-7 within 1 s), then answer. */
@@ -194,33 +231,20 @@ cli_control_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 cli_control_queue(struct cli_control_conn *cc, char *line)
 {
-	char *argv[CLI_CONTROL_ARGS_MAX], *out_text = NULL, *err_text = NULL, *resp_text = NULL;
-	size_t out_len = 0, err_len = 0, resp_len = 0;
-	FILE *out = open_memstream(&out_text, &out_len), *err = open_memstream(&err_text, &err_len);
+	char *argv[CLI_CONTROL_ARGS_MAX], *resp_text = NULL;
+	size_t resp_len = 0;
+	struct cli_control_capture cap;
 	FILE *resp = open_memstream(&resp_text, &resp_len);
-	int argc = 0, status = CLI_EXIT_RUNTIME;
+	int argc = cli_control_split(line, argv), status = CLI_EXIT_RUNTIME;
 
-	for (char *save = NULL, *w = strtok_r(line, "\t", &save);
-	        w != NULL && argc < CLI_CONTROL_ARGS_MAX; w = strtok_r(NULL, "\t", &save))
-		argv[argc++] = w;
-	if (out != NULL && err != NULL)
-		status = cli_queue_run_live(cc->ctl->srv->queue, argc, argv, out, err);
-	if (out != NULL)
-		fclose(out);
-	if (err != NULL)
-		fclose(err);
-	if (resp != NULL) {
-		cli_control_emit(resp, '1', out_text != NULL ? out_text : "", out_len);
-		cli_control_emit(resp, '2', err_text != NULL ? err_text : "", err_len);
-		fprintf(resp, "X %d\n", status);
-		fclose(resp);
-	}
+	cli_control_capture_open(&cap);
+	if (cap.out != NULL && cap.err != NULL)
+		status = cli_queue_run_live(cc->ctl->srv->queue, argc, argv, cap.out, cap.err);
+	cli_control_capture_end(&cap, resp, status);
 	if (resp_text != NULL)
 		bufferevent_write(cc->bev, resp_text, resp_len);
 	else
 		bufferevent_write(cc->bev, "X 1\n", 4);
-	free(out_text);
-	free(err_text);
 	free(resp_text);
 	free(line);
 }
@@ -367,4 +391,32 @@ cli_control_free(struct cli_control **cp)
 	}
 	free(ctl);
 	*cp = NULL;
+}
+
+int
+cli_control_direct_priv(const struct conf *conf, struct priv *priv)
+{
+	char err[1024];
+
+	umask(077);
+	memset(priv, 0, sizeof(*priv));
+	/* Root without `user` administers as root (only serving as root is refused, GEN-3). */
+	if (conf->user != NULL && conf->user[0] != '\0' &&
+	        priv_init(priv, conf->user, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chatrelay: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_control_direct_enter(const struct conf *conf, struct priv *priv)
+{
+	if (fs_mkdir_p(conf->data_dir, 0700) < 0 || priv_give_dir(priv, conf->data_dir) < 0 ||
+	        priv_assume(priv) < 0) {
+		fprintf(stderr, "chatrelay: cannot use data_dir %s: %s\n", conf->data_dir,
+		        strerror(errno));
+		return -1;
+	}
+	return 0;
 }

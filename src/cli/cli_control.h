@@ -46,4 +46,19 @@ void cli_control_free(struct cli_control **cp);
  */
 int cli_control_call(const char *data_dir, int argc, char **argv);
 
+struct conf;
+struct priv;
+/*
+ * cli_control_direct_priv - before acting without a server: umask 077 and,
+ * when conf names a user, priv_init() for it into *priv (zeroed first).
+ * Returns 0, or -1 after printing the error (exit with CLI_EXIT_USAGE).
+ */
+int cli_control_direct_priv(const struct conf *conf, struct priv *priv);
+/*
+ * cli_control_direct_enter - create data_dir, hand it to the server's user
+ * and assume that user, so files made directly belong to it (GEN-3).
+ * Returns 0, or -1 after printing the error (exit with CLI_EXIT_RUNTIME).
+ */
+int cli_control_direct_enter(const struct conf *conf, struct priv *priv);
+
 #endif

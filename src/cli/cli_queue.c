@@ -125,7 +125,7 @@ int
 cli_queue_cmd(struct conf *conf, int argc, char **argv)
 {
 	static char word[] = "queue";
-	char *args[4], err[1024];
+	char *args[4];
 	struct priv priv;
 	int rc, lock_fd;
 
@@ -140,20 +140,10 @@ cli_queue_cmd(struct conf *conf, int argc, char **argv)
 	rc = cli_control_call(conf->data_dir, argc + 1, args);
 	if (rc >= 0)
 		return rc;
-	umask(077);
-	memset(&priv, 0, sizeof(priv));
-	/* files written directly belong to the server's user (GEN-3) */
-	if (conf->user != NULL && conf->user[0] != '\0' &&
-	        priv_init(&priv, conf->user, err, sizeof(err)) < 0) {
-		fprintf(stderr, "chatrelay: %s\n", err);
+	if (cli_control_direct_priv(conf, &priv) < 0)
 		return CLI_EXIT_USAGE;
-	}
-	if (fs_mkdir_p(conf->data_dir, 0700) < 0 || priv_give_dir(&priv, conf->data_dir) < 0 ||
-	        priv_assume(&priv) < 0) {
-		fprintf(stderr, "chatrelay: cannot use data_dir %s: %s\n", conf->data_dir,
-		        strerror(errno));
+	if (cli_control_direct_enter(conf, &priv) < 0)
 		return CLI_EXIT_RUNTIME;
-	}
 	lock_fd = fs_lock_dir(conf->data_dir);
 	if (lock_fd < 0) {
 		fprintf(stderr, "chatrelay: data_dir %s is locked but no server answers\n",

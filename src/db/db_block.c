@@ -51,23 +51,6 @@ db_block_has(struct db *db, const char *entry)
 int
 db_block_list(struct db *db, db_block_each_fn *fn, void *ctx)
 {
-	sqlite3 *h = db_acquire(db);
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step = SQLITE_ERROR;
-
-	if (h == NULL)
-		return -1;
-	if (sqlite3_prepare_v2(h, "SELECT entry FROM blocklist ORDER BY entry", -1, &st, NULL) ==
-	        SQLITE_OK) {
-		while ((step = sqlite3_step(st)) == SQLITE_ROW)
-			if (fn((const char *)sqlite3_column_text(st, 0), ctx) != 0)
-				break;
-	}
-	if (step == SQLITE_ROW || step == SQLITE_DONE)
-		rc = 0;
-	else
-		db_log_error(h, "blocklist list");
-	sqlite3_finalize(st);
-	db_release(db, h);
-	return rc;
+	return db_list_text(db, "SELECT entry FROM blocklist ORDER BY entry", fn, ctx,
+	        "blocklist list");
 }

@@ -253,3 +253,26 @@ out:
 		errno = EIO;
 	return rc;
 }
+
+int
+db_list_text(struct db *db, const char *sql, db_text_each_fn *fn, void *ctx, const char *what)
+{
+	sqlite3 *h = db_acquire(db);
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step = SQLITE_ERROR;
+
+	if (h == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+		while ((step = sqlite3_step(st)) == SQLITE_ROW)
+			if (fn((const char *)sqlite3_column_text(st, 0), ctx) != 0)
+				break;
+	}
+	if (step == SQLITE_ROW || step == SQLITE_DONE)
+		rc = 0;
+	else
+		db_log_error(h, what);
+	sqlite3_finalize(st);
+	db_release(db, h);
+	return rc;
+}

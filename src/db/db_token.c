@@ -152,23 +152,6 @@ db_token_expire(struct db *db, int64_t min_time, int64_t max_time)
 int
 db_token_accounts(struct db *db, db_token_account_fn *fn, void *ctx)
 {
-	sqlite3 *h = db_acquire(db);
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step = SQLITE_ERROR;
-
-	if (h == NULL)
-		return -1;
-	if (sqlite3_prepare_v2(h, "SELECT DISTINCT account FROM tokens ORDER BY account", -1, &st,
-	            NULL) == SQLITE_OK) {
-		while ((step = sqlite3_step(st)) == SQLITE_ROW)
-			if (fn((const char *)sqlite3_column_text(st, 0), ctx) != 0)
-				break;
-	}
-	if (step == SQLITE_ROW || step == SQLITE_DONE)
-		rc = 0;
-	else
-		db_log_error(h, "token accounts");
-	sqlite3_finalize(st);
-	db_release(db, h);
-	return rc;
+	return db_list_text(db, "SELECT DISTINCT account FROM tokens ORDER BY account", fn, ctx,
+	        "token accounts");
 }

@@ -13,8 +13,10 @@
 #include "core/core_conf.h"
 #include "core/core_str.h"
 #include "imap/imap_args_parse.h"
+#include "imap/imap_seqset.h"
 #include "imap/imap_session.h"
 #include "imap/imap_session_int.h"
+#include "imap/imap_view.h"
 #include "net/net_server.h"
 
 /* imap_cmd_wipe - wipe a secret the parser arena handed out as const (it owns the memory). */
@@ -232,4 +234,20 @@ imap_cmd_compress(struct imap_session *s, const struct imap_command *cmd, bool i
 	}
 	s->is_compressed = true;
 	return IMAP_CMD_DONE;
+}
+
+int
+imap_cmd_seqset(const struct imap_view *v, const char *text, bool is_uid,
+        struct imap_seqset *set, const char **error_r)
+{
+	struct imap_seqset parsed;
+	uint32_t max = is_uid ? (v->count ? v->msgs[v->count - 1].uid : 0) : (uint32_t)v->count;
+	int rc;
+
+	imap_seqset_init(&parsed);
+	rc = imap_seqset_parse(text, strlen(text), &parsed, error_r);
+	if (rc == 0)
+		rc = imap_seqset_resolve(&parsed, max, is_uid, set, error_r);
+	imap_seqset_reset(&parsed);
+	return rc;
 }

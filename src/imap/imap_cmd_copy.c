@@ -132,16 +132,11 @@ imap_copy_collect(struct imap_session *s, struct imap_copy_job *cj, const char *
         const char **error_r)
 {
 	struct imap_view *v = s->sel->view;
-	struct imap_seqset parsed, set;
+	struct imap_seqset set;
 	int rc = -1;
 
-	imap_seqset_init(&parsed);
 	imap_seqset_init(&set);
-	if (imap_seqset_parse(text, strlen(text), &parsed, error_r) < 0)
-		return -1;
-	if (imap_seqset_resolve(&parsed, is_uid ? (v->count ? v->msgs[v->count - 1].uid : 0) :
-	                                          (uint32_t)v->count,
-	            is_uid, &set, error_r) < 0)
+	if (imap_cmd_seqset(v, text, is_uid, &set, error_r) < 0)
 		goto out;
 	cj->uids = calloc(v->count + 1, sizeof(uint32_t));
 	cj->src_uids = calloc(v->count + 1, sizeof(uint32_t));
@@ -155,7 +150,6 @@ imap_copy_collect(struct imap_session *s, struct imap_copy_job *cj, const char *
 			cj->uids[cj->n++] = v->msgs[i].uid;
 	rc = 0;
 out:
-	imap_seqset_reset(&parsed);
 	imap_seqset_reset(&set);
 	return rc;
 }

@@ -215,16 +215,11 @@ imap_fetch_select(struct imap_session *s, struct imap_fetch_job *fj, const char 
 {
 	struct imap_view *v = s->sel->view;
 	const struct imap_fetch_request *req = fj->fc.req;
-	struct imap_seqset parsed, set;
+	struct imap_seqset set;
 	int rc = -1;
 
-	imap_seqset_init(&parsed);
 	imap_seqset_init(&set);
-	if (imap_seqset_parse(text, strlen(text), &parsed, error_r) < 0)
-		return -1;
-	if (imap_seqset_resolve(&parsed, is_uid ? (v->count ? v->msgs[v->count - 1].uid : 0) :
-	                                          (uint32_t)v->count,
-	            is_uid, &set, error_r) < 0)
+	if (imap_cmd_seqset(v, text, is_uid, &set, error_r) < 0)
 		goto out;
 	fj->msgs = calloc(v->count + 1, sizeof(*fj->msgs));
 	if (fj->msgs == NULL) {
@@ -254,7 +249,6 @@ imap_fetch_select(struct imap_session *s, struct imap_fetch_job *fj, const char 
 	}
 	rc = 0;
 out:
-	imap_seqset_reset(&parsed);
 	imap_seqset_reset(&set);
 	return rc;
 }

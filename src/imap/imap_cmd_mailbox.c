@@ -305,14 +305,8 @@ imap_cmd_delete(struct imap_session *s, const struct imap_command *cmd, bool is_
 	char name[256];
 
 	(void)is_uid;
-	if (cmd->count != 1) {
-		imap_reply(s, cmd->tag, "BAD Invalid arguments.");
+	if (!imap_mailbox_only_arg(s, cmd, name))
 		return IMAP_CMD_DONE;
-	}
-	if (!imap_mailbox_arg(&cmd->args[0], name)) {
-		imap_reply(s, cmd->tag, "NO [NONEXISTENT] Mailbox doesn't exist.");
-		return IMAP_CMD_DONE;
-	}
 	if (strcmp(name, "INBOX") == 0) {
 		imap_reply(s, cmd->tag, "NO [CANNOT] INBOX cannot be deleted.");
 		return IMAP_CMD_DONE;
@@ -327,14 +321,8 @@ imap_cmd_subscribe(struct imap_session *s, const struct imap_command *cmd, bool 
 	char name[256];
 
 	(void)is_uid;
-	if (cmd->count != 1) {
-		imap_reply(s, cmd->tag, "BAD Invalid arguments.");
+	if (!imap_mailbox_only_arg(s, cmd, name))
 		return IMAP_CMD_DONE;
-	}
-	if (!imap_mailbox_arg(&cmd->args[0], name)) {
-		imap_reply(s, cmd->tag, "NO [NONEXISTENT] Mailbox doesn't exist.");
-		return IMAP_CMD_DONE;
-	}
 	return imap_mb_submit(s, is_on ? IMAP_MBOP_SUB : IMAP_MBOP_UNSUB, name, NULL, NULL);
 }
 

@@ -75,14 +75,8 @@ imap_cmd_getquotaroot(struct imap_session *s, const struct imap_command *cmd, bo
 	size_t n;
 
 	(void)is_uid;
-	if (cmd->count != 1) {
-		imap_reply(s, cmd->tag, "BAD Invalid arguments.");
+	if (!imap_mailbox_only_arg(s, cmd, name))
 		return IMAP_CMD_DONE;
-	}
-	if (!imap_mailbox_arg(&cmd->args[0], name)) {
-		imap_reply(s, cmd->tag, "NO [NONEXISTENT] Mailbox doesn't exist.");
-		return IMAP_CMD_DONE;
-	}
 	qj = calloc(1, sizeof(*qj));
 	if (qj == NULL) {
 		imap_reply(s, cmd->tag, "NO [SERVERBUG] Internal error.");

@@ -497,26 +497,22 @@ static int
 imap_uids_in_set(struct imap_session *s, const struct imap_arg *a, uint32_t **uids_r, size_t *n_r)
 {
 	struct imap_view *v = s->sel->view;
-	struct imap_seqset parsed, set;
+	struct imap_seqset set;
 	const char *err, *text;
 	uint32_t *uids;
 	size_t n = 0;
 
 	if (!imap_arg_get_atom(a, &text))
 		return -1;
-	imap_seqset_init(&parsed);
 	imap_seqset_init(&set);
-	if (imap_seqset_parse(text, strlen(text), &parsed, &err) < 0 ||
-	        imap_seqset_resolve(&parsed, v->count ? v->msgs[v->count - 1].uid : 0, true, &set,
-	                &err) < 0) {
-		imap_seqset_reset(&parsed);
+	if (imap_cmd_seqset(v, text, true, &set, &err) < 0) {
+		imap_seqset_reset(&set);
 		return -1;
 	}
 	uids = calloc(v->count + 1, sizeof(*uids));
 	for (size_t i = 0; uids != NULL && i < v->count; i++)
 		if (imap_seqset_contains(&set, v->msgs[i].uid))
 			uids[n++] = v->msgs[i].uid;
-	imap_seqset_reset(&parsed);
 	imap_seqset_reset(&set);
 	if (uids == NULL)
 		return -1;

@@ -109,16 +109,11 @@ imap_store_collect(struct imap_session *s, struct imap_store_job *sj, const char
         const char **error_r)
 {
 	struct imap_view *v = s->sel->view;
-	struct imap_seqset parsed, set;
+	struct imap_seqset set;
 	int rc = -1;
 
-	imap_seqset_init(&parsed);
 	imap_seqset_init(&set);
-	if (imap_seqset_parse(text, strlen(text), &parsed, error_r) < 0)
-		return -1;
-	if (imap_seqset_resolve(&parsed, sj->is_uid ? (v->count ? v->msgs[v->count - 1].uid : 0) :
-	                                             (uint32_t)v->count,
-	            sj->is_uid, &set, error_r) < 0)
+	if (imap_cmd_seqset(v, text, sj->is_uid, &set, error_r) < 0)
 		goto out;
 	sj->uids = calloc(v->count + 1, sizeof(*sj->uids));
 	sj->res = calloc(v->count + 1, sizeof(*sj->res));
@@ -132,7 +127,6 @@ imap_store_collect(struct imap_session *s, struct imap_store_job *sj, const char
 			sj->uids[sj->n++] = v->msgs[i].uid;
 	rc = 0;
 out:
-	imap_seqset_reset(&parsed);
 	imap_seqset_reset(&set);
 	return rc;
 }

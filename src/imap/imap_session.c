@@ -134,6 +134,20 @@ imap_mailbox_arg(const struct imap_arg *a, char out[256])
 	return imap_mbname_normalize(name, len, IMAP_MBNAME_LOOKUP, out) == 0;
 }
 
+bool
+imap_mailbox_only_arg(struct imap_session *s, const struct imap_command *cmd, char out[256])
+{
+	if (cmd->count != 1) {
+		imap_reply(s, cmd->tag, "BAD Invalid arguments.");
+		return false;
+	}
+	if (!imap_mailbox_arg(&cmd->args[0], out)) {
+		imap_reply(s, cmd->tag, "NO [NONEXISTENT] Mailbox doesn't exist.");
+		return false;
+	}
+	return true;
+}
+
 static int
 imap_start(struct conn *c)
 {

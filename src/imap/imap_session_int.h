@@ -95,6 +95,16 @@ const struct imap_cmd *imap_cmd_lookup(const char *name);
 /* imap_cmd_finish - an async command has queued its tagged reply: resume reading. */
 void imap_cmd_finish(struct imap_session *s);
 
+struct imap_seqset;
+struct imap_view;
+/*
+ * imap_cmd_seqset - parse the set text of a command and resolve it against
+ * view v (max = highest UID or message count, IMAP-13) into set, which the
+ * caller has initialised and resets either way. Returns 0 or -1 (*error_r).
+ */
+int imap_cmd_seqset(const struct imap_view *v, const char *text, bool is_uid,
+        struct imap_seqset *set, const char **error_r);
+
 /* imap_session_get - the live session of conn id, or NULL (gone or closing). */
 struct imap_session *imap_session_get(struct server *srv, uint64_t id);
 
@@ -110,6 +120,13 @@ const char *imap_account(const struct imap_session *s);
 
 /* imap_mailbox_arg - mailbox astring -> canonical name (IMAP-14); false when invalid. */
 bool imap_mailbox_arg(const struct imap_arg *a, char out[256]);
+
+/*
+ * imap_mailbox_only_arg - the single argument of cmd as a canonical mailbox
+ * name into out; on a wrong argument count (BAD) or an invalid name
+ * (NO [NONEXISTENT]) it replies itself and returns false.
+ */
+bool imap_mailbox_only_arg(struct imap_session *s, const struct imap_command *cmd, char out[256]);
 
 /* imap_send_updates - IMAP-49/50 pending EXISTS/FETCH (and EXPUNGE if allowed) of the view. */
 void imap_send_updates(struct imap_session *s, bool may_expunge);

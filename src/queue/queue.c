@@ -240,17 +240,7 @@ queue_free(struct queue **qp)
 		struct queue_attempt *a = q->attempts;
 
 		q->attempts = a->next;
-		for (size_t i = 0; i < a->n; i++) {
-			free(a->rcpts[i]);
-			free(a->results[i].reply);
-		}
-		free(a->rcpts);
-		free(a->results);
-		free(a->idx);
-		free(a->domain);
-		free(a->sender);
-		free(a->msg);
-		free(a);
+		queue_attempt_free(&a);
 	}
 	while (q->entries != NULL) {
 		struct queue_entry *e = q->entries;

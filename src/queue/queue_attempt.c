@@ -26,7 +26,7 @@
 
 #define QUEUE_ATTEMPT_DENIED "550 5.7.1 Domain not allowed"
 
-static void
+void
 queue_attempt_free(struct queue_attempt **ap)
 {
 	struct queue_attempt *a = *ap;

@@ -84,6 +84,8 @@ void queue_kick(struct queue *q);
 int queue_attempt_start(struct queue *q, struct queue_entry *e, const char *domain);
 /* queue_attempt_finish - results are in: update the entry, persist, DSN, schedule. Frees a. */
 void queue_attempt_finish(struct queue_attempt *a);
+/* queue_attempt_free - free an attempt with its recipients and results; *ap = NULL. */
+void queue_attempt_free(struct queue_attempt **ap);
 /* queue_attempt_set_all - every recipient of a gets cls and reply. */
 void queue_attempt_set_all(struct queue_attempt *a, int cls, const char *reply);
 /* queue_expire - fail every pending, idle recipient of e with the 4.4.7 reason (QUEUE-3). */

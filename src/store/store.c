@@ -89,6 +89,19 @@ store_new(const struct conf *conf, struct worker_pool *workers, struct bus *bus)
 	return st;
 }
 
+/* store_mailbox_destroy - free an unreferenced mailbox object. */
+static void
+store_mailbox_destroy(struct store_mailbox *mb)
+{
+	store_index_reset(&mb->idx);
+	pthread_mutex_destroy(&mb->lock);
+	pthread_mutex_destroy(&mb->qlock);
+	free(mb->account);
+	free(mb->name);
+	free(mb->dir);
+	free(mb);
+}
+
 void
 store_free(struct store **stp)
 {
@@ -104,13 +117,7 @@ store_free(struct store **stp)
 
 			/* Handles still open are a caller bug; free the cache anyway. */
 			st->mboxes[i] = mb->hnext;
-			store_index_reset(&mb->idx);
-			pthread_mutex_destroy(&mb->lock);
-			pthread_mutex_destroy(&mb->qlock);
-			free(mb->account);
-			free(mb->name);
-			free(mb->dir);
-			free(mb);
+			store_mailbox_destroy(mb);
 		}
 		while (st->accounts[i] != NULL) {
 			struct store_account *a = st->accounts[i];
@@ -357,19 +364,6 @@ store_mailbox_open(
 	}
 	*mb_r = mb;
 	return 0;
-}
-
-/* store_mailbox_destroy - free an unreferenced mailbox object. */
-static void
-store_mailbox_destroy(struct store_mailbox *mb)
-{
-	store_index_reset(&mb->idx);
-	pthread_mutex_destroy(&mb->lock);
-	pthread_mutex_destroy(&mb->qlock);
-	free(mb->account);
-	free(mb->name);
-	free(mb->dir);
-	free(mb);
 }
 
 void
