@@ -86,7 +86,7 @@ cli_serve_store(struct server *srv)
 	srv->bus = bus_new();
 	if (srv->bus == NULL)
 		return -1;
-	srv->store = store_new(srv->conf, srv->workers, srv->bus);
+	srv->store = store_new(srv->conf, srv->io_workers, srv->bus);
 	if (srv->store == NULL)
 		return -1;
 	store_set_limit(srv->store, cli_serve_quota_limit, srv);

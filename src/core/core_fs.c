@@ -50,17 +50,21 @@ fs_fsync_dir(const char *path)
 	return rc;
 }
 
-/* fs_write_all - write data[0..len) to fd, retrying short writes and EINTR. */
-static int
-fs_write_all(int fd, const char *data, size_t len)
+int
+fs_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
+
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
 			return -1;
+		}
 		data += n;
 		len -= (size_t)n;
 	}

@@ -17,6 +17,9 @@ int fs_mkdir_p(const char *path, mode_t mode);
 /* fs_fsync_dir - fsync a directory so renames and creations in it are durable. */
 int fs_fsync_dir(const char *path);
 
+/* fs_write_all - write buf[0..len) to fd, retrying short writes and EINTR. 0 or -1/errno. */
+int fs_write_all(int fd, const void *buf, size_t len);
+
 /*
  * fs_write_durable - make path a file with mode holding data[0..len),
  * atomically and durably: the data go to a new temporary file beside it

@@ -64,8 +64,7 @@ http_mxdeliv_free(void *arg)
 
 	if (m == NULL)
 		return;
-	if (m->fd >= 0)
-		close(m->fd);
+	smtp_spool_release(m->fd);
 	smtp_accept_free(&m->acc);
 	free(m);
 }

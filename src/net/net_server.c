@@ -284,6 +284,27 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 		server_shutdown(srv);
 }
 
+/* server_io_threads - the storage pool: four per CPU worker, at least 8 (WORKER_THREADS_MAX). */
+static long
+server_io_threads(long threads)
+{
+	long n = threads * 4;
+
+	if (n < 8)
+		n = 8;
+	return n > WORKER_THREADS_MAX ? WORKER_THREADS_MAX : n;
+}
+
+/* server_free_workers - both pools stop taking jobs, then finish what they hold. */
+static void
+server_free_workers(struct server *srv)
+{
+	worker_pool_stop(srv->io_workers);
+	worker_pool_stop(srv->workers);
+	worker_pool_free(&srv->io_workers);
+	worker_pool_free(&srv->workers);
+}
+
 struct server *
 server_new(const struct conf *conf)
 {
@@ -319,7 +340,14 @@ server_new(const struct conf *conf)
 		threads = ncpu > 0 ? ncpu : 2;
 	}
 	srv->workers = worker_pool_new(srv->base, (int)threads);
-	if (srv->workers == NULL)
+	/*
+	 * Storage jobs spend most of their time waiting for fsync, not on a CPU:
+	 * a pool of CPU size would leave the disk idle while sessions wait (a
+	 * delivery holds its thread for three flushes). Concurrent flushes also
+	 * share the device's cache flushes.
+	 */
+	srv->io_workers = worker_pool_new(srv->base, (int)server_io_threads(threads));
+	if (srv->workers == NULL || srv->io_workers == NULL)
 		goto fail;
 	return srv;
 fail:
@@ -352,7 +380,7 @@ server_run(struct server *srv)
 	for (struct conn *c = srv->conns; c != NULL; c = c->next)
 		conn_abort(c);
 	server_reap_cb(-1, 0, srv);
-	worker_pool_free(&srv->workers);
+	server_free_workers(srv);
 	log_info("stopped");
 	return 0;
 }
@@ -375,7 +403,7 @@ server_free(struct server **sp)
 	while (srv->conns != NULL)
 		conn_free(srv->conns);
 	srv->closing = NULL;
-	worker_pool_free(&srv->workers);
+	server_free_workers(srv);
 	for (size_t i = 0; i < sizeof(srv->sig_events) / sizeof(srv->sig_events[0]); i++)
 		if (srv->sig_events[i] != NULL)
 			event_free(srv->sig_events[i]);

@@ -61,7 +61,8 @@ struct server {
 	struct event_base *base;      /* owned */
 	struct tls *tls;              /* owned */
 	bool is_self_signed;          /* generated certificate or IP/_ domain (SPEC 0) */
-	struct worker_pool *workers;  /* owned */
+	struct worker_pool *workers;  /* owned: CPU work (crypt, lookups), `threads` of them */
+	struct worker_pool *io_workers; /* owned: storage jobs that wait on the disk (fsync) */
 	const struct proto_ops *protos[LISTENER_KIND_COUNT]; /* borrowed, static */
 	struct listener *listeners;   /* owned */
 	/* Application modules, set by cli_serve; net/ never uses them. */

@@ -181,16 +181,24 @@ worker_pool_pending(const struct worker_pool *p)
 }
 
 void
-worker_pool_free(struct worker_pool **pp)
+worker_pool_stop(struct worker_pool *p)
 {
-	struct worker_pool *p = *pp;
-
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->is_stopping = true;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+}
+
+void
+worker_pool_free(struct worker_pool **pp)
+{
+	struct worker_pool *p = *pp;
+
+	if (p == NULL)
+		return;
+	worker_pool_stop(p);
 	for (int i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 	/* Queued jobs were run by the exiting threads; deliver their completions. */

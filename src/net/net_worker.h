@@ -34,6 +34,13 @@ int worker_submit(struct worker_pool *p, uint64_t requester_id, worker_work_fn *
 /* worker_pool_pending - jobs queued or running or awaiting completion. */
 unsigned worker_pool_pending(const struct worker_pool *p);
 
+/*
+ * worker_pool_stop - refuse new jobs from now on (worker_submit fails); the
+ * queued ones still run. Lets several pools stop together before any is
+ * freed, so a completion of one never submits into another already gone.
+ */
+void worker_pool_stop(struct worker_pool *p);
+
 /* worker_pool_free - finish queued jobs, run their completions, join threads. */
 void worker_pool_free(struct worker_pool **pp);
 

@@ -187,7 +187,7 @@ queue_new(struct server *srv)
 	q->srv = srv;
 	q->conf = srv->conf;
 	q->base = srv->base;
-	q->workers = srv->workers;
+	q->workers = srv->io_workers; /* spool copies, fsyncs, state files */
 	q->store = srv->store;
 	queue_schedule_init(&q->sched, q->conf);
 	snprintf(q->dir, sizeof(q->dir), "%s/queue", q->conf->data_dir);

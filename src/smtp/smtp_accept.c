@@ -4,9 +4,9 @@
  * smtp_accept.h). Runs on a worker thread.
  *
  * The spooled message is mapped read-only (never copied whole onto the
- * heap); the rewritten header plus the untouched body go into a second
- * unlinked spool file which store_deliver() links into every recipient's
- * Maildir. Knows no session or socket: /mxdeliv reuses it.
+ * heap); store_deliver_body() writes the rewritten header and the untouched
+ * mapped body straight into the first recipient's Maildir file and links
+ * it into the others'. Knows no session or socket: /mxdeliv reuses it.
  */
 #include "smtp/smtp_accept.h"
 
@@ -66,8 +66,7 @@ smtp_accept_free(struct smtp_accept **ap)
 
 	if (a == NULL)
 		return;
-	if (a->fd >= 0)
-		close(a->fd);
+	smtp_spool_release(a->fd);
 	if (a->queue_fd >= 0)
 		close(a->queue_fd);
 	free(a->rcpts);
@@ -269,14 +268,16 @@ smtp_accept_checks(
 	return r < 0 ? SMTP_ACCEPT_REPLY_TEMP : NULL;
 }
 
-/* smtp_accept_deliver - HDR-2 copy into a spool file, then store_deliver (SUB-10). */
+/* smtp_accept_deliver - the HDR-2 header and the mapped body into every local INBOX (SUB-10). */
 static const char *
 smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, size_t hdr_len,
         const char *rest, size_t rest_len, struct store_changes *ch)
 {
 	struct store_rcpt *rcpts = calloc(a->nrcpts ? a->nrcpts : 1, sizeof(*rcpts));
+	struct store_piece piece[2] = {{hdr, hdr_len}, {rest, rest_len}};
+	struct store_body body = {.fd = -1, .piece = piece, .npieces = 2, .size = hdr_len + rest_len};
 	size_t n = 0;
-	int fd, r;
+	int r;
 
 	if (rcpts == NULL)
 		return SMTP_ACCEPT_REPLY_TEMP;
@@ -287,23 +288,12 @@ smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, si
 		free(rcpts);
 		return SMTP_ACCEPT_REPLY_OK;
 	}
-	fd = smtp_spool_open(a->conf);
-	if (fd < 0 || smtp_spool_write(fd, hdr, hdr_len) < 0 ||
-	        smtp_spool_write(fd, rest, rest_len) < 0) {
-		log_write(
-		        LOG_LEVEL_ERROR, a->session_id, NULL, "spool write failed errno=%d", errno);
-		if (fd >= 0)
-			close(fd);
-		free(rcpts);
-		return SMTP_ACCEPT_REPLY_TEMP;
-	}
-	r = store_deliver(st, fd, hdr_len + rest_len, time(NULL), rcpts, n, ch);
+	r = store_deliver_body(st, &body, time(NULL), rcpts, n, ch);
 	for (size_t i = 0, j = 0; i < a->nrcpts; i++)
 		if (!a->rcpts[i].is_discard && !a->rcpts[i].is_remote) {
 			a->rcpts[i].error = rcpts[j].error;
 			a->rcpts[i].uid = rcpts[j++].uid;
 		}
-	close(fd);
 	free(rcpts);
 	if (r < 0) {
 		log_write(LOG_LEVEL_ERROR, a->session_id, NULL, "delivery failed errno=%d", errno);

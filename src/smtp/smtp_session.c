@@ -21,6 +21,7 @@
 #include "core/core_conf.h"
 #include "core/core_limits.h"
 #include "core/core_log.h"
+#include "smtp/smtp_spool.h"
 #include "core/core_str.h"
 #include "net/net_server.h"
 #include "smtp/smtp_int.h"
@@ -92,8 +93,7 @@ smtp_tx_free(struct smtp_tx **txp)
 
 	if (tx == NULL)
 		return;
-	if (tx->fd >= 0)
-		close(tx->fd);
+	smtp_spool_release(tx->fd);
 	free(tx->rcpts);
 	free(tx);
 	*txp = NULL;

@@ -191,6 +191,27 @@ void store_changes_set_origin(struct store_changes *ch, uint64_t origin_id);
 int store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
         struct store_rcpt *rcpts, size_t n, struct store_changes *ch);
 
+/*
+ * The content of a message to store: either size octets of fd from offset 0,
+ * or the concatenation of piece[0..npieces) (fd < 0), e.g. a rewritten
+ * header and a mapped body, so the caller needs no second spool file.
+ */
+struct store_piece {
+	const void *data; /* borrowed */
+	size_t len;
+};
+
+struct store_body {
+	int fd;
+	const struct store_piece *piece; /* borrowed */
+	size_t npieces;
+	uint64_t size;
+};
+
+/* store_deliver_body - store_deliver from a store_body. */
+int store_deliver_body(struct store *st, const struct store_body *body, time_t internaldate,
+        struct store_rcpt *rcpts, size_t n, struct store_changes *ch);
+
 /* ---- accounts and mailboxes ---------------------------------------------------- blocks */
 
 /* store_account_create - create the account's INBOX maildir (existing is fine). */

@@ -47,17 +47,15 @@ store_deliver_prepare(struct store *st, const char *account, struct store_target
 
 /* store_deliver_file - first recipient: write + flush; others: hard link, else copy. */
 static int
-store_deliver_file(struct store *st, int fd, uint64_t size, time_t idate, const char *first,
-        struct store_target *t, const char *name)
+store_deliver_file(struct store *st, const struct store_body *body, time_t idate,
+        const char *first, struct store_target *t, const char *name)
 {
-	uint64_t written;
-
 	snprintf(t->tmp, sizeof(t->tmp), "%s/tmp/%s", t->mb->dir, name);
 	if (first != NULL && link(first, t->tmp) == 0) {
 		t->has_tmp = true;
 		return 0;
 	}
-	if (store_maildir_write(fd, size, t->tmp, idate, st->do_fsync, &written) < 0)
+	if (store_maildir_write(body, t->tmp, idate, st->do_fsync) < 0)
 		return -1;
 	t->has_tmp = true;
 	return 0;
@@ -97,6 +95,16 @@ int
 store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
         struct store_rcpt *rcpts, size_t n, struct store_changes *ch)
 {
+	struct store_body body = {.fd = fd, .size = size};
+
+	return store_deliver_body(st, &body, internaldate, rcpts, n, ch);
+}
+
+int
+store_deliver_body(struct store *st, const struct store_body *body, time_t internaldate,
+        struct store_rcpt *rcpts, size_t n, struct store_changes *ch)
+{
+	uint64_t size = body->size;
 	struct store_target *t = calloc(n + 1, sizeof(*t));
 	char name[STORE_FILENAME_MAX + 1];
 	const char *first = NULL;
@@ -116,7 +124,7 @@ store_deliver(struct store *st, int fd, uint64_t size, time_t internaldate,
 		if (t[i].dup_of != SIZE_MAX)
 			continue;
 		if (store_deliver_prepare(st, rcpts[i].account, &t[i]) < 0 ||
-		        store_deliver_file(st, fd, size, internaldate, first, &t[i], name) < 0 ||
+		        store_deliver_file(st, body, internaldate, first, &t[i], name) < 0 ||
 		        store_deliver_place(&t[i], name, size, internaldate, ch) < 0)
 			rcpts[i].error = errno != 0 ? errno : EIO;
 		else if (first == NULL)
@@ -185,7 +193,8 @@ store_mailbox_append(struct store_mailbox *mb, int fd, uint64_t size, time_t int
 	char base[STORE_FILENAME_MAX + 1], name[STORE_FILENAME_MAX + 1];
 	char tmp[STORE_PATH_MAX], final[STORE_PATH_MAX];
 	struct store_pending p = {0};
-	uint64_t written, mask;
+	struct store_body body = {.fd = fd, .size = size};
+	uint64_t mask;
 
 	if (limit != 0 && store_quota_usage(st, mb->account) + size > limit) {
 		errno = EDQUOT;
@@ -198,13 +207,13 @@ store_mailbox_append(struct store_mailbox *mb, int fd, uint64_t size, time_t int
 		return -1;
 	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", mb->dir, base);
 	snprintf(final, sizeof(final), "%s/cur/%s", mb->dir, name);
-	if (store_maildir_write(fd, size, tmp, internaldate, st->do_fsync, &written) < 0)
+	if (store_maildir_write(&body, tmp, internaldate, st->do_fsync) < 0)
 		return -1;
 	/* IMAP-44 may write to cur/ directly; recent state stays in the index. */
 	p.name = name;
 	p.flags = flags | STORE_FLAG_RECENT;
 	p.keywords = mask;
-	p.size = written;
+	p.size = size;
 	p.internaldate = internaldate;
 	p.ch = ch;
 	store_mbox_queue(mb, &p);

@@ -633,23 +633,6 @@ store_index_frame(struct store_index *idx, size_t prefix, size_t *len_r)
 	return b;
 }
 
-static int
-store_index_write_all(int fd, const unsigned char *b, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, b, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* store_index_checkpoint - rewrite the whole state as one transaction, atomically. */
 static int
 store_index_checkpoint(struct store_index *idx, const char *path, const char *dir, bool do_fsync)
@@ -671,7 +654,7 @@ store_index_checkpoint(struct store_index *idx, const char *path, const char *di
 		return -1;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0 && store_index_write_all(fd, b, len) == 0 && (!do_fsync || fdatasync(fd) == 0))
+	if (fd >= 0 && fs_write_all(fd, b, len) == 0 && (!do_fsync || fdatasync(fd) == 0))
 		rc = 0;
 	if (fd >= 0 && close(fd) < 0)
 		rc = -1;
@@ -702,7 +685,7 @@ store_index_append_txn(struct store_index *idx, const char *path, bool do_fsync)
 		return -1;
 	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd >= 0) {
-		if (store_index_write_all(fd, b, len) == 0 && (!do_fsync || fdatasync(fd) == 0))
+		if (fs_write_all(fd, b, len) == 0 && (!do_fsync || fdatasync(fd) == 0))
 			rc = 0;
 		else if (ftruncate(fd, (off_t)idx->file_size) < 0)
 			rc = -1; /* the torn tail is dropped at the next load anyway */

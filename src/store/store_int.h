@@ -131,8 +131,8 @@ int store_maildir_newname(struct store *st, uint64_t size, char *buf, size_t len
 int store_maildir_flagged_name(const char *name, uint32_t flags, char *buf, size_t len);
 uint32_t store_maildir_parse_flags(const char *name);
 size_t store_maildir_key_len(const char *name);
-int store_maildir_write(int in_fd, uint64_t size, const char *path, time_t mtime, bool do_fsync,
-        uint64_t *written_r);
+int store_maildir_write(const struct store_body *body, const char *path, time_t mtime,
+        bool do_fsync);
 int store_maildir_path(
         const struct store_mailbox *mb, const struct store_index_entry *e, char *buf, size_t len);
 int store_maildir_scan(struct store_mailbox *mb, struct store_changes *ch, bool force);

@@ -143,16 +143,16 @@ store_maildir_path(
 	return 0;
 }
 
-/* store_maildir_copy - size octets from in_fd at offset 0 to out_fd. */
+/* store_maildir_copy_fd - size octets from in_fd at offset 0 to out_fd. */
 static int
-store_maildir_copy(int in_fd, int out_fd, uint64_t size, uint64_t *written_r)
+store_maildir_copy_fd(int in_fd, int out_fd, uint64_t size)
 {
 	char buf[65536];
 	uint64_t done = 0;
 
 	while (done < size) {
 		size_t want = size - done < sizeof(buf) ? (size_t)(size - done) : sizeof(buf);
-		ssize_t r = pread(in_fd, buf, want, (off_t)done), w = 0;
+		ssize_t r = pread(in_fd, buf, want, (off_t)done);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -161,24 +161,35 @@ store_maildir_copy(int in_fd, int out_fd, uint64_t size, uint64_t *written_r)
 				errno = EIO; /* the spool file is shorter than announced */
 			return -1;
 		}
-		while (w < r) {
-			ssize_t k = write(out_fd, buf + w, (size_t)(r - w));
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0)
-				return -1;
-			w += k;
-		}
+		if (fs_write_all(out_fd, buf, (size_t)r) < 0)
+			return -1;
 		done += (uint64_t)r;
 	}
-	*written_r = done;
+	return 0;
+}
+
+/* store_maildir_copy - the body into out_fd: from its file or its memory pieces. */
+static int
+store_maildir_copy(const struct store_body *body, int out_fd)
+{
+	uint64_t done = 0;
+
+	if (body->fd >= 0)
+		return store_maildir_copy_fd(body->fd, out_fd, body->size);
+	for (size_t i = 0; i < body->npieces; i++) {
+		if (fs_write_all(out_fd, body->piece[i].data, body->piece[i].len) < 0)
+			return -1;
+		done += body->piece[i].len;
+	}
+	if (done != body->size) {
+		errno = EINVAL;
+		return -1;
+	}
 	return 0;
 }
 
 int
-store_maildir_write(int in_fd, uint64_t size, const char *path, time_t mtime, bool do_fsync,
-        uint64_t *written_r)
+store_maildir_write(const struct store_body *body, const char *path, time_t mtime, bool do_fsync)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	struct timespec ts[2];
@@ -188,7 +199,7 @@ store_maildir_write(int in_fd, uint64_t size, const char *path, time_t mtime, bo
 	ts[0].tv_sec = ts[1].tv_sec = mtime;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	/* The file modification time is the INTERNALDATE (STORE-2); fsync covers it too. */
-	if (store_maildir_copy(in_fd, fd, size, written_r) < 0 || futimens(fd, ts) < 0 ||
+	if (store_maildir_copy(body, fd) < 0 || futimens(fd, ts) < 0 ||
 	        (do_fsync && fsync(fd) < 0)) {
 		int saved = errno;
 

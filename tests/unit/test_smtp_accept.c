@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bus/bus.h"
 #include "smtp/smtp_accept.h"
@@ -106,6 +108,33 @@ test_spool_is_anonymous(void **state)
 	snprintf(tmp, sizeof(tmp), "%s/tmp", env.dir);
 	assert_int_equal(count_dir(tmp), 0); /* nothing visible while open */
 	close(fd);
+	store_test_env_free(&env);
+}
+
+/* A released spool file comes back empty at offset 0: no byte of the last message survives. */
+static void
+test_spool_reuse_is_empty(void **state)
+{
+	struct store_test_env env;
+	char buf[16] = {0};
+	struct stat sb;
+	int fd, again;
+
+	(void)state;
+	assert_int_equal(store_test_env_init(&env, NULL), 0);
+	fd = smtp_spool_open(&env.conf);
+	assert_true(fd >= 0);
+	assert_int_equal(smtp_spool_write(fd, "first message", 13), 0);
+	smtp_spool_release(fd);
+	again = smtp_spool_open(&env.conf);
+	assert_true(again >= 0);
+	assert_int_equal(fstat(again, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	assert_int_equal(lseek(again, 0, SEEK_CUR), 0);
+	assert_int_equal(smtp_spool_write(again, "two", 3), 0);
+	assert_int_equal(pread(again, buf, sizeof(buf), 0), 3);
+	assert_string_equal(buf, "two");
+	smtp_spool_release(again);
 	store_test_env_free(&env);
 }
 
@@ -266,6 +295,7 @@ main(void)
 	        cmocka_unit_test(test_literal_matches),
 	        cmocka_unit_test(test_domain_allowed),
 	        cmocka_unit_test(test_spool_is_anonymous),
+	        cmocka_unit_test(test_spool_reuse_is_empty),
 	        cmocka_unit_test(test_rate_table),
 	        cmocka_unit_test(test_submission_pipeline),
 	        cmocka_unit_test(test_inbound_pipeline),

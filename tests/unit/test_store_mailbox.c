@@ -151,6 +151,42 @@ test_deliver_two_accounts(void **state)
 	close(j.fd);
 }
 
+/* store_deliver_body from memory pieces: the file is their concatenation; a wrong size fails. */
+static void
+test_deliver_pieces(void **state)
+{
+	struct fixture *f = *state;
+	static const char hdr[] = "Subject: pieces\r\n\r\n", body[] = "line one\r\nline two\r\n";
+	struct store_piece piece[2] = {{hdr, sizeof(hdr) - 1}, {body, sizeof(body) - 1}};
+	struct store_body b = {.fd = -1, .piece = piece, .npieces = 2,
+	        .size = sizeof(hdr) - 1 + sizeof(body) - 1};
+	struct store_rcpt r[2] = {{.account = A}, {.account = B}};
+	struct store_mailbox *mb;
+	struct store_snapshot snap;
+	char got[128] = {0};
+	int fd;
+
+	assert_int_equal(store_deliver_body(f->st, &b, 1700000000, r, 2, NULL), 0);
+	assert_int_equal(r[0].error, 0);
+	assert_int_equal(r[1].uid, 1);
+	assert_int_equal(store_mailbox_open(f->st, B, "INBOX", &mb), 0);
+	assert_int_equal(store_mailbox_snapshot(mb, NULL, &snap), 0);
+	assert_int_equal(snap.count, 1);
+	fd = open(snap.msgs[0].path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, got, sizeof(got) - 1), (ssize_t)b.size);
+	close(fd);
+	assert_string_equal(got, "Subject: pieces\r\n\r\nline one\r\nline two\r\n");
+	store_snapshot_free(&snap);
+	store_mailbox_close(&mb);
+
+	b.size++; /* announced size and pieces disagree: nothing is stored */
+	r[0] = (struct store_rcpt){.account = A};
+	assert_int_equal(store_deliver_body(f->st, &b, 1700000000, r, 1, NULL), -1);
+	assert_int_not_equal(r[0].error, 0);
+	assert_int_equal(store_quota_usage(f->st, A), b.size - 1);
+}
+
 static void
 test_flags_keywords_unchangedsince(void **state)
 {
@@ -467,6 +503,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_deliver_two_accounts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deliver_pieces, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_flags_keywords_unchangedsince, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_copy_move_expunge, setup, teardown),
