@@ -274,6 +274,7 @@ auth_job_finish(struct auth_job *j)
 static void
 auth_job_verify(struct auth_job *j, const struct db_account *acc)
 {
+	struct store *st = auth_store(j->a);
 	char day[11];
 	int r = auth_hash_verify(j->password, acc->hash);
 
@@ -289,13 +290,17 @@ auth_job_verify(struct auth_job *j, const struct db_account *acc)
 	if (strcmp(acc->last_login_day, day) != 0 &&
 	        db_account_touch(j->a->db, j->address, day) < 0)
 		log_warn("auth: cannot update the last-login day");
-	if (!j->is_created) {
-		struct store *st = auth_store(j->a);
-
-		/* An INBOX lost to a crash between commit and mkdir is made again. */
-		if (st != NULL && !store_account_exists(st, j->address) &&
-		        store_account_create(st, j->address) < 0)
-			log_error("auth: cannot create a maildir: %s", strerror(errno));
+	/*
+	 * The INBOX of a new account, or one lost to a crash between the commit
+	 * and the mkdir, is made here. Without it the login is refused as
+	 * temporary (the client retries; the next attempt makes it), never a
+	 * session on an account that cannot store anything.
+	 */
+	if (st != NULL && !store_account_exists(st, j->address) &&
+	        store_account_create(st, j->address) < 0) {
+		log_error("auth: cannot create a maildir: %s", strerror(errno));
+		j->result = AUTH_RESULT_UNAVAILABLE;
+		return;
 	}
 	j->result = AUTH_RESULT_OK;
 }
@@ -333,11 +338,8 @@ auth_job_create(struct auth_job *j, struct db_account *acc)
 	}
 	db_today(day);
 	r = db_account_create(j->a->db, j->address, hash, day);
-	if (r == 0) {
-		j->is_created = true;
-		if (auth_store(j->a) == NULL || store_account_create(auth_store(j->a), j->address) < 0)
-			log_error("auth: cannot create a maildir: %s", strerror(errno));
-	}
+	if (r == 0)
+		j->is_created = true; /* auth_job_verify makes its INBOX */
 	/* Whoever committed first defined the password: verify against what is stored. */
 	if (r < 0 || db_account_get(j->a->db, j->address, acc) != 0) {
 		j->result = AUTH_RESULT_UNAVAILABLE;

@@ -46,6 +46,26 @@ def test_jit_creation_and_login(server_factory):
     assert out.startswith("newuser01@example.org 0 524288000 ")
 
 
+def test_login_refused_while_the_maildir_cannot_be_made(server_factory):
+    """A JIT login whose INBOX cannot be created is a temporary failure, not a session on an
+    account that cannot store anything; the retry after the cause is gone makes the INBOX."""
+    srv = fast_server(server_factory)
+    domain_dir = os.path.join(srv.params["data_dir"], "mail", "example.org")
+    os.makedirs(domain_dir, exist_ok=True)
+    blocker = os.path.join(domain_dir, "nomaildir@example.org")
+    with open(blocker, "w") as f:
+        f.write("not a directory\n")
+    m = Imap(srv)
+    reply = m.login("nomaildir@example.org", "password123")
+    assert reply.startswith("NO [UNAVAILABLE]"), reply
+    m.close()
+    os.unlink(blocker)
+    m = Imap(srv)
+    assert m.login("nomaildir@example.org", "password123").startswith("OK")
+    m.close()
+    assert os.path.isdir(os.path.join(blocker, "cur"))
+
+
 def test_jit_refusals(server_factory):
     srv = fast_server(server_factory, reserved_local_parts="SupportMe")
     m = Imap(srv)
