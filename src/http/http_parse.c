@@ -126,7 +126,7 @@ http_parse_header(struct http_span line, struct http_request *req)
 	const char *colon = memchr(line.p, ':', line.len);
 	struct http_span name, value;
 
-	if (colon == NULL || colon == line.p || req->header_count >= HTTP_HEADERS_COUNT_MAX)
+	if (colon == NULL || colon == line.p)
 		return -1;
 	name = (struct http_span){ line.p, (size_t)(colon - line.p) };
 	for (size_t i = 0; i < name.len; i++)
@@ -208,6 +208,10 @@ http_parse_head(const char *buf, size_t len, struct http_request *req, int *stat
 		line = http_next_line(buf, len, &pos);
 		if (line.len == 0)
 			break;
+		if (req->header_count >= HTTP_HEADERS_COUNT_MAX) {
+			*status_r = 431; /* like the size limit of HTTP-1 */
+			return HTTP_PARSE_ERROR;
+		}
 		if (line.p[0] == ' ' || line.p[0] == '\t' || http_parse_header(line, req) < 0) {
 			*status_r = 400;
 			return HTTP_PARSE_ERROR;

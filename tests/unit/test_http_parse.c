@@ -314,7 +314,7 @@ test_http_header_count(void **state)
 	assert_int_equal(req.header_count, HTTP_HEADERS_COUNT_MAX);
 	test_http_span_is(http_header_get(&req, "x-63"), "63");
 	snprintf(text + len, sizeof(text) - len, "X-%d: x\r\n\r\n", HTTP_HEADERS_COUNT_MAX);
-	test_http_err_str(text, 400);
+	test_http_err_str(text, 431); /* too many fields: the same answer as too many octets */
 }
 
 static void
