@@ -1,8 +1,10 @@
 /*
  * imap_search_eval.c - SEARCH key evaluation (RFC 3501 6.4.4, SPEC IMAP-46).
  * PURE. String keys are ASCII case-insensitive substring matches on the
- * unfolded header values; BODY and TEXT match the raw octets (transfer
- * encodings are not decoded yet).
+ * unfolded header values. BODY and TEXT match the raw octets, and else the
+ * body of every base64 or quoted-printable part decoded (RFC 3501 6.4.4:
+ * the search is on the content, not its transfer encoding); charsets are
+ * not converted (US-ASCII and UTF-8 match as they are).
  */
 #include "imap/imap_search_eval.h"
 
@@ -13,7 +15,9 @@
 #include <strings.h>
 
 #include "imap/imap_quote.h"
+#include "mail/mail_codec.h"
 #include "mail/mail_header.h"
+#include "mail/mail_mime.h"
 
 #define IMAP_SEARCH_FLAG_ANSWERED 0x01u
 #define IMAP_SEARCH_FLAG_FLAGGED 0x02u
@@ -89,6 +93,69 @@ imap_search_contains(const char *hay, size_t hlen, const char *needle, size_t nl
 		        strncasecmp(hay + i, needle, nlen) == 0)
 			return true;
 	return false;
+}
+
+/* imap_search_decoded - a base64 or quoted-printable leaf body decoded contains str. */
+static bool
+imap_search_decoded(const char *data, const struct mail_part *p, const char *str, size_t len)
+{
+	const char *in = data + p->body_off;
+	unsigned char *out;
+	size_t n = 0;
+	bool is_hit = false;
+
+	if (p->encoding == NULL || p->body_len == 0)
+		return false;
+	if (strcmp(p->encoding, "base64") != 0 && strcmp(p->encoding, "quoted-printable") != 0)
+		return false;
+	out = malloc(p->body_len);
+	if (out == NULL)
+		return false;
+	if (p->encoding[0] == 'q')
+		n = mail_qp_decode(in, p->body_len, out);
+	else if (mail_base64_decode(in, p->body_len, MAIL_B64_MIME, out, p->body_len, &n) < 0)
+		n = 0; /* broken base64: only the raw octets were searchable */
+	is_hit = imap_search_contains((const char *)out, n, str, len);
+	free(out);
+	return is_hit;
+}
+
+/* imap_search_parts - some encoded leaf of the tree under p matches, decoded. */
+static bool
+imap_search_parts(const char *data, const struct mail_part *p, const char *str, size_t len)
+{
+	for (; p != NULL; p = p->next) {
+		if (p->children != NULL && imap_search_parts(data, p->children, str, len))
+			return true;
+		if (p->message != NULL && imap_search_parts(data, p->message, str, len))
+			return true;
+		if (p->children == NULL && p->message == NULL &&
+		        imap_search_decoded(data, p, str, len))
+			return true;
+	}
+	return false;
+}
+
+/* imap_search_body - BODY (from the body on) or TEXT (the whole message) contains str. */
+static bool
+imap_search_body(const struct imap_search_msg *m, bool is_text, const char *str, size_t len)
+{
+	struct mail_part *root = NULL;
+	const char *error;
+	size_t body_off = m->len;
+	bool is_hit;
+
+	if (m->data == NULL)
+		return false;
+	(void)mail_header_end(m->data, m->len, &body_off);
+	if (is_text ? imap_search_contains(m->data, m->len, str, len)
+	            : imap_search_contains(m->data + body_off, m->len - body_off, str, len))
+		return true;
+	if (mail_mime_parse(m->data, m->len, &root, &error) < 0)
+		return false;
+	is_hit = imap_search_parts(m->data, root, str, len);
+	mail_part_free(&root);
+	return is_hit;
 }
 
 /* imap_search_header - some field called name contains str (unfolded value). */
@@ -213,16 +280,8 @@ imap_search_match(const struct imap_search_key *k, const struct imap_search_env 
 	case IMAP_SEARCH_BCC: return imap_search_header(m, "Bcc", k->str, k->len);
 	case IMAP_SEARCH_SUBJECT: return imap_search_header(m, "Subject", k->str, k->len);
 	case IMAP_SEARCH_HEADER: return imap_search_header(m, k->field, k->str, k->len);
-	case IMAP_SEARCH_BODY: {
-		size_t body_off = m->len;
-
-		if (m->data == NULL)
-			return false;
-		(void)mail_header_end(m->data, m->len, &body_off);
-		return imap_search_contains(m->data + body_off, m->len - body_off, k->str, k->len);
-	}
-	case IMAP_SEARCH_TEXT:
-		return m->data != NULL && imap_search_contains(m->data, m->len, k->str, k->len);
+	case IMAP_SEARCH_BODY: return imap_search_body(m, false, k->str, k->len);
+	case IMAP_SEARCH_TEXT: return imap_search_body(m, true, k->str, k->len);
 	case IMAP_SEARCH_BEFORE: case IMAP_SEARCH_ON: case IMAP_SEARCH_SINCE:
 		return imap_search_date(k, (time_t)m->internaldate);
 	case IMAP_SEARCH_SENTBEFORE: case IMAP_SEARCH_SENTON: case IMAP_SEARCH_SENTSINCE:
