@@ -3,8 +3,8 @@
  * SUB-9, SUB-10, MX-4, HDR-1, HDR-2, GATE-1, GATE-11, DKIM-8; see
  * smtp_accept.h). Runs on a worker thread.
  *
- * The spooled message is mapped read-only (never copied whole onto the
- * heap); store_deliver_body() writes the rewritten header and the untouched
+ * The spooled message is read (small) or mapped read-only (large: never
+ * copied whole onto the heap); store_deliver_body() writes the rewritten header and the untouched
  * mapped body straight into the first recipient's Maildir file and links
  * it into the others'. Knows no session or socket: /mxdeliv reuses it.
  */
@@ -30,6 +30,9 @@
 #include "policy/policy_header.h"
 #include "smtp/smtp_spool.h"
 #include "store/store.h"
+
+/* Spools up to this size are read into the heap, larger ones mapped. */
+#define SMTP_ACCEPT_READ_MAX (256u * 1024u)
 
 static smtp_accept_dkim_fn *smtp_accept_dkim;
 static void *smtp_accept_dkim_ctx;
@@ -302,24 +305,58 @@ smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, si
 	return SMTP_ACCEPT_REPLY_OK;
 }
 
+/*
+ * smtp_accept_view - the spooled message in memory: small ones are read
+ * into the heap (a mapping costs more: its munmap interrupts every CPU
+ * running a thread of this process), large ones are mapped, never copied.
+ */
+static const char *
+smtp_accept_view(struct smtp_accept *a, void **map_r, char **buf_r)
+{
+	ssize_t r;
+
+	*map_r = NULL;
+	*buf_r = NULL;
+	if (a->size == 0)
+		return "";
+	if (a->size > SMTP_ACCEPT_READ_MAX) {
+		*map_r = mmap(NULL, a->size, PROT_READ, MAP_PRIVATE, a->fd, 0);
+		if (*map_r == MAP_FAILED) {
+			*map_r = NULL;
+			return NULL;
+		}
+		return *map_r;
+	}
+	*buf_r = malloc(a->size);
+	if (*buf_r == NULL)
+		return NULL;
+	do
+		r = pread(a->fd, *buf_r, a->size, 0);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)a->size) {
+		if (r >= 0)
+			errno = EIO; /* the spool is shorter than the session counted */
+		free(*buf_r);
+		*buf_r = NULL;
+		return NULL;
+	}
+	return *buf_r;
+}
+
 int
 smtp_accept_run(struct store *st, struct smtp_accept *a, struct store_changes *ch)
 {
-	const char *msg = "";
-	void *map = NULL;
-	char *hdr = NULL;
+	const char *msg;
+	void *map;
+	char *buf, *hdr = NULL;
 	size_t hdr_len = 0, hlen;
 	bool is_ok;
 
 	a->reply = SMTP_ACCEPT_REPLY_TEMP;
-	if (a->size > 0) {
-		map = mmap(NULL, a->size, PROT_READ, MAP_PRIVATE, a->fd, 0);
-		if (map == MAP_FAILED) {
-			log_write(LOG_LEVEL_ERROR, a->session_id, NULL, "spool map failed errno=%d",
-			        errno);
-			return -1;
-		}
-		msg = map;
+	msg = smtp_accept_view(a, &map, &buf);
+	if (msg == NULL) {
+		log_write(LOG_LEVEL_ERROR, a->session_id, NULL, "spool read failed errno=%d", errno);
+		return -1;
 	}
 	a->reply = smtp_accept_checks(a, msg, a->size, &hdr, &hdr_len);
 	if (a->reply == NULL) {
@@ -327,6 +364,7 @@ smtp_accept_run(struct store *st, struct smtp_accept *a, struct store_changes *c
 		a->reply = smtp_accept_deliver(st, a, hdr, hdr_len, msg + hlen, a->size - hlen, ch);
 	}
 	free(hdr);
+	free(buf);
 	if (map != NULL)
 		munmap(map, a->size);
 	is_ok = a->reply[0] == '2';
