@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,12 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockad
 		close(fd);
 		return;
 	}
+	/*
+	 * Replies are written whole, often several back to back (a pipelined
+	 * group, the TLS tickets then the greeting): Nagle would hold each
+	 * second one until the client's delayed ACK, ~40 ms per exchange.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	c = conn_new(srv, l, fd, sa, salen);
 	if (c == NULL) {
 		log_error("cannot set up connection listener=%s", l->name);

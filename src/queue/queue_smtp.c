@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -558,6 +559,8 @@ queue_smtp_socket(struct queue_smtp_sess *ss)
 
 	if (fd < 0)
 		return -1;
+	/* Commands go out whole; see listener_accept_cb on Nagle and delayed ACKs. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	if (src[0] != '\0' && h->addr.ss_family == AF_INET) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
