@@ -118,7 +118,7 @@ fuzz:
 
 # Benchmarks are not tests: never part of `make test` or CI. Knobs are
 # BENCH_* environment variables (bench/README.md).
-bench: deps
+bench: deps dc-deps
 	@$(MAKE) --no-print-directory SAN= all
 	$(PYTHON) bench/run.py --bin $(CURDIR)/build/release/chatrelay
 

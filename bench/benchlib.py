@@ -7,6 +7,7 @@ Targets are loopback addresses only; every wait here has a timeout.
 Must not: talk to anything outside 127.0.0.0/8, loop without a bound.
 """
 import asyncio
+import base64
 import os
 import resource
 import socket
@@ -107,6 +108,14 @@ class SmtpClient:
         if code != 250:
             raise NotImplementedStep(text)
         self.pipelining = "PIPELINING" in text.upper()
+
+    async def auth_plain(self, user, password):
+        """AUTH PLAIN with an initial response (submission)."""
+        blob = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+        self.w.write(f"AUTH PLAIN {blob}\r\n".encode())
+        code, text = await self.reply()
+        if code != 235:
+            raise NotImplementedStep(text)
 
     async def send(self, sender, rcpt, data):
         """One transaction; data is the message with CRLF lines, already
@@ -305,6 +314,39 @@ def make_message(i, rcpt, size=3000):
     line = "The quick brown fox jumps over the lazy dog, message body line xx.\r\n"
     body = line * max(1, (size - len(head)) // len(line))
     return (head + body).encode()
+
+
+def make_encrypted_message(i, sender, rcpt, size=3000):
+    """A ~size-byte message shaped like Delta Chat's PGP/MIME (GATE-4..6:
+    multipart/encrypted, an armored PKESK followed by one SEIPD of random
+    octets), so it passes the encryption gate of both directions."""
+    head = (f"From: <{sender}>\r\n"
+            f"To: <{rcpt}>\r\n"
+            f"Subject: [...]\r\n"
+            f"Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n"
+            f"Message-ID: <bench-{os.getpid()}-{i}-{time.monotonic_ns()}@bench.test>\r\n"
+            f"Chat-Version: 1.0\r\n"
+            f"MIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";\r\n"
+            f"\tboundary=\"bench-boundary\"\r\n\r\n"
+            f"--bench-boundary\r\n"
+            f"Content-Type: application/pgp-encrypted\r\n\r\n"
+            f"Version: 1\r\n\r\n"
+            f"--bench-boundary\r\n"
+            f"Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n\r\n"
+            f"-----BEGIN PGP MESSAGE-----\r\n\r\n")
+    tail = "-----END PGP MESSAGE-----\r\n\r\n--bench-boundary--\r\n"
+    # PKESK v3 (new format, tag 1): version, key id, algorithm 18, key material.
+    pkesk_body = b"\x03" + os.urandom(8) + b"\x12" + os.urandom(80)
+    pkesk = bytes([0xC1, len(pkesk_body)]) + pkesk_body
+    # SEIPD v1 (tag 18) filling the rest; base64 grows by 4/3 plus CRLFs.
+    n = max(200, (size - len(head) - len(tail)) * 3 // 4 - len(pkesk) - 8)
+    seipd_body = b"\x01" + os.urandom(n)
+    m = len(seipd_body) - 192  # two-octet length (192..8383)
+    seipd = bytes([0xD2, (m >> 8) + 192, m & 0xFF]) + seipd_body
+    data = base64.b64encode(pkesk + seipd).decode()
+    armor = "".join(data[k:k + 76] + "\r\n" for k in range(0, len(data), 76))
+    return (head + armor + tail).encode()
 
 
 def count_maildir(root):

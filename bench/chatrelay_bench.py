@@ -7,7 +7,9 @@ binary with a raised RLIMIT_NOFILE, waits for its listeners, and creates the ben
 accounts user1..userN@example.org with `chatrelay account add` (CLI-4); when
 that command does not exist yet it falls back to JIT accounts (the first
 LOGIN creates the account, AUTH-3). Stops the server with SIGTERM.
-Must not: bind anything but 127.0.0.1, leave the server running.
+Domain, listen address, config overrides and [routes] are parameters, so
+the federation pair (fed_bench.py) and the Delta Chat row reuse it.
+Must not: bind anything but a loopback address, leave the server running.
 """
 import os
 import resource
@@ -21,19 +23,33 @@ import time
 DOMAIN = "example.org"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(count, host="127.0.0.1"):
+    """count distinct free ports: every socket stays bound until all are picked."""
+    socks = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind((host, 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 class ChatrelayInstance:
-    def __init__(self, binary, keep=False, idle_max=10000, users=100, password="benchpass"):
+    def __init__(self, binary, keep=False, idle_max=10000, users=100, password="benchpass",
+                 domain=DOMAIN, host="127.0.0.1", params=None, routes=None, name="chatrelay"):
         self.bin = os.path.abspath(binary)
         self.keep = keep
         self.idle_max = idle_max
         self.users = users
         self.password = password
+        self.domain = domain
+        self.host = host
+        self.extra = dict(params or {})  # overrides of the bench config
+        self.routes = dict(routes or {})  # [routes] (CONF-10)
+        self.name = name
         self.proc = None
         self.dir = None
         self.accounts_note = "not started"
@@ -42,9 +58,9 @@ class ChatrelayInstance:
 
     def config_text(self):
         p = {
-            "mail_domain": DOMAIN,
+            "mail_domain": self.domain,
             "data_dir": os.path.join(self.dir, "data"),
-            "listen_address": "127.0.0.1",
+            "listen_address": self.host,
             "log_level": "warn",
             "no_log": "yes",
             "enforce_e2ee": "no",
@@ -62,20 +78,33 @@ class ChatrelayInstance:
         }
         if os.geteuid() == 0:
             p["user"] = "nobody"
-        return "[params]\n" + "".join(f"{k} = {v}\n" for k, v in p.items())
+        p.update({k: str(v) for k, v in self.extra.items()})
+        text = "[params]\n" + "".join(f"{k} = {v}\n" for k, v in p.items())
+        if self.routes:
+            text += "[routes]\n" + "".join(f"{k} = {v}\n" for k, v in self.routes.items())
+        return text
 
-    def start(self, password_hash=None):
-        if not os.access(self.bin, os.X_OK):
-            raise FileNotFoundError(f"chatrelay binary not found: {self.bin} (run make)")
-        self.dir = tempfile.mkdtemp(prefix="chatrelay-bench-")
-        os.chmod(self.dir, 0o755)
-        for k in ("smtp_port", "submission_port", "submissions_port", "imap_port",
-                  "imaps_port", "http_port"):
-            self.ports[k] = free_port()
+    def prepare(self):
+        """Temp dir and free ports (known before start, e.g. for a peer's routes)."""
+        if self.dir is None:
+            self.dir = tempfile.mkdtemp(prefix="chatrelay-bench-")
+            os.chmod(self.dir, 0o755)
+            keys = ("smtp_port", "submission_port", "submissions_port", "imap_port",
+                    "imaps_port", "http_port")
+            self.ports.update(zip(keys, free_ports(len(keys), self.host)))
+        return self
+
+    def write_config(self):
         self.cfg = os.path.join(self.dir, "chatrelay.ini")
         with open(self.cfg, "w") as f:
             f.write(self.config_text())
         os.chmod(self.cfg, 0o644)
+
+    def start(self, password_hash=None, accounts=True):
+        if not os.access(self.bin, os.X_OK):
+            raise FileNotFoundError(f"chatrelay binary not found: {self.bin} (run make)")
+        self.prepare()
+        self.write_config()
         self.log_path = os.path.join(self.dir, "chatrelay.log")
         want = self.idle_max + 10000
 
@@ -100,12 +129,15 @@ class ChatrelayInstance:
             time.sleep(0.05)
         else:
             raise RuntimeError(f"chatrelay not ready after 20 s:\n{self.log()}")
-        self.create_accounts(password_hash)
+        if accounts:
+            self.create_accounts(password_hash)
 
     def listening(self):
-        for k in ("smtp_port", "imap_port", "imaps_port"):
+        for k in ("smtp_port", "imap_port", "imaps_port"):  # all listeners start together
+            if not self.port(k):
+                continue
             try:
-                socket.create_connection(("127.0.0.1", self.ports[k]), 0.5).close()
+                socket.create_connection((self.host, self.port(k)), 0.5).close()
             except OSError:
                 return False
         return True
@@ -114,7 +146,7 @@ class ChatrelayInstance:
         """CLI-4 with the reference's SHA512-CRYPT hash (same verification
         cost as Dovecot's passwd-file); else JIT at the first LOGIN."""
         for i in range(1, self.users + 1):
-            addr = f"user{i}@{DOMAIN}"
+            addr = f"user{i}@{self.domain}"
             opt = ["--hash", password_hash] if password_hash else ["--password", self.password]
             r = subprocess.run([self.bin, "account", "add", addr, *opt, "-c", self.cfg],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -131,6 +163,10 @@ class ChatrelayInstance:
         kind = "SHA512-CRYPT hash" if password_hash else "password"
         self.accounts_note = f"{self.users} accounts created with `account add` ({kind})"
 
+    def port(self, key):
+        """The port in force (a params override such as http_port = 0 wins)."""
+        return int(self.extra.get(key, self.ports.get(key, 0)))
+
     def log(self):
         try:
             with open(self.log_path, "rb") as f:
@@ -140,12 +176,16 @@ class ChatrelayInstance:
 
     def target(self):
         pid = self.proc.pid
-        return dict(name="chatrelay", host="127.0.0.1", smtp_port=self.ports["smtp_port"],
-                    imap_port=self.ports["imap_port"], imaps_port=self.ports["imaps_port"],
-                    domain=DOMAIN, users=self.users, password=self.password,
+        return dict(name=self.name, host=self.host, smtp_port=self.port("smtp_port"),
+                    submission_port=self.port("submission_port"),
+                    imap_port=self.port("imap_port"), imaps_port=self.port("imaps_port"),
+                    http_port=self.port("http_port"),
+                    domain=self.domain, users=self.users, password=self.password,
                     mail_root=os.path.join(self.dir, "data", "mail"), pids=lambda: [pid])
 
-    def stop(self):
+    def stop(self, remove=True):
+        """SIGTERM and wait; remove the temp dir unless keep (or remove=False:
+        a restart with another config follows)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -153,7 +193,8 @@ class ChatrelayInstance:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc is not None:
+        if self.proc is not None and not self.log_file.closed:
             self.log_file.close()
-        if self.dir and not self.keep:
+        if remove and self.dir and not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None

@@ -4,7 +4,10 @@
 Starts the private reference (bench/reference/setup.sh) and a chatrelay
 instance with a bench config (temp data dir, loopback ports, enforce_e2ee =
 no, dkim_verify = no), runs every workload of bench/workloads.py against
-both, prints one table and writes it as JSON (bench/results.json).
+both, then the federation rows (bench/fed_bench.py: a pair of chatrelay
+instances, A -> B) and the Delta Chat row (bench/dc_bench.py: the real
+client, its own chatrelay instance), prints one table and writes it as JSON
+(bench/results.json).
 A step chatrelay does not implement yet prints "n/a (not implemented:
 <reply>)" instead of a figure. Knobs: see --help and bench/README.md.
 Must not: target anything but 127.0.0.0/8, leave servers running.
@@ -22,10 +25,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import benchlib  # noqa: E402
+import dc_bench  # noqa: E402
+import fed_bench  # noqa: E402
 import workloads  # noqa: E402
 from chatrelay_bench import ChatrelayInstance  # noqa: E402
 
-ROWS = ("smtp_ingest", "idle_push", "idle_sessions", "login_rate", "imap_mixed", "deltachat")
+ROWS = ("smtp_ingest", "idle_push", "idle_sessions", "login_rate", "imap_mixed", "fed_mxdeliv",
+        "fed_smtp", "deltachat")
+DC_USERS = ("dcbench1", "dcbench2")  # fresh accounts (the reference's setup.sh adds them)
 
 
 def env_int(name, default):
@@ -46,6 +53,13 @@ def parse_args():
                         "(BENCH_REF_IDLE_N, 1000)")
     p.add_argument("--login-seconds", type=float, default=env_int("BENCH_LOGIN_SECONDS", 10))
     p.add_argument("--mixed-seconds", type=float, default=env_int("BENCH_MIXED_SECONDS", 15))
+    p.add_argument("--fed-n", type=int, default=env_int("BENCH_FED_N", 2000),
+                   help="messages A -> B in each federation row (BENCH_FED_N, 2000)")
+    p.add_argument("--fed-seconds", type=float, default=env_int("BENCH_FED_SECONDS", 90),
+                   help="time limit of each federation run; what arrived by then gives a "
+                        "partial figure (BENCH_FED_SECONDS, 90)")
+    p.add_argument("--dc-n", type=int, default=env_int("BENCH_DC_N", 20),
+                   help="Delta Chat messages A -> B (BENCH_DC_N, 20)")
     p.add_argument("--procs", type=int, default=env_int("BENCH_PROCS", 2),
                    help="generator processes for the throughput workloads (BENCH_PROCS, 2)")
     p.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""),
@@ -71,6 +85,7 @@ def start_reference():
                   imap_port=int(env["REF_IMAP_PORT"]), imaps_port=int(env["REF_IMAPS_PORT"]),
                   domain=env["REF_DOMAIN"], users=int(env["REF_USERS"]),
                   password=env["REF_PASSWORD"], mail_root=env["REF_MAIL_ROOT"],
+                  submission_port=int(env.get("REF_SUBMISSION_PORT", 0)),
                   pids=lambda: benchlib.descendants(master))
     return d, env, target
 
@@ -94,8 +109,9 @@ def cell(res):
         return "-"
     if "na" in res:
         return f"n/a ({res['na']})"
-    if "error" in res:
-        return f"error: {res['error']}"
+    if "error" in res:  # the first line (results.json has all of it)
+        first = res["error"].strip().splitlines()[0] if res["error"].strip() else "?"
+        return f"error: {first[:160]}"
     return res["display"]
 
 
@@ -119,6 +135,8 @@ def judge(key, row):
         return c["details"]["median_ms"] < 5 and c["details"]["p99_ms"] < 50
     if key == "idle_sessions":
         return c["value"] <= 16 and c["details"]["sessions_open"] >= 100000
+    if key == "deltachat":
+        return c["value"] <= 0.15 and not c["details"]["missed"]
     return None
 
 
@@ -132,23 +150,25 @@ def main():
     cr = ChatrelayInstance(a.bin, keep=a.keep, idle_max=max(idle_ns + [1000]))
     rows = []
     try:
-        if not a.no_reference:
+        if not a.no_reference and only - {"fed_mxdeliv"}:  # that row has no reference
             print("starting reference Postfix + Dovecot ...", file=sys.stderr)
             try:
                 ref_dir, ref_env, ref = start_reference()
             except (OSError, subprocess.SubprocessError, ValueError) as e:
                 ref_error = f"reference set-up failed: {e}"
                 print(ref_error, file=sys.stderr)
-        print("starting chatrelay ...", file=sys.stderr)
-        cr.start(password_hash=(ref_env or {}).get("REF_PASSWORD_HASH"))
-        crt = cr.target()
-        if cr.accounts_jit:  # create the accounts by a first LOGIN before any delivery
-            try:
-                asyncio.run(workloads._warm_logins(crt, 20))
-                cr.accounts_note += "; created by a first LOGIN"
-            except benchlib.NotImplementedStep as e:
-                cr.accounts_note += f"; LOGIN failed too ({e.reply})"
-        print(f"chatrelay accounts: {cr.accounts_note}", file=sys.stderr)
+        crt = None
+        if only & set(workloads.WORKLOADS):  # the other rows start servers of their own
+            print("starting chatrelay ...", file=sys.stderr)
+            cr.start(password_hash=(ref_env or {}).get("REF_PASSWORD_HASH"))
+            crt = cr.target()
+            if cr.accounts_jit:  # create the accounts by a first LOGIN before any delivery
+                try:
+                    asyncio.run(workloads._warm_logins(crt, 20))
+                    cr.accounts_note += "; created by a first LOGIN"
+                except benchlib.NotImplementedStep as e:
+                    cr.accounts_note += f"; LOGIN failed too ({e.reply})"
+            print(f"chatrelay accounts: {cr.accounts_note}", file=sys.stderr)
         targets = [crt] + ([ref] if ref else [])
 
         def both(key, label, target_text, higher, fn, kw_c, kw_r=None, sides=None):
@@ -186,12 +206,38 @@ def main():
              dict(conns=20, procs=a.procs, duration=a.login_seconds))
         both("imap_mixed", "Mixed IMAP load, 20 connections", ">= 1.5x reference", True,
              workloads.imap_mixed, dict(conns=20, procs=a.procs, duration=a.mixed_seconds))
-        if "deltachat" in only:
-            nd = {"na": "needs tests/deltachat driver"}
-            rows.append({"key": "deltachat",
-                         "workload": "Delta Chat, 20 encrypted msgs A -> B, median latency",
-                         "target": "<= 0.15 s", "chatrelay": nd, "reference": nd,
-                         "ratio": None, "met": None})
+
+        def sided(key, label, target_text, higher, cr_fn, ref_fn):
+            """A row whose two sides run their own set-ups: cr_fn() and
+            ref_fn(ref_env) return results; ref_fn None prints "-"."""
+            if key not in only:
+                return
+            row = {"key": key, "workload": label, "target": target_text,
+                   "chatrelay": run_one(key, lambda _t: cr_fn(), {"name": "chatrelay"}),
+                   "reference": None}
+            if ref_fn is not None and not a.no_reference:
+                row["reference"] = ({"error": ref_error or "reference not started"}
+                                    if ref_env is None else
+                                    run_one(key, lambda _t: ref_fn(ref_env),
+                                            {"name": "reference"}))
+            row["ratio"] = ratio(row, higher)
+            row["met"] = judge(key, row)
+            rows.append(row)
+
+        fed = dict(n=a.fed_n, sessions=20, procs=a.procs, limit=a.fed_seconds)
+        sided("fed_mxdeliv", f"Federation A -> B over /mxdeliv, {a.fed_n} msgs, 20 sessions",
+              "none (issue 7: printed)", True,
+              lambda: fed_bench.chatrelay_federation(a.bin, "mxdeliv", keep=a.keep, **fed),
+              None)
+        sided("fed_smtp", f"Federation A -> B over SMTP, {a.fed_n} msgs, 20 sessions",
+              "none (issue 7: printed)", True,
+              lambda: fed_bench.chatrelay_federation(a.bin, "smtp", keep=a.keep, **fed),
+              lambda env: fed_bench.reference_relay(env, **fed))
+        sided("deltachat", f"Delta Chat, {a.dc_n} encrypted msgs A -> B, median / p99",
+              "median <= 0.15 s", False, lambda: deltachat_chatrelay(a),
+              lambda env: dc_bench.latency(
+                  dict(ref, dc_users=[f"{u}@{env['REF_DOMAIN']}" for u in DC_USERS]),
+                  count=a.dc_n))
     finally:
         cr.stop()
         if ref_dir:
@@ -215,6 +261,18 @@ def main():
         json.dump(result, f, indent=1, default=str)
     print(f"written {os.path.relpath(a.json)}")
     return 0
+
+
+def deltachat_chatrelay(a):
+    """Its own chatrelay: production-like (gate on), fresh JIT accounts."""
+    inst = ChatrelayInstance(a.bin, keep=a.keep, idle_max=1000, name="chatrelay-dc",
+                             params={"enforce_e2ee": "yes", "auth_failure_delay": "0s"})
+    try:
+        inst.start(accounts=False)
+        t = dict(inst.target(), dc_users=[f"{u}@{inst.domain}" for u in DC_USERS])
+        return dc_bench.latency(t, count=a.dc_n)
+    finally:
+        inst.stop()
 
 
 def print_table(rows):

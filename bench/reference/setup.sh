@@ -17,7 +17,12 @@
 #   Postfix: own config_directory/queue_directory/data_directory (postfix -c),
 #     smtpd on 127.0.0.1:<port>, virtual mailbox domain example.org with the
 #     bench accounts, delivered to Dovecot over LMTP, no DNS lookups, default
-#     fsync behaviour, log to DIR/postfix.log.
+#     fsync behaviour, log to DIR/postfix.log. Two submission listeners with
+#     SASL AUTH through Dovecot's auth socket (PLAIN/LOGIN, no TLS needed on
+#     loopback): "submission" delivers like the MX port (Delta Chat row);
+#     "relay submission" sends every message through an SMTP hop with
+#     STARTTLS (content_filter) to a third smtpd of the same Postfix, which
+#     delivers it: Postfix relaying to itself (federation rows).
 # It never edits /etc/postfix or /etc/dovecot; install.sh only installs.
 #
 # Knobs (environment): BENCH_USERS (100), BENCH_DOMAIN (example.org),
@@ -53,9 +58,9 @@ for _ in range(int(sys.argv[1])):
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
-# shellcheck disable=SC2046 # three port numbers, split on purpose
-set -- $(free_ports 3)
-smtp_port=$1 imap_port=$2 imaps_port=$3
+# shellcheck disable=SC2046 # six port numbers, split on purpose
+set -- $(free_ports 6)
+smtp_port=$1 imap_port=$2 imaps_port=$3 sub_port=$4 relay_sub_port=$5 relay_in_port=$6
 
 dv=$D/dovecot
 pf=$D/postfix
@@ -79,6 +84,11 @@ while [ "$i" -le "$users" ]; do
 	echo "user$i@$domain:{SHA512-CRYPT}$hash::::::" >>"$dv/users"
 	echo "user$i@$domain OK" >>"$pf/vmailbox"
 	i=$((i + 1))
+done
+# two more for the Delta Chat row, whose client must start with empty INBOXes
+for u in dcbench1 dcbench2; do
+	echo "$u@$domain:{SHA512-CRYPT}$hash::::::" >>"$dv/users"
+	echo "$u@$domain OK" >>"$pf/vmailbox"
 done
 chmod 644 "$dv/users"
 
@@ -151,6 +161,14 @@ service lmtp {
     mode = 0666
   }
 }
+# SASL for Postfix's submission listeners (smtpd_sasl_type = dovecot)
+service auth {
+  unix_listener auth-postfix {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
 EOF
 
 cat >"$pf/main.cf" <<EOF
@@ -180,6 +198,9 @@ virtual_mailbox_domains = $domain
 virtual_mailbox_maps = texthash:$pf/vmailbox
 virtual_transport = lmtp:unix:$dv/run/lmtp
 smtpd_banner = \$myhostname ESMTP
+# the relay hop (content_filter of the relay submission listener): STARTTLS
+# required, certificate not verified (like federation_insecure_tls)
+smtp_tls_security_level = encrypt
 EOF
 
 cat >"$pf/master.cf" <<EOF
@@ -209,6 +230,24 @@ lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+127.0.0.1:$sub_port inet n - n - - smtpd
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$dv/run/auth-postfix
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+127.0.0.1:$relay_sub_port inet n - n - - smtpd
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$dv/run/auth-postfix
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o content_filter=smtp:[127.0.0.1]:$relay_in_port
+127.0.0.1:$relay_in_port inet n - n - - smtpd
+  -o myhostname=relay-in.bench.test
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_cert_file=$dv/cert.pem
+  -o smtpd_tls_key_file=$dv/key.pem
 EOF
 
 # fail MSG - stop whatever was started (stop.sh keeps DIR for the logs).
@@ -248,15 +287,21 @@ PY
 }
 wait_port "$smtp_port" || fail "postfix not listening on $smtp_port"
 wait_port "$imap_port" || fail "dovecot not listening on $imap_port"
+wait_port "$sub_port" || fail "postfix not listening on $sub_port"
+wait_port "$relay_sub_port" || fail "postfix not listening on $relay_sub_port"
 
 cat >"$D/env" <<EOF
 REF_DIR=$D
 REF_SMTP_PORT=$smtp_port
 REF_IMAP_PORT=$imap_port
 REF_IMAPS_PORT=$imaps_port
+REF_SUBMISSION_PORT=$sub_port
+REF_RELAY_SUBMISSION_PORT=$relay_sub_port
+REF_RELAY_IN_PORT=$relay_in_port
 REF_MAIL_ROOT=$D/mail
 REF_DOMAIN=$domain
 REF_USERS=$users
+REF_DC_USERS='dcbench1 dcbench2'
 REF_PASSWORD=$password
 REF_PASSWORD_HASH='{SHA512-CRYPT}$hash'
 REF_DOVECOT_PID=$(cat "$dv/run/master.pid")
