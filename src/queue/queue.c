@@ -23,6 +23,7 @@
 #include "net/net_server.h"
 #include "net/net_worker.h"
 #include "queue/queue_dkim.h"
+#include "queue/queue_dns.h"
 #include "queue/queue_int.h"
 #include "queue/queue_smtp.h"
 
@@ -194,9 +195,10 @@ queue_new(struct server *srv)
 	q->started_at = queue_now();
 	queue_source_ip(q);
 	q->timer = evtimer_new(q->base, queue_timer_cb, q);
+	q->dns = queue_dns_new(q->base, q->conf->dns_server);
 	q->http = queue_http_new(q);
 	q->smtp = queue_smtp_new(q);
-	if (q->timer == NULL || q->http == NULL || q->smtp == NULL ||
+	if (q->timer == NULL || q->dns == NULL || q->http == NULL || q->smtp == NULL ||
 	        queue_entry_load_all(q->dir, &q->entries, &loaded, &bad) < 0) {
 		int saved = errno;
 		queue_free(&q);
@@ -236,6 +238,7 @@ queue_free(struct queue **qp)
 	q->is_stopped = true;
 	queue_http_free(&q->http);
 	queue_smtp_free(&q->smtp);
+	queue_dns_free(&q->dns); /* pending lookups end without their callbacks */
 	while (q->attempts != NULL) {
 		struct queue_attempt *a = q->attempts;
 
