@@ -370,5 +370,9 @@ queue_dns_resolve(struct queue_dns *d, const char *domain, const char *route_hos
 int
 queue_dns_addresses(struct queue_dns *d, const char *host, int port, queue_dns_fn *fn, void *arg)
 {
+	if (host == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
 	return queue_dns_resolve(d, host, host, port, fn, arg);
 }

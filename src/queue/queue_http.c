@@ -127,12 +127,12 @@ struct queue_http *
 queue_http_new(struct queue *q)
 {
 	struct queue_http *h = calloc(1, sizeof(*h));
+	const char *cafile = getenv(X509_get_default_cert_file_env());
 
 	if (h == NULL)
 		return NULL;
 	h->q = q;
-	if (getenv(X509_get_default_cert_file_env()) != NULL &&
-	        (h->cafile = strdup(getenv(X509_get_default_cert_file_env()))) == NULL) {
+	if (cafile != NULL && (h->cafile = strdup(cafile)) == NULL) {
 		free(h);
 		return NULL;
 	}
