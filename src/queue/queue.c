@@ -206,10 +206,18 @@ queue_new(struct server *srv)
 		return NULL;
 	}
 	q->n_entries = loaded;
-	for (struct queue_entry *e = q->entries; e != NULL; e = e->next)
-		for (size_t i = 0; i < e->n_rcpts; i++)
+	for (struct queue_entry *e = q->entries; e != NULL; e = e->next) {
+		size_t owed = 0;
+
+		for (size_t i = 0; i < e->n_rcpts; i++) {
 			e->rcpts[i].next_at =
 			        queue_schedule_on_load(e->rcpts[i].next_at, q->started_at);
+			owed += e->rcpts[i].is_dsn_owed;
+		}
+		/* DSN-1: a DSN owed when the process stopped is made now (queue_job.c) */
+		if (owed > 0)
+			queue_after_change(q, e);
+	}
 	if (bad > 0)
 		log_warn("queue: %zu unreadable entries moved to queue/corrupt", bad);
 	log_info("queue: %zu entries", loaded);
