@@ -341,9 +341,10 @@ test_dsn_owed(void **state)
 	assert_int_equal(unlink(tmpdir), 0);
 	assert_int_equal(mkdir(tmpdir, 0700), 0);
 	srv = test_start(&conf, &q);
-	TEST_SPIN(srv->base, access(path, F_OK) != 0);
-	assert_int_not_equal(access(path, F_OK), 0);
+	/* the entry leaves memory after its files are gone (queue_job_done) */
+	TEST_SPIN(srv->base, queue_count(q) == 0);
 	assert_int_equal(queue_count(q), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
 	text = test_dsn_in(newdir);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "Subject: Undelivered Mail Returned to Sender\r\n"));
