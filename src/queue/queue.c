@@ -23,6 +23,7 @@
 #include "net/net_server.h"
 #include "net/net_worker.h"
 #include "queue/queue_dkim.h"
+#include "queue/queue_dns.h"
 #include "queue/queue_int.h"
 #include "queue/queue_smtp.h"
 
@@ -194,9 +195,10 @@ queue_new(struct server *srv)
 	q->started_at = queue_now();
 	queue_source_ip(q);
 	q->timer = evtimer_new(q->base, queue_timer_cb, q);
+	q->dns = queue_dns_new(q->base, q->conf->dns_server);
 	q->http = queue_http_new(q);
 	q->smtp = queue_smtp_new(q);
-	if (q->timer == NULL || q->http == NULL || q->smtp == NULL ||
+	if (q->timer == NULL || q->dns == NULL || q->http == NULL || q->smtp == NULL ||
 	        queue_entry_load_all(q->dir, &q->entries, &loaded, &bad) < 0) {
 		int saved = errno;
 		queue_free(&q);
@@ -204,10 +206,18 @@ queue_new(struct server *srv)
 		return NULL;
 	}
 	q->n_entries = loaded;
-	for (struct queue_entry *e = q->entries; e != NULL; e = e->next)
-		for (size_t i = 0; i < e->n_rcpts; i++)
+	for (struct queue_entry *e = q->entries; e != NULL; e = e->next) {
+		size_t owed = 0;
+
+		for (size_t i = 0; i < e->n_rcpts; i++) {
 			e->rcpts[i].next_at =
 			        queue_schedule_on_load(e->rcpts[i].next_at, q->started_at);
+			owed += e->rcpts[i].is_dsn_owed;
+		}
+		/* DSN-1: a DSN owed when the process stopped is made now (queue_job.c) */
+		if (owed > 0)
+			queue_after_change(q, e);
+	}
 	if (bad > 0)
 		log_warn("queue: %zu unreadable entries moved to queue/corrupt", bad);
 	log_info("queue: %zu entries", loaded);
@@ -236,6 +246,7 @@ queue_free(struct queue **qp)
 	q->is_stopped = true;
 	queue_http_free(&q->http);
 	queue_smtp_free(&q->smtp);
+	queue_dns_free(&q->dns); /* pending lookups end without their callbacks */
 	while (q->attempts != NULL) {
 		struct queue_attempt *a = q->attempts;
 

@@ -69,6 +69,44 @@ int queue_submit(struct queue *q, uint64_t requester_id, int spool_fd, uint64_t 
         const char *sender, char *const *rcpts, size_t n, queue_done_fn *done, void *arg);
 
 /*
+ * A hold: SUB-11 for a message with local and remote recipients. The
+ * entry is written durably first (queue_hold_write, on the worker that
+ * then delivers the local copies), and scheduled only after the local
+ * copies are durable (queue_hold_schedule); if they fail, the files go
+ * again (queue_hold_remove) and nothing was ever visible. A crash after
+ * the write loads the entry at the next start (QUEUE-4): the message
+ * was not acknowledged, and a partial delivery is what SUB-11 allows.
+ */
+struct queue_hold;
+
+/*
+ * queue_hold_new - an entry for sender and the n remote rcpts (copied),
+ * nothing written. Loop thread. NULL with errno as queue_submit's -1
+ * (EINVAL, ENOMEM, ESHUTDOWN).
+ */
+struct queue_hold *queue_hold_new(struct queue *q, const char *sender, char *const *rcpts,
+        size_t n);
+
+/*
+ * queue_hold_write - the message (spool_fd from offset 0, size octets,
+ * CRLF lines) DKIM-signed into <id>.msg, then <id>.env, both flushed.
+ * Blocks (worker; touches only h). 0, or -1 with nothing left on disk.
+ */
+int queue_hold_write(struct queue_hold *h, int spool_fd, uint64_t size);
+
+/* queue_hold_remove - undo queue_hold_write (no-op if not written or NULL). Blocks (worker). 0/-1. */
+int queue_hold_remove(struct queue_hold *h);
+
+/* queue_hold_is_written - the files are durable and not removed. */
+bool queue_hold_is_written(const struct queue_hold *h);
+
+/* queue_hold_schedule - a written hold enters the scheduler; frees it, *hp NULL. Loop. */
+void queue_hold_schedule(struct queue_hold **hp);
+
+/* queue_hold_free - drop a hold whose files were removed or never written. NULL ok. Loop. */
+void queue_hold_free(struct queue_hold **hp);
+
+/*
  * queue_domain_allowed - FED-9: the federation policy for a remote domain
  * (lowercase compare; IP literals with brackets). PURE: for the SMTP engine
  * at RCPT (SUB-7) and for each attempt (FED-7).

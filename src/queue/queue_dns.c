@@ -222,6 +222,7 @@ static void
 queue_dns_next_host(struct queue_dns_lookup *l)
 {
 	struct ares_addrinfo_hints hints;
+	struct queue_dns *d;
 	char port[16];
 
 	if (l->next_mx >= l->n_mx || l->n_hosts >= QUEUE_DNS_HOSTS_MAX) {
@@ -233,8 +234,10 @@ queue_dns_next_host(struct queue_dns_lookup *l)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = ARES_AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%d", l->port);
-	ares_getaddrinfo(l->d->channel, l->mx[l->next_mx++], port, &hints, queue_dns_addr_cb, l);
-	queue_dns_rearm(l->d);
+	/* the answer may come before this returns (/etc/hosts) and free l */
+	d = l->d;
+	ares_getaddrinfo(d->channel, l->mx[l->next_mx++], port, &hints, queue_dns_addr_cb, l);
+	queue_dns_rearm(d);
 }
 
 /* queue_dns_sort - MX by preference, equal preference in random order (FED-4). */
@@ -362,4 +365,14 @@ queue_dns_resolve(struct queue_dns *d, const char *domain, const char *route_hos
 	ares_query(d->channel, domain, C_IN, T_MX, queue_dns_mx_cb, l);
 	queue_dns_rearm(d);
 	return 0;
+}
+
+int
+queue_dns_addresses(struct queue_dns *d, const char *host, int port, queue_dns_fn *fn, void *arg)
+{
+	if (host == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return queue_dns_resolve(d, host, host, port, fn, arg);
 }

@@ -5,6 +5,8 @@
  * (implicit MX); null MX and NXDOMAIN fail permanently; timeouts and
  * SERVFAIL temporarily. A [routes] SMTP endpoint or an IP-literal domain
  * bypasses the MX lookup. dns_server (CONF) replaces /etc/resolv.conf.
+ * One resolver serves both transports: HTTPS hands curl the addresses
+ * found here (queue_http.c), so no name is looked up any other way.
  *
  * Loop thread only; never blocks.
  */
@@ -49,5 +51,13 @@ void queue_dns_free(struct queue_dns **dp);
  */
 int queue_dns_resolve(struct queue_dns *d, const char *domain, const char *route_host,
         int route_port, queue_dns_fn *fn, void *arg);
+
+/*
+ * queue_dns_addresses - the A/AAAA records of host (no MX step) with port
+ * set, for the HTTPS transport (FED-2) so that it uses dns_server too.
+ * Same contract as queue_dns_resolve; no address gives cls 4.
+ */
+int queue_dns_addresses(
+        struct queue_dns *d, const char *host, int port, queue_dns_fn *fn, void *arg);
 
 #endif

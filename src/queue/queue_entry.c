@@ -156,11 +156,13 @@ queue_entry_id_ok(const char *id)
 	return i == QUEUE_ENTRY_ID_LEN;
 }
 
-/* queue_entry_state_char - the state letter of the .env format. */
+/* queue_entry_state_char - the state letter of the .env format ('b': failed, DSN owed). */
 static char
-queue_entry_state_char(enum queue_rcpt_state s)
+queue_entry_state_char(const struct queue_rcpt *r)
 {
-	return s == QUEUE_RCPT_PENDING ? 'p' : s == QUEUE_RCPT_DELIVERED ? 'd' : 'f';
+	if (r->state == QUEUE_RCPT_FAILED)
+		return r->is_dsn_owed ? 'b' : 'f';
+	return r->state == QUEUE_RCPT_PENDING ? 'p' : 'd';
 }
 
 int
@@ -177,7 +179,7 @@ queue_entry_render(const struct queue_entry *e, char **text_r, size_t *len_r)
 	for (size_t i = 0; i < e->n_rcpts; i++) {
 		const struct queue_rcpt *r = &e->rcpts[i];
 
-		fprintf(f, "rcpt %c %u %" PRId64 " %s%s%s\n", queue_entry_state_char(r->state),
+		fprintf(f, "rcpt %c %u %" PRId64 " %s%s%s\n", queue_entry_state_char(r),
 		        r->attempts, r->next_at, r->addr, r->error != NULL ? " " : "",
 		        r->error != NULL ? r->error : "");
 	}
@@ -220,9 +222,10 @@ queue_entry_parse_rcpt(struct queue_entry *e, char *line)
 		r->state = QUEUE_RCPT_PENDING;
 	else if (state == 'd')
 		r->state = QUEUE_RCPT_DELIVERED;
-	else if (state == 'f')
+	else if (state == 'f' || state == 'b') {
 		r->state = QUEUE_RCPT_FAILED;
-	else
+		r->is_dsn_owed = state == 'b';
+	} else
 		return -1;
 	r->attempts = (unsigned)attempts;
 	queue_entry_set_error(r, end);

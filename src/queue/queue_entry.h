@@ -9,9 +9,13 @@
  *   chatrelay-queue 1
  *   queued <epoch seconds>
  *   sender <address or "<>">
- *   rcpt <p|d|f> <attempts> <next attempt epoch> <address> [<last error>]
+ *   rcpt <p|d|f|b> <attempts> <next attempt epoch> <address> [<last error>]
  *   ...
  *   end
+ *
+ * p pending, d delivered, f failed, b failed with its DSN not yet stored
+ * (DSN-1: written before the DSN is made, so a crash cannot lose it; the
+ * queue makes owed DSNs again at start, then rewrites b as f).
  *
  * The final "end" line makes a truncated file detectable; the .env is
  * written after the .msg, so an .env names a complete message. Both are
@@ -46,7 +50,8 @@ struct queue_rcpt {
 	int64_t next_at;     /* next attempt (epoch s) */
 	char *error;         /* owned or NULL: last remote reply or local reason */
 	bool is_running;     /* in memory only: part of an attempt in flight */
-	bool is_new_failure; /* in memory only: failed for good, DSN not made yet */
+	bool is_new_failure; /* in memory only: failed for good, not yet considered for a DSN */
+	bool is_dsn_owed;    /* failed, the sender is local and the DSN is not stored yet ('b') */
 };
 
 struct queue_entry {

@@ -2,15 +2,25 @@
  * queue_http.c - the HTTPS /mxdeliv transport (FED-2, FED-3, FED-8,
  * TLS-7): libcurl's multi interface driven by the libevent loop
  * (curl_multi_socket_action from socket events and one timer). Never
- * blocks: curl resolves names with its threaded resolver.
+ * blocks. Names are not resolved by curl: the URL host's A/AAAA come from
+ * the queue's c-ares resolver (queue_dns.c, so dns_server applies, CONF)
+ * and reach curl through CURLOPT_RESOLVE, which keeps the URL host for
+ * SNI and the certificate name check (TLS-7).
+ *
+ * Trust store: curl's CA bundle, or the file named by OpenSSL's
+ * SSL_CERT_FILE variable when it is set, the same file the SMTP client
+ * loads through SSL_CTX_set_default_verify_paths (TLS-7: one store).
  *
  * Does not: decide scheduling or touch files; it sets an attempt's
  * results and calls queue_attempt_finish, or hands the attempt to the
  * fallback (SMTP) when FED-3 says so.
  */
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <netinet/in.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +28,7 @@
 
 #include "core/core_conf.h"
 #include "core/core_log.h"
+#include "queue/queue_dns.h"
 #include "queue/queue_int.h"
 
 #define QUEUE_HTTP_BODY_MAX 65536 /* answer octets kept (one line per recipient) */
@@ -27,9 +38,12 @@ struct queue_http_req {
 	struct queue_attempt *a;    /* borrowed until finished */
 	CURL *easy;                 /* owned */
 	struct curl_slist *headers; /* owned */
+	struct curl_slist *resolve; /* owned: CURLOPT_RESOLVE, the URL host's addresses */
+	char *url;                  /* owned */
 	char *body;                 /* owned: the answer */
 	size_t body_len;
 	queue_http_fallback_fn *fallback;
+	bool is_resolving; /* a queue_dns lookup holds r; not yet in the multi handle */
 	struct queue_http_req *next;
 };
 
@@ -38,6 +52,7 @@ struct queue_http {
 	CURLM *multi;                /* owned */
 	struct event *timer;         /* owned */
 	struct queue_http_req *reqs; /* owned list */
+	char *cafile;                /* owned: SSL_CERT_FILE, or NULL for curl's bundle */
 };
 
 static void queue_http_check(struct queue_http *h);
@@ -112,10 +127,15 @@ struct queue_http *
 queue_http_new(struct queue *q)
 {
 	struct queue_http *h = calloc(1, sizeof(*h));
+	const char *cafile = getenv(X509_get_default_cert_file_env());
 
 	if (h == NULL)
 		return NULL;
 	h->q = q;
+	if (cafile != NULL && (h->cafile = strdup(cafile)) == NULL) {
+		free(h);
+		return NULL;
+	}
 	/* start-up, one thread: curl_global_init is not thread-safe */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	        (h->multi = curl_multi_init()) == NULL ||
@@ -134,10 +154,13 @@ static void
 queue_http_req_free(struct queue_http_req *r)
 {
 	if (r->easy != NULL) {
-		curl_multi_remove_handle(r->h->multi, r->easy);
+		if (!r->is_resolving)
+			curl_multi_remove_handle(r->h->multi, r->easy);
 		curl_easy_cleanup(r->easy);
 	}
 	curl_slist_free_all(r->headers);
+	curl_slist_free_all(r->resolve);
+	free(r->url);
 	free(r->body);
 	free(r);
 }
@@ -157,11 +180,15 @@ queue_http_unlink(struct queue_http *h, struct queue_http_req *r)
 void
 queue_http_stop(struct queue_http *h)
 {
-	while (h != NULL && h->reqs != NULL) {
-		struct queue_http_req *r = h->reqs;
+	struct queue_http_req *r, *next;
+
+	for (r = h != NULL ? h->reqs : NULL; r != NULL; r = next) {
 		struct queue_attempt *a = r->a;
 
-		h->reqs = r->next;
+		next = r->next;
+		if (r->is_resolving)
+			continue; /* the DNS answer comes later and finds is_stopped */
+		queue_http_unlink(h, r);
 		queue_http_req_free(r);
 		queue_attempt_set_all(a, 4, "451 4.3.0 Shutting down");
 		queue_attempt_finish(a);
@@ -186,6 +213,7 @@ queue_http_free(struct queue_http **hp)
 	if (h->timer != NULL)
 		event_free(h->timer);
 	curl_global_cleanup();
+	free(h->cafile);
 	free(h);
 	*hp = NULL;
 }
@@ -366,6 +394,8 @@ queue_http_setup(struct queue_http_req *r, const char *url, bool is_verified)
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, is_verified ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, is_verified ? 2L : 0L);
+	if (r->h->cafile != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, r->h->cafile);
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->a->msg);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->a->msg_len);
@@ -379,28 +409,149 @@ queue_http_setup(struct queue_http_req *r, const char *url, bool is_verified)
 	return 0;
 }
 
+/*
+ * queue_http_url_host - the host (brackets kept for IPv6) and port of url
+ * into host and *port_r. 1: a name to resolve, 0: an address, -1: bad URL.
+ */
+static int
+queue_http_url_host(const char *url, char *host, size_t len, int *port_r)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *p = NULL;
+	struct in_addr in;
+	int rc = -1;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	        curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+	        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+	        strlen(h) < len) {
+		snprintf(host, len, "%s", h);
+		*port_r = atoi(p);
+		rc = h[0] == '[' || inet_pton(AF_INET, h, &in) == 1 ? 0 : 1;
+	}
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* queue_http_resolve_list - CURLOPT_RESOLVE "host:port:addr,addr" from the lookup. */
+static int
+queue_http_resolve_list(struct queue_http_req *r, const char *host, int port,
+        const struct queue_dns_host *hosts, size_t n)
+{
+	char line[QUEUE_DNS_NAME_MAX + 16 + QUEUE_DNS_HOSTS_MAX * (INET6_ADDRSTRLEN + 3)];
+	size_t off;
+
+	off = (size_t)snprintf(line, sizeof(line), "%s:%d:", host, port);
+	for (size_t i = 0; i < n && off < sizeof(line); i++) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&hosts[i].addr;
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&hosts[i].addr;
+		char ip[INET6_ADDRSTRLEN];
+		const char *sep = off > 0 && line[off - 1] != ':' ? "," : "";
+
+		if (hosts[i].addr.ss_family == AF_INET)
+			inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+		else if (hosts[i].addr.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+		else
+			continue;
+		off += (size_t)snprintf(line + off, sizeof(line) - off,
+		        hosts[i].addr.ss_family == AF_INET6 ? "%s[%s]" : "%s%s", sep, ip);
+	}
+	if (off >= sizeof(line) || line[off - 1] == ':' ||
+	        (r->resolve = curl_slist_append(NULL, line)) == NULL)
+		return -1;
+	return curl_easy_setopt(r->easy, CURLOPT_RESOLVE, r->resolve) == CURLE_OK ? 0 : -1;
+}
+
+/* queue_http_drop - r never reached curl: take it out, then stop or fall back. */
+static void
+queue_http_drop(struct queue_http_req *r, const char *why)
+{
+	struct queue_attempt *a = r->a;
+	queue_http_fallback_fn *fallback = r->fallback;
+	bool is_stopped = r->h->q->is_stopped;
+
+	queue_http_unlink(r->h, r);
+	queue_http_req_free(r);
+	if (is_stopped) {
+		queue_attempt_set_all(a, 4, "451 4.3.0 Shutting down");
+		queue_attempt_finish(a);
+		return;
+	}
+	log_info("queue: /mxdeliv %s", why);
+	fallback(a, why);
+}
+
+/* queue_http_dns_cb - the URL host's addresses: pin them in curl and start (FED-2). */
+static void
+queue_http_dns_cb(
+        void *arg, int cls, const struct queue_dns_host *hosts, size_t n, const char *reply)
+{
+	struct queue_http_req *r = arg;
+	char host[QUEUE_DNS_NAME_MAX];
+	int port = 443;
+
+	(void)reply;
+	if (r->h->q->is_stopped) {
+		queue_http_drop(r, "stopped");
+		return;
+	}
+	/* FED-3: no address is like a connection error: SMTP decides (FED-4) */
+	if (cls != 2) {
+		queue_http_drop(r, "HTTPS delivery failed: no address for the host");
+		return;
+	}
+	if (queue_http_url_host(r->url, host, sizeof(host), &port) < 0 ||
+	        queue_http_resolve_list(r, host, port, hosts, n) < 0) {
+		queue_http_drop(r, "HTTPS request could not start");
+		return;
+	}
+	r->is_resolving = false;
+	if (curl_multi_add_handle(r->h->multi, r->easy) != CURLM_OK) {
+		r->is_resolving = true; /* not in the multi handle: nothing to remove */
+		queue_http_drop(r, "HTTPS request could not start");
+	}
+}
+
 int
 queue_http_start(struct queue_http *h, struct queue_attempt *a, const char *url, bool is_verified,
         queue_http_fallback_fn *fallback)
 {
 	struct queue_http_req *r = calloc(1, sizeof(*r));
+	char host[QUEUE_DNS_NAME_MAX];
+	int port = 0, is_name;
 
 	if (r == NULL)
 		return -1;
 	r->h = h;
 	r->a = a;
 	r->fallback = fallback;
+	r->is_resolving = true; /* not in the multi handle yet */
 	r->easy = curl_easy_init();
-	if (r->easy == NULL || queue_http_headers(r, a) < 0 ||
-	        queue_http_setup(r, url, is_verified) < 0 ||
-	        curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
-		curl_easy_cleanup(r->easy);
-		r->easy = NULL;
+	is_name = queue_http_url_host(url, host, sizeof(host), &port);
+	if (r->easy == NULL || is_name < 0 || (r->url = strdup(url)) == NULL ||
+	        queue_http_headers(r, a) < 0 || queue_http_setup(r, url, is_verified) < 0) {
 		queue_http_req_free(r);
 		return -1;
 	}
+	if (is_name == 0) {
+		r->is_resolving = false;
+		if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
+			r->is_resolving = true;
+			queue_http_req_free(r);
+			return -1;
+		}
+	}
 	r->next = h->reqs;
 	h->reqs = r;
+	/* the answer may come before this returns; r is the callback's from here on */
+	if (is_name == 1 && queue_dns_addresses(h->q->dns, host, port, queue_http_dns_cb, r) < 0) {
+		queue_http_unlink(h, r);
+		queue_http_req_free(r);
+		return -1;
+	}
 	return 0;
 }
 

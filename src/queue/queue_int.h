@@ -15,6 +15,7 @@
 
 struct event;
 struct event_base;
+struct queue_dns;
 struct queue_http;
 struct store;
 struct worker_pool;
@@ -56,6 +57,7 @@ struct queue {
 	struct event *timer; /* owned */
 	bool is_stopped;
 	int64_t started_at;
+	struct queue_dns *dns;              /* owned: one resolver for HTTPS and SMTP (CONF-10) */
 	struct queue_http *http;            /* owned */
 	struct queue_smtp *smtp;            /* owned */
 	char source_ip[64];                 /* FED-8: "" when not binding */

@@ -5,6 +5,13 @@
  *
  * The *_work functions run on worker threads and touch only their job;
  * the *_done functions run on the loop and find the entry by id.
+ *
+ * DSN crash safety (DSN-1): a recipient that failed for good while the
+ * sender is local is first written as failed with its DSN owed ('b' in
+ * the .env), then the DSN is stored, and only then a second write turns
+ * 'b' into 'f' (or removes the entry). A crash before the DSN is stored
+ * leaves 'b' on disk, and queue_new makes the DSN again at start; a crash
+ * after it may repeat the DSN, never lose it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +43,9 @@ struct queue_job {
 	int64_t queued_at;
 	struct queue_dsn_rcpt *dsn_rcpts; /* owned; its strings point into dsn_strings */
 	char **dsn_strings;               /* owned, each owned: 2 per DSN recipient */
+	size_t *dsn_idx;                  /* owned: the entry's recipient index of each */
 	size_t n_dsn;
+	bool is_dsn_done; /* worker: stored, or not to be stored (no such account) */
 };
 
 static void
@@ -46,6 +55,7 @@ queue_job_free(struct queue_job *j)
 		free(j->dsn_strings[i]);
 	free(j->dsn_strings);
 	free(j->dsn_rcpts);
+	free(j->dsn_idx);
 	free(j->dsn_sender);
 	free(j->env);
 	free(j);
@@ -72,8 +82,12 @@ queue_job_header(const struct queue_job *j, size_t *len_r)
 	return buf;
 }
 
-/* queue_job_dsn - DSN-1..3: render and store into the sender's INBOX (worker). */
-static void
+/*
+ * queue_job_dsn - DSN-1..3: render and store into the sender's INBOX
+ * (worker). 0 when stored or when the account is gone; -1 when it must be
+ * tried again (the owed state stays on disk).
+ */
+static int
 queue_job_dsn(struct store *st, struct queue_job *j, struct store_changes *ch)
 {
 	const struct conf *conf = j->q->conf;
@@ -81,10 +95,10 @@ queue_job_dsn(struct store *st, struct queue_job *j, struct store_changes *ch)
 	struct store_rcpt rcpt = {.account = j->dsn_sender};
 	struct queue_dsn d;
 	size_t len, hlen;
-	int fd;
+	int fd, rc = -1;
 
 	if (!store_account_exists(st, j->dsn_sender))
-		return;
+		return 0;
 	queue_entry_new_id(rnd);
 	snprintf(msgid, sizeof(msgid), "dsn-%s@%s", rnd, conf->mail_domain_bare);
 	snprintf(boundary, sizeof(boundary), "=_report_%s", rnd);
@@ -98,15 +112,17 @@ queue_job_dsn(struct store *st, struct queue_job *j, struct store_changes *ch)
 		if (fd >= 0) {
 			unlink(path);
 			if (write(fd, msg, len) == (ssize_t)len &&
-			        store_deliver(st, fd, len, (time_t)d.now, &rcpt, 1, ch) == 0)
+			        store_deliver(st, fd, len, (time_t)d.now, &rcpt, 1, ch) == 0) {
 				log_info("queue: DSN delivered for %zu recipients", j->n_dsn);
-			else
-				log_warn("queue: DSN not delivered (quota or storage error)");
+				rc = 0;
+			} else
+				log_warn("queue: DSN not delivered (storage error), kept owed");
 			close(fd);
 		}
 		free(msg);
 	}
 	free(header);
+	return rc;
 }
 
 static void
@@ -121,8 +137,9 @@ queue_job_work(struct store *st, void *arg, struct store_changes *ch)
 		if (queue_entry_write_file(j->q->dir, name, j->env, j->env_len) < 0)
 			log_error("queue: cannot write a state file: %s", strerror(errno));
 	}
-	if (j->dsn_sender != NULL && st != NULL)
-		queue_job_dsn(st, j, ch);
+	/* after the state write: 'b' is durable before the DSN exists (see the top) */
+	if (j->dsn_sender != NULL)
+		j->is_dsn_done = st == NULL || queue_job_dsn(st, j, ch) == 0;
 	if (j->is_remove && queue_entry_remove(j->q->dir, j->id) < 0)
 		log_error("queue: cannot remove an entry: %s", strerror(errno));
 }
@@ -151,6 +168,12 @@ queue_job_done(void *arg, uint64_t requester_id)
 	(void)requester_id;
 	if (e != NULL) {
 		e->is_writing = false;
+		if (j->is_dsn_done) {
+			/* the DSN is stored: 'b' becomes 'f' on disk (or the entry goes) */
+			for (size_t i = 0; i < j->n_dsn; i++)
+				e->rcpts[j->dsn_idx[i]].is_dsn_owed = false;
+			e->is_dirty = true;
+		}
 		if (j->is_remove)
 			queue_unlink(q, e);
 		else if (e->is_dirty) {
@@ -161,7 +184,10 @@ queue_job_done(void *arg, uint64_t requester_id)
 	queue_job_free(j);
 }
 
-/* queue_job_collect_dsn - DSN-1: the new permanent failures, when the sender is local. */
+/*
+ * queue_job_collect_dsn - DSN-1: new permanent failures become owed DSNs
+ * when the sender is local; every owed DSN of e goes into j (one DSN).
+ */
 static int
 queue_job_collect_dsn(struct queue *q, struct queue_entry *e, struct queue_job *j)
 {
@@ -169,30 +195,36 @@ queue_job_collect_dsn(struct queue *q, struct queue_entry *e, struct queue_job *
 	bool is_local = at != NULL && strcasecmp(at + 1, q->conf->mail_domain) == 0;
 	size_t n = 0;
 
-	for (size_t i = 0; i < e->n_rcpts; i++)
-		n += e->rcpts[i].is_new_failure;
-	if (n == 0 || !is_local)
-		goto clear;
+	for (size_t i = 0; i < e->n_rcpts; i++) {
+		struct queue_rcpt *r = &e->rcpts[i];
+
+		if (r->is_new_failure)
+			r->is_dsn_owed = is_local; /* DSN-1: none for a remote or null sender */
+		r->is_new_failure = false;
+		n += r->is_dsn_owed;
+	}
+	if (n == 0)
+		return 0;
 	j->dsn_rcpts = calloc(n, sizeof(*j->dsn_rcpts));
 	j->dsn_strings = calloc(2 * n, sizeof(char *));
+	j->dsn_idx = calloc(n, sizeof(*j->dsn_idx));
 	j->dsn_sender = strdup(e->sender);
-	if (j->dsn_rcpts == NULL || j->dsn_strings == NULL || j->dsn_sender == NULL)
+	if (j->dsn_rcpts == NULL || j->dsn_strings == NULL || j->dsn_idx == NULL ||
+	        j->dsn_sender == NULL)
 		return -1;
 	for (size_t i = 0; i < e->n_rcpts; i++) {
 		struct queue_rcpt *r = &e->rcpts[i];
 
-		if (!r->is_new_failure)
+		if (!r->is_dsn_owed)
 			continue;
 		j->dsn_strings[2 * j->n_dsn] = strdup(r->addr);
 		j->dsn_strings[2 * j->n_dsn + 1] = r->error != NULL ? strdup(r->error) : NULL;
 		j->dsn_rcpts[j->n_dsn].addr = j->dsn_strings[2 * j->n_dsn];
 		j->dsn_rcpts[j->n_dsn].error = j->dsn_strings[2 * j->n_dsn + 1];
+		j->dsn_idx[j->n_dsn] = i;
 		j->n_dsn++;
 	}
 	j->queued_at = e->queued_at;
-clear:
-	for (size_t i = 0; i < e->n_rcpts; i++)
-		e->rcpts[i].is_new_failure = false;
 	return 0;
 }
 
@@ -200,6 +232,7 @@ void
 queue_after_change(struct queue *q, struct queue_entry *e)
 {
 	struct queue_job *j;
+	bool is_ok;
 
 	if (e->is_writing) {
 		e->is_dirty = true;
@@ -210,9 +243,10 @@ queue_after_change(struct queue *q, struct queue_entry *e)
 		return; /* the next change writes the state again */
 	j->q = q;
 	memcpy(j->id, e->id, sizeof(j->id));
-	j->is_remove = queue_entry_pending(e) == 0 && e->running == 0;
-	if ((!j->is_remove && queue_entry_render(e, &j->env, &j->env_len) < 0) ||
-	        queue_job_collect_dsn(q, e, j) < 0 ||
+	is_ok = queue_job_collect_dsn(q, e, j) == 0;
+	/* an owed DSN keeps the entry until it is stored (the second write) */
+	j->is_remove = queue_entry_pending(e) == 0 && e->running == 0 && j->n_dsn == 0;
+	if (!is_ok || (!j->is_remove && queue_entry_render(e, &j->env, &j->env_len) < 0) ||
 	        store_submit(q->store, 0, queue_job_work, queue_job_done, j) < 0) {
 		queue_job_free(j);
 		e->is_dirty = true;

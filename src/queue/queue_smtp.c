@@ -83,7 +83,6 @@ struct queue_smtp_sess {
 struct queue_smtp {
 	struct queue *q;                  /* borrowed */
 	SSL_CTX *ctx;                     /* owned */
-	struct queue_dns *dns;            /* owned */
 	struct queue_smtp_sess *sessions; /* owned list */
 	char helo[300];                   /* FED-5: hostname, an address as [a.b.c.d] */
 };
@@ -101,8 +100,7 @@ queue_smtp_new(struct queue *q)
 		return NULL;
 	s->q = q;
 	s->ctx = SSL_CTX_new(TLS_client_method());
-	s->dns = queue_dns_new(q->base, q->conf->dns_server);
-	if (s->ctx == NULL || s->dns == NULL) {
+	if (s->ctx == NULL) {
 		queue_smtp_free(&s);
 		return NULL;
 	}
@@ -183,7 +181,6 @@ queue_smtp_free(struct queue_smtp **sp)
 		return;
 	while (s->sessions != NULL)
 		queue_smtp_sess_free(s->sessions);
-	queue_dns_free(&s->dns);
 	SSL_CTX_free(s->ctx);
 	free(s);
 	*sp = NULL;
@@ -655,7 +652,7 @@ queue_smtp_start(
 	ss->next = s->sessions;
 	s->sessions = ss;
 	ss->is_resolving = true;
-	if (queue_dns_resolve(s->dns, a->domain, route != NULL ? route->smtp_host : NULL,
+	if (queue_dns_resolve(s->q->dns, a->domain, route != NULL ? route->smtp_host : NULL,
 	            route != NULL ? route->smtp_port : 25, queue_smtp_dns_cb, ss) < 0) {
 		ss->is_resolving = false;
 		queue_attempt_set_all(a, 4, "451 4.3.0 Out of memory");

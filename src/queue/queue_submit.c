@@ -2,9 +2,11 @@
  * queue_submit.c - enqueue (QUEUE-1, DKIM-1) and the CLI verbs of a running
  * server (CLI-7).
  *
- * queue_submit runs the disk work on a worker: DKIM signature of the spool
- * file, <id>.msg and <id>.env written and flushed; the entry enters the
- * scheduler on the loop only once it is durable.
+ * A hold (SUB-11) is an entry whose files a worker writes and flushes
+ * (DKIM signature of the spool file, <id>.msg, then <id>.env) before it
+ * enters the scheduler on the loop; the SMTP engine delivers the local
+ * copies in between and removes the hold's files when that fails.
+ * queue_submit is the same without a local part.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,13 +23,19 @@
 #include "queue/queue_dkim.h"
 #include "queue/queue_int.h"
 
-struct queue_submit_job {
+/* An entry written (or about to be) but not scheduled (SUB-11). */
+struct queue_hold {
 	struct queue *q;                        /* borrowed */
 	const struct queue_dkim_signer *signer; /* borrowed, NULL: unsigned */
-	int spool_fd;                           /* borrowed */
+	struct queue_entry *e;                  /* owned until scheduled */
+	bool is_written;                        /* <id>.msg and <id>.env are durable */
+};
+
+/* The job of queue_submit: a hold written by a worker, scheduled on the loop. */
+struct queue_submit_job {
+	struct queue_hold *hold; /* owned */
+	int spool_fd;            /* borrowed */
 	uint64_t size;
-	struct queue_entry *e; /* owned until handed to the queue */
-	bool is_ok;
 	queue_done_fn *done;
 	void *arg;
 };
@@ -56,34 +64,133 @@ queue_submit_copy(int out, const char *field, int fd, uint64_t size)
 
 /* queue_submit_msg - <id>.msg: signed copy of the spool, fsynced, renamed (worker). */
 static int
-queue_submit_msg(struct queue_submit_job *j)
+queue_submit_msg(struct queue_hold *h, int spool_fd, uint64_t size)
 {
 	char tmp[4200], path[4200], *field = NULL;
 	const char *error = "cannot read the spooled message";
 	int fd, rc = -1;
 
-	if (j->signer != NULL) {
-		if (lseek(j->spool_fd, 0, SEEK_SET) < 0 ||
-		        queue_dkim_sign_fd(j->signer, j->spool_fd, queue_now(), &field, &error) <
-		                0) {
+	if (h->signer != NULL) {
+		if (lseek(spool_fd, 0, SEEK_SET) < 0 ||
+		        queue_dkim_sign_fd(h->signer, spool_fd, queue_now(), &field, &error) < 0) {
 			log_error("queue: DKIM signing failed: %s", error);
 			return -1;
 		}
 	}
-	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s.msg", j->q->dir, j->e->id);
-	queue_entry_path(j->q->dir, j->e->id, "msg", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s.msg", h->q->dir, h->e->id);
+	queue_entry_path(h->q->dir, h->e->id, "msg", path, sizeof(path));
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		if (queue_submit_copy(fd, field, j->spool_fd, j->size) == 0 && fsync(fd) == 0)
+		if (queue_submit_copy(fd, field, spool_fd, size) == 0 && fsync(fd) == 0)
 			rc = 0;
 		if (close(fd) < 0 || (rc == 0 && rename(tmp, path) < 0))
 			rc = -1;
 		if (rc < 0)
 			unlink(tmp);
 	}
-	j->e->size = j->size + (field != NULL ? strlen(field) : 0);
+	h->e->size = size + (field != NULL ? strlen(field) : 0);
 	free(field);
 	return rc;
+}
+
+struct queue_hold *
+queue_hold_new(struct queue *q, const char *sender, char *const *rcpts, size_t n)
+{
+	struct queue_hold *h;
+	char id[QUEUE_ENTRY_ID_LEN + 1];
+	int64_t now = queue_now();
+
+	if (q == NULL || q->is_stopped) {
+		errno = ESHUTDOWN;
+		return NULL;
+	}
+	if (n == 0 || !queue_entry_address_ok(sender, true)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	do
+		queue_entry_new_id(id);
+	while (queue_find(q, id) != NULL);
+	h->q = q;
+	h->signer = q->srv->dkim_signer;
+	h->e = queue_entry_new(id, now, sender);
+	for (size_t i = 0; h->e != NULL && i < n; i++) {
+		const char *at = strrchr(rcpts[i], '@');
+
+		/* FED-1: the local domain is never routed out */
+		if ((at != NULL && strcasecmp(at + 1, q->conf->mail_domain) == 0) ||
+		        queue_entry_add_rcpt(h->e, rcpts[i], now) < 0) {
+			queue_entry_free(&h->e);
+			errno = EINVAL;
+		}
+	}
+	if (h->e == NULL) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int
+queue_hold_write(struct queue_hold *h, int spool_fd, uint64_t size)
+{
+	/* .msg first: an .env always names a complete message (queue_entry.h) */
+	if (queue_submit_msg(h, spool_fd, size) == 0 && queue_entry_save(h->q->dir, h->e) == 0) {
+		h->is_written = true;
+		return 0;
+	}
+	log_error("queue: cannot store a message: %s", strerror(errno));
+	queue_entry_remove(h->q->dir, h->e->id);
+	return -1;
+}
+
+int
+queue_hold_remove(struct queue_hold *h)
+{
+	if (h == NULL || !h->is_written)
+		return 0;
+	if (queue_entry_remove(h->q->dir, h->e->id) < 0) {
+		log_error("queue: cannot remove a held entry: %s", strerror(errno));
+		return -1;
+	}
+	h->is_written = false;
+	return 0;
+}
+
+bool
+queue_hold_is_written(const struct queue_hold *h)
+{
+	return h != NULL && h->is_written;
+}
+
+void
+queue_hold_schedule(struct queue_hold **hp)
+{
+	struct queue_hold *h = *hp;
+	struct queue *q = h->q;
+
+	h->e->next = q->entries;
+	q->entries = h->e;
+	q->n_entries++;
+	h->e = NULL;
+	queue_kick(q);
+	free(h);
+	*hp = NULL;
+}
+
+void
+queue_hold_free(struct queue_hold **hp)
+{
+	struct queue_hold *h = *hp;
+
+	if (h == NULL)
+		return;
+	queue_entry_free(&h->e);
+	free(h);
+	*hp = NULL;
 }
 
 static void
@@ -91,29 +198,19 @@ queue_submit_work(void *arg)
 {
 	struct queue_submit_job *j = arg;
 
-	/* .msg first: an .env always names a complete message (queue_entry.h) */
-	j->is_ok = queue_submit_msg(j) == 0 && queue_entry_save(j->q->dir, j->e) == 0;
-	if (!j->is_ok) {
-		log_error("queue: cannot store a message: %s", strerror(errno));
-		queue_entry_remove(j->q->dir, j->e->id);
-	}
+	queue_hold_write(j->hold, j->spool_fd, j->size);
 }
 
 static void
 queue_submit_done(void *arg, uint64_t requester_id)
 {
 	struct queue_submit_job *j = arg;
-	struct queue *q = j->q;
+	bool is_ok = queue_hold_is_written(j->hold);
 
-	if (j->is_ok) {
-		j->e->next = q->entries;
-		q->entries = j->e;
-		q->n_entries++;
-		j->e = NULL;
-		queue_kick(q);
-	}
-	j->done(j->arg, requester_id, j->is_ok);
-	queue_entry_free(&j->e);
+	if (is_ok)
+		queue_hold_schedule(&j->hold);
+	queue_hold_free(&j->hold);
+	j->done(j->arg, requester_id, is_ok);
 	free(j);
 }
 
@@ -121,47 +218,21 @@ int
 queue_submit(struct queue *q, uint64_t requester_id, int spool_fd, uint64_t size,
         const char *sender, char *const *rcpts, size_t n, queue_done_fn *done, void *arg)
 {
-	struct queue_submit_job *j;
-	char id[QUEUE_ENTRY_ID_LEN + 1];
-	int64_t now = queue_now();
+	struct queue_submit_job *j = calloc(1, sizeof(*j));
 
-	if (q->is_stopped) {
-		errno = ESHUTDOWN;
-		return -1;
-	}
-	if (n == 0 || !queue_entry_address_ok(sender, true)) {
-		errno = EINVAL;
-		return -1;
-	}
-	j = calloc(1, sizeof(*j));
 	if (j == NULL)
 		return -1;
-	do
-		queue_entry_new_id(id);
-	while (queue_find(q, id) != NULL);
-	j->q = q;
-	j->signer = q->srv->dkim_signer;
+	j->hold = queue_hold_new(q, sender, rcpts, n);
 	j->spool_fd = spool_fd;
 	j->size = size;
 	j->done = done;
 	j->arg = arg;
-	j->e = queue_entry_new(id, now, sender);
-	for (size_t i = 0; j->e != NULL && i < n; i++) {
-		const char *at = strrchr(rcpts[i], '@');
-
-		/* FED-1: the local domain is never routed out */
-		if ((at != NULL && strcasecmp(at + 1, q->conf->mail_domain) == 0) ||
-		        queue_entry_add_rcpt(j->e, rcpts[i], now) < 0) {
-			queue_entry_free(&j->e);
-			errno = EINVAL;
-		}
-	}
-	if (j->e == NULL ||
+	if (j->hold == NULL ||
 	        worker_submit(q->workers, requester_id, queue_submit_work, queue_submit_done, j) <
 	                0) {
 		int saved = errno;
 
-		queue_entry_free(&j->e);
+		queue_hold_free(&j->hold);
 		free(j);
 		errno = saved;
 		return -1;

@@ -293,10 +293,8 @@ smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, si
 	}
 	r = store_deliver_body(st, &body, time(NULL), rcpts, n, ch);
 	for (size_t i = 0, j = 0; i < a->nrcpts; i++)
-		if (!a->rcpts[i].is_discard && !a->rcpts[i].is_remote) {
-			a->rcpts[i].error = rcpts[j].error;
-			a->rcpts[i].uid = rcpts[j++].uid;
-		}
+		if (!a->rcpts[i].is_discard && !a->rcpts[i].is_remote)
+			a->rcpts[i].error = rcpts[j++].error;
 	free(rcpts);
 	if (r < 0) {
 		log_write(LOG_LEVEL_ERROR, a->session_id, NULL, "delivery failed errno=%d", errno);
@@ -359,6 +357,9 @@ smtp_accept_run(struct store *st, struct smtp_accept *a, struct store_changes *c
 		return -1;
 	}
 	a->reply = smtp_accept_checks(a, msg, a->size, &hdr, &hdr_len);
+	/* SUB-11: the queue entry is durable before a local copy can be seen */
+	if (a->reply == NULL && a->queue_fd >= 0 && (a->hold == NULL || a->hold(a, a->hold_arg) < 0))
+		a->reply = SMTP_ACCEPT_REPLY_TEMP;
 	if (a->reply == NULL) {
 		hlen = smtp_accept_header_len(msg, a->size);
 		a->reply = smtp_accept_deliver(st, a, hdr, hdr_len, msg + hlen, a->size - hlen, ch);

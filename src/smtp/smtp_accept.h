@@ -44,8 +44,17 @@ struct smtp_accept_rcpt {
 	bool is_discard;        /* reserved local part: checked, not stored */
 	bool is_remote;         /* SUB-10: not stored; the caller queues a->queue_fd */
 	int error;              /* out: 0 delivered (or discarded), else errno */
-	uint32_t uid;           /* out: INBOX UID of the stored copy (SUB-11 rollback) */
 };
+
+struct smtp_accept;
+
+/*
+ * smtp_accept_hold_fn - SUB-11: make the remote part durable from
+ * a->queue_fd before any local copy is stored. Runs on the worker of
+ * smtp_accept_run, after the checks. 0, or -1 for the 451 (nothing local
+ * is stored then).
+ */
+typedef int smtp_accept_hold_fn(struct smtp_accept *a, void *arg);
 
 struct smtp_accept {
 	/* in */
@@ -60,6 +69,8 @@ struct smtp_accept {
 	char peer_ip[64];               /* text form of the peer address (DKIM-8) */
 	struct smtp_accept_rcpt *rcpts; /* owned */
 	size_t nrcpts;
+	smtp_accept_hold_fn *hold; /* required when a remote rcpt exists (SUB-10) */
+	void *hold_arg;            /* borrowed */
 	/* out */
 	int queue_fd; /* owned: submission with remote rcpts: the HDR-1 copy for queue_submit, else
 	                 -1 */

@@ -5,9 +5,12 @@
  * Input after the 354 streams through the PURE reader (smtp_data.c) into an
  * anonymous spool file: never the whole message in memory, nothing left
  * behind on disconnect. The reply comes only from the job's completion,
- * after the store reported the copies durable (SMTP-10) and, with remote
- * recipients, after queue_submit made the entry durable (SUB-10); if the
- * queue fails the local copies are expunged before the 451 (SUB-11).
+ * after the store reported the copies durable (SMTP-10). With remote
+ * recipients (SUB-10, SUB-11) the same worker job first writes the queue
+ * entry durably (a queue hold, not yet scheduled), then stores the local
+ * copies; the loop schedules the entry and answers 250. If the entry
+ * cannot be written no local copy is stored; if the local copies fail the
+ * entry's files are removed again; either way the reply is 451.
  * Loop thread.
  */
 #include <errno.h>
@@ -34,6 +37,7 @@
 struct smtp_txn_job {
 	struct server *srv;      /* borrowed */
 	struct smtp_accept *acc; /* owned */
+	struct queue_hold *hold; /* owned: the remote part (SUB-11), NULL without one */
 	bool is_accepted;        /* written by the worker, read in the completion */
 };
 
@@ -74,12 +78,29 @@ smtp_txn_after_reply(struct conn *c, struct smtp_session *s)
 	conn_close(c);
 }
 
+/* smtp_txn_hold_write - SUB-11 step 1, from smtp_accept_run: the queue entry, durable. Worker. */
+static int
+smtp_txn_hold_write(struct smtp_accept *a, void *arg)
+{
+	struct smtp_txn_job *job = arg;
+	off_t size;
+
+	if (job->hold == NULL)
+		return -1; /* queue_hold_new failed on the loop (logged there) */
+	size = lseek(a->queue_fd, 0, SEEK_END);
+	return size < 0 ? -1 : queue_hold_write(job->hold, a->queue_fd, (uint64_t)size);
+}
+
 static void
 smtp_txn_work(struct store *st, void *arg, struct store_changes *ch)
 {
 	struct smtp_txn_job *job = arg;
 
 	job->is_accepted = smtp_accept_run(st, job->acc, ch) == 0;
+	/* SUB-11: the local copies failed: the written entry must not be delivered either */
+	if (!job->is_accepted && queue_hold_remove(job->hold) < 0)
+		log_write(LOG_LEVEL_ERROR, job->acc->session_id, NULL,
+		        "queue entry of a refused message not removed errno=%d", errno);
 }
 
 /* smtp_txn_notify - PUSH-1: every local copy that is now durable may wake a device. */
@@ -111,88 +132,9 @@ smtp_txn_reply(struct smtp_txn_job *job, uint64_t conn_id)
 		smtp_session_reset_tx(s);
 		smtp_session_unbusy(c);
 	}
+	queue_hold_free(&job->hold);
 	smtp_accept_free(&job->acc);
 	free(job);
-}
-
-/* smtp_txn_rollback_work - SUB-11: the queue failed, so the local copies go again. Worker. */
-static void
-smtp_txn_rollback_work(struct store *st, void *arg, struct store_changes *ch)
-{
-	struct smtp_txn_job *job = arg;
-	struct smtp_accept *a = job->acc;
-
-	for (size_t i = 0; i < a->nrcpts; i++) {
-		struct store_mailbox *mb = NULL;
-
-		if (a->rcpts[i].is_remote || a->rcpts[i].is_discard || a->rcpts[i].error != 0)
-			continue;
-		if (store_mailbox_open(st, a->rcpts[i].addr, "INBOX", &mb) < 0 ||
-		        store_mailbox_expunge(mb, &a->rcpts[i].uid, 1, false, ch, NULL, NULL) < 0)
-			log_write(LOG_LEVEL_ERROR, a->session_id, NULL,
-			        "rollback of a local copy failed errno=%d", errno);
-		store_mailbox_close(&mb);
-	}
-}
-
-static void
-smtp_txn_rollback_done(void *arg, uint64_t conn_id)
-{
-	smtp_txn_reply(arg, conn_id);
-}
-
-/* smtp_txn_fail_queue - 451, after removing the local copies (SUB-11: a retry makes no duplicate).
- */
-static void
-smtp_txn_fail_queue(struct smtp_txn_job *job, uint64_t conn_id)
-{
-	job->acc->reply = SMTP_ACCEPT_REPLY_TEMP;
-	if (store_submit(job->srv->store, conn_id, smtp_txn_rollback_work, smtp_txn_rollback_done,
-	            job) < 0)
-		smtp_txn_reply(job, conn_id);
-}
-
-/* smtp_txn_queued - SUB-10: the remote part is durable (or failed): now the reply. */
-static void
-smtp_txn_queued(void *arg, uint64_t conn_id, bool ok)
-{
-	struct smtp_txn_job *job = arg;
-
-	log_write(ok ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR, conn_id, NULL, "message %s",
-	        ok ? "queued for remote recipients" : "could not be queued");
-	if (!ok) {
-		smtp_txn_fail_queue(job, conn_id);
-		return;
-	}
-	smtp_txn_notify(job->srv, job->acc);
-	smtp_txn_reply(job, conn_id);
-}
-
-/*
- * smtp_txn_queue - hand the HDR-1 copy to the outbound queue; 0 when
- * queue_submit took it (smtp_txn_queued answers later).
- */
-static int
-smtp_txn_queue(struct smtp_txn_job *job, uint64_t conn_id)
-{
-	struct smtp_accept *a = job->acc;
-	char **rcpts = calloc(a->nrcpts, sizeof(*rcpts));
-	size_t n = 0;
-	off_t size;
-	int r = -1;
-
-	if (rcpts == NULL || job->srv->queue == NULL)
-		goto out;
-	for (size_t i = 0; i < a->nrcpts; i++)
-		if (a->rcpts[i].is_remote)
-			rcpts[n++] = a->rcpts[i].addr;
-	size = lseek(a->queue_fd, 0, SEEK_END);
-	if (size >= 0)
-		r = queue_submit(job->srv->queue, conn_id, a->queue_fd, (uint64_t)size, a->sender,
-		        rcpts, n, smtp_txn_queued, job);
-out:
-	free(rcpts);
-	return r;
 }
 
 static void
@@ -200,26 +142,38 @@ smtp_txn_done(void *arg, uint64_t conn_id)
 {
 	struct smtp_txn_job *job = arg;
 
-	if (!job->is_accepted) {
-		smtp_txn_reply(job, conn_id);
-		return;
+	if (job->is_accepted && queue_hold_is_written(job->hold)) {
+		/* SUB-11: the entry and the local copies are durable: now it may go out */
+		queue_hold_schedule(&job->hold);
+		log_write(LOG_LEVEL_INFO, conn_id, NULL, "message queued for remote recipients");
 	}
-	if (job->acc->queue_fd < 0) {
-		/* Durable whether or not the client is still there to hear the 250. */
+	/* Durable whether or not the client is still there to hear the 250. */
+	if (job->is_accepted)
 		smtp_txn_notify(job->srv, job->acc);
-		smtp_txn_reply(job, conn_id);
+	smtp_txn_reply(job, conn_id);
+}
+
+/* smtp_txn_hold_new - SUB-10: the queue entry of the remote recipients, if any. Loop. */
+static void
+smtp_txn_hold_new(struct smtp_txn_job *job, struct conn *c)
+{
+	struct smtp_accept *a = job->acc;
+	char **rcpts = calloc(a->nrcpts ? a->nrcpts : 1, sizeof(*rcpts));
+	size_t n = 0;
+
+	for (size_t i = 0; rcpts != NULL && i < a->nrcpts; i++)
+		if (a->rcpts[i].is_remote)
+			rcpts[n++] = a->rcpts[i].addr;
+	if (rcpts != NULL && n == 0) {
+		free(rcpts);
 		return;
 	}
-	/*
-	 * SUB-11: the local copies are durable; the 250 (and PUSH-1) waits for
-	 * the queue entry. If it cannot be written the local copies are
-	 * expunged again before the 451, so a client retry duplicates nothing
-	 * (a device may have seen them briefly; a crash in between keeps them).
-	 */
-	if (smtp_txn_queue(job, conn_id) < 0) {
-		log_write(LOG_LEVEL_ERROR, conn_id, NULL, "queue submit failed errno=%d", errno);
-		smtp_txn_fail_queue(job, conn_id);
-	}
+	a->hold = smtp_txn_hold_write;
+	a->hold_arg = job;
+	/* a failure answers 451 after the checks (SUB-8 order), from smtp_txn_hold_write */
+	if (rcpts == NULL || (job->hold = queue_hold_new(c->srv->queue, a->sender, rcpts, n)) == NULL)
+		log_write(LOG_LEVEL_ERROR, c->id, NULL, "queue entry not prepared errno=%d", errno);
+	free(rcpts);
 }
 
 /* smtp_txn_job_new - the acceptance job for the finished transaction (takes the fd). */
@@ -252,6 +206,8 @@ smtp_txn_job_new(struct conn *c, struct smtp_session *s)
 	}
 	job->srv = c->srv;
 	job->acc = a;
+	if (a->path == SMTP_ACCEPT_SUBMISSION)
+		smtp_txn_hold_new(job, c);
 	return job;
 }
 
@@ -273,8 +229,10 @@ smtp_txn_finish(struct conn *c, struct smtp_session *s)
 	job = smtp_txn_job_new(c, s);
 	if (job == NULL || c->srv->store == NULL ||
 	        store_submit(c->srv->store, c->id, smtp_txn_work, smtp_txn_done, job) < 0) {
-		if (job != NULL)
+		if (job != NULL) {
+			queue_hold_free(&job->hold);
 			smtp_accept_free(&job->acc);
+		}
 		free(job);
 		smtp_session_reset_tx(s);
 		smtp_reply(c, SMTP_ACCEPT_REPLY_TEMP);

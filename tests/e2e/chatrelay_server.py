@@ -64,7 +64,7 @@ def make_tmpdir():
 
 class Server:
     def __init__(self, tmpdir=None, params=None, routes=None, raw_config=None,
-                 name="srv", data_dir=None):
+                 name="srv", data_dir=None, env=None):
         self.tmpdir = tmpdir or make_tmpdir()
         self.name = name
         self.params = {
@@ -82,6 +82,7 @@ class Server:
         self.params.update(params or {})
         self.routes = routes or {}
         self.raw_config = raw_config
+        self.env = dict(env or {})  # extra environment (e.g. SSL_CERT_FILE, a test CA)
         self.config_path = os.path.join(self.tmpdir, name + ".ini")
         self.log_path = os.path.join(self.tmpdir, name + ".log")
         self.proc = None
@@ -112,6 +113,7 @@ class Server:
         self._log_file = open(self.log_path, "ab")
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        env.update(self.env)
         self.proc = subprocess.Popen(
             [BIN, "serve", "-c", self.config_path, *extra_args],
             stdout=self._log_file, stderr=self._log_file, stdin=subprocess.DEVNULL,

@@ -4,8 +4,12 @@ A mixed local + remote submission: the local copy lands in the Maildir,
 the remote part goes through the outbound queue to a mock /mxdeliv peer
 reached through [routes], DKIM-signed because the mail domain is a name.
 """
+import glob
+import os
+import re
 import time
 
+from imap_helpers import login as imap_login
 from test_queue_http import MockPeer, queue_files, run_cli
 from test_smtp_engine import FAST, Conn, fixture, make_account, wait_files
 
@@ -86,12 +90,26 @@ def test_remote_only_submission_is_queued(server_factory):
     assert len(queue_files(srv)) == 1
 
 
-def test_queue_failure_removes_local_copies(server_factory):
-    """SUB-11: the queue cannot write: 451, and the local copy is gone, so a retry is clean."""
-    import os
+def inbox_status(srv, addr):
+    c = imap_login(srv.port("imap_port"), addr, "password123")
+    untagged, tagged = c.cmd("s1", "STATUS INBOX (UIDNEXT MESSAGES)")
+    c.close()
+    assert " OK " in tagged, tagged
+    line = [u for u in untagged if u.startswith(b"* STATUS")][0].decode()
+    return (int(re.search(r"UIDNEXT (\d+)", line).group(1)),
+            int(re.search(r"MESSAGES (\d+)", line).group(1)))
 
+
+def test_queue_failure_stores_no_local_copy(server_factory):
+    """SUB-11: the queue entry cannot be written: 451, and no local copy was ever stored.
+
+    The entry is written before the local copies, so the INBOX never saw
+    the message: UIDNEXT has not moved (a copy stored and expunged again
+    would have used a UID). A retry then gives one copy and one entry.
+    """
     srv = submit_server(server_factory, {"peer.test": "http://127.0.0.1:1/mxdeliv -"})
     make_account(srv, "bob@example.org")
+    assert inbox_status(srv, "bob@example.org") == (1, 0)
     qdir = os.path.join(srv.params["data_dir"], "queue")
     mode = os.stat(qdir).st_mode & 0o777
     msg = fixture("encrypted.eml", "alice@example.org", "carol@peer.test")
@@ -104,9 +122,50 @@ def test_queue_failure_removes_local_copies(server_factory):
             "451 4.3.0 Temporary local error, try again later"
     finally:
         os.chmod(qdir, mode)
+    assert inbox_status(srv, "bob@example.org") == (1, 0), srv.log()
     assert wait_files(srv, "bob@example.org", timeout=1) == []
     assert c.message("alice@example.org", ["bob@example.org", "carol@peer.test"], msg) == \
         "250 2.0.0 OK"
     c.close()
     assert len(wait_files(srv, "bob@example.org")) == 1
     assert len(queue_files(srv)) == 1
+    assert inbox_status(srv, "bob@example.org") == (2, 1)
+
+
+def test_local_failure_removes_queue_entry(server_factory):
+    """SUB-11: the local copy cannot be stored: 451, and the written queue entry is gone again.
+
+    Nothing reaches the peer, not even later: the entry never entered the
+    scheduler and its files are removed. A retry then gives one of each.
+    """
+    peer = MockPeer([(200, "250 2.0.0 OK")])
+    try:
+        srv = submit_server(server_factory, {"peer.test": f"{peer.url()} -"})
+        make_account(srv, "bob@example.org")
+        inbox = glob.glob(os.path.join(srv.params["data_dir"], "mail", "*",
+                                       "bob@example.org", "tmp"))[0]
+        mode = os.stat(inbox).st_mode & 0o777
+        msg = fixture("encrypted.eml", "alice@example.org", "carol@peer.test")
+        c = Conn(srv)
+        c.ehlo()
+        c.login("alice@example.org")
+        os.chmod(inbox, 0o500)
+        try:
+            assert c.message("alice@example.org", ["bob@example.org", "carol@peer.test"],
+                             msg) == "451 4.3.0 Temporary local error, try again later"
+        finally:
+            os.chmod(inbox, mode)
+        qdir = os.path.join(srv.params["data_dir"], "queue")
+        assert [f for f in os.listdir(qdir)
+                if os.path.isfile(os.path.join(qdir, f))] == [], srv.log()  # .msg too
+        assert wait_files(srv, "bob@example.org", timeout=1) == []
+        assert not peer.wait(1, timeout=2)
+        assert c.message("alice@example.org", ["bob@example.org", "carol@peer.test"], msg) == \
+            "250 2.0.0 OK"
+        c.close()
+        assert len(wait_files(srv, "bob@example.org")) == 1
+        assert peer.wait(1, timeout=15), srv.log()
+        time.sleep(0.5)
+        assert len(peer.requests) == 1
+    finally:
+        peer.close()

@@ -11,9 +11,15 @@ from test_queue_smtp import start_and_flush
 
 
 class MockDns:
-    """Answers MX queries: nx.test NXDOMAIN, nullmx.test "0 .", busy.test SERVFAIL."""
+    """Answers MX queries: nx.test NXDOMAIN, nullmx.test "0 .", busy.test SERVFAIL.
 
-    def __init__(self):
+    records adds names of its own: {name: [(qtype, value), ...]} with
+    qtype 1 (A, value "a.b.c.d") or 15 (MX, value (preference, host)). A
+    listed name answers other types with no data; an unlisted one NXDOMAIN.
+    """
+
+    def __init__(self, records=None):
+        self.records = {k.lower(): v for k, v in (records or {}).items()}
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
@@ -34,6 +40,14 @@ class MockDns:
             if reply:
                 self.sock.sendto(reply, addr)
 
+    @staticmethod
+    def rdata(qtype, value):
+        if qtype == 1:
+            return socket.inet_aton(value)
+        pref, host = value
+        return struct.pack(">H", pref) + b"".join(
+            bytes([len(p)]) + p.encode() for p in host.split(".") if p) + b"\x00"
+
     def answer(self, q):
         qid, flags, qd = struct.unpack(">HHH", q[:6])
         pos, labels = 12, []
@@ -45,14 +59,21 @@ class MockDns:
         qtype = struct.unpack(">H", q[pos + 1:pos + 3])[0]
         self.queries.append((name, qtype))
         question = q[12:qend]
-        rcode, answers = 3, b""
+        rcode, answers, ancount = 3, b"", 0
         if name == "nullmx.test" and qtype == 15:
-            rcode = 0
-            rdata = struct.pack(">H", 0) + b"\x00"
+            rcode, ancount = 0, 1
+            rdata = self.rdata(15, (0, "."))
             answers = b"\xc0\x0c" + struct.pack(">HHIH", 15, 1, 60, len(rdata)) + rdata
         elif name == "busy.test":
             rcode = 2
-        ancount = 1 if answers else 0
+        elif name in self.records:
+            rcode = 0
+            for rtype, value in self.records[name]:
+                if rtype != qtype:
+                    continue
+                rdata = self.rdata(rtype, value)
+                answers += b"\xc0\x0c" + struct.pack(">HHIH", rtype, 1, 60, len(rdata)) + rdata
+                ancount += 1
         header = struct.pack(">HHHHHH", qid, 0x8180 | rcode, 1, ancount, 0, 0)
         return header + question + answers
 

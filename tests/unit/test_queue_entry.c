@@ -44,6 +44,8 @@ test_roundtrip(void **state)
 	(void)state;
 	assert_string_equal(e->rcpts[0].domain, "peer.test");
 	e->rcpts[1].state = QUEUE_RCPT_DELIVERED;
+	e->rcpts[0].state = QUEUE_RCPT_FAILED;
+	e->rcpts[0].is_dsn_owed = true; /* DSN-1: written as 'b' until the DSN is stored */
 	e->rcpts[2].attempts = 3;
 	e->rcpts[2].next_at = 4242;
 	queue_entry_set_error(&e->rcpts[2], "451 4.3.0 try\r\nlater");
@@ -53,11 +55,15 @@ test_roundtrip(void **state)
 	assert_string_equal(p->sender, "alice@example.org");
 	assert_int_equal(p->n_rcpts, 3);
 	assert_int_equal(p->rcpts[1].state, QUEUE_RCPT_DELIVERED);
+	assert_non_null(strstr(text, "\nrcpt b 0 1000 bob@peer.test\n"));
+	assert_int_equal(p->rcpts[0].state, QUEUE_RCPT_FAILED);
+	assert_true(p->rcpts[0].is_dsn_owed);
+	assert_false(p->rcpts[2].is_dsn_owed);
 	assert_int_equal(p->rcpts[2].attempts, 3);
 	assert_int_equal(p->rcpts[2].next_at, 4242);
 	assert_string_equal(p->rcpts[2].error, "451 4.3.0 try  later");
 	assert_null(p->rcpts[0].error);
-	assert_int_equal(queue_entry_pending(p), 2);
+	assert_int_equal(queue_entry_pending(p), 1);
 	/* every truncation is refused: the "end" line is the commit mark */
 	for (size_t cut = 0; cut < len; cut++) {
 		struct queue_entry *t = NULL;

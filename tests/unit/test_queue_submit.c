@@ -18,6 +18,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/core_conf.h"
@@ -207,12 +208,163 @@ test_policy(void **state)
 	conf_free(&conf);
 }
 
+/* test_write - a whole file. */
+static void
+test_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+}
+
+/* test_dsn_in - the one message in dir (a Maildir new/), or NULL. Caller frees. */
+static char *
+test_dsn_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[2400], *text = NULL;
+
+	if (d == NULL)
+		return NULL;
+	while (text == NULL && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			text = test_slurp(path);
+		}
+	closedir(d);
+	return text;
+}
+
+/* test_start - server, store and queue over dir with conf (already parsed). */
+static struct server *
+test_start(struct conf *conf, struct queue **q_r)
+{
+	struct server *srv = server_new(conf);
+
+	assert_non_null(srv);
+	srv->store = store_new(conf, srv->workers, NULL);
+	assert_non_null(srv->store);
+	*q_r = queue_new(srv);
+	assert_non_null(*q_r);
+	return srv;
+}
+
+static void
+test_stop(struct server **srvp, struct queue **qp)
+{
+	queue_stop(*qp);
+	while (worker_pool_pending((*srvp)->workers) > 0)
+		TEST_SPIN((*srvp)->base, worker_pool_pending((*srvp)->workers) == 0);
+	queue_free(qp);
+	store_free(&(*srvp)->store);
+	server_free(srvp);
+}
+
+/*
+ * test_dsn_owed - DSN-1 crash safety: a permanent failure is written as
+ * 'b' (DSN owed) before the DSN is stored. The DSN cannot be stored here
+ * (the sender's tmp/ is a file): 'b' stays on disk and the entry stays,
+ * as after a crash at that point. At the next start the DSN is made from
+ * the 'b' state, and only then the entry goes.
+ */
+static void
+test_dsn_owed(void **state)
+{
+	char dir[] = "/tmp/chatrelay-qdsn-XXXXXX", ini[1024], err[256], qdir[1100];
+	char path[1400], mdir[1200], tmpdir[1300], newdir[1300], env[256], *text;
+	static const char id[] = "0123456789abcdef";
+	struct conf conf;
+	struct server *srv;
+	struct queue *q;
+	bool is_owed = false;
+
+	(void)state;
+	log_init(LOG_LEVEL_ERROR, LOG_TARGET_STDERR, true);
+	assert_non_null(mkdtemp(dir));
+	/* FED-7: peer.test is refused at the attempt: a permanent failure without a network */
+	snprintf(ini, sizeof(ini),
+	        "[params]\nmail_domain = example.org\ndata_dir = %s\nthreads = 2\n"
+	        "federation_policy = allowlist\nfederation_allowlist = other.test\n",
+	        dir);
+	assert_int_equal(conf_init(&conf), 0);
+	assert_int_equal(conf_parse(&conf, ini, strlen(ini), "t.ini", "/", err, sizeof(err)), 0);
+	snprintf(qdir, sizeof(qdir), "%s/queue", dir);
+	assert_int_equal(mkdir(qdir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s.msg", qdir, id);
+	test_write(path, "From: alice@example.org\r\nTo: bob@peer.test\r\n"
+	                 "Message-ID: <orig@example.org>\r\n\r\nbody\r\n");
+	snprintf(path, sizeof(path), "%s/%s.env", qdir, id);
+	snprintf(env, sizeof(env),
+	        "chatrelay-queue 1\nqueued %lld\nsender alice@example.org\n"
+	        "rcpt p 0 0 bob@peer.test\nend\n",
+	        (long long)time(NULL));
+	test_write(path, env);
+
+	srv = test_start(&conf, &q);
+	assert_int_equal(store_account_create(srv->store, "alice@example.org"), 0);
+	assert_int_equal(store_account_dir(srv->store, "alice@example.org", mdir, sizeof(mdir)), 0);
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", mdir);
+	snprintf(newdir, sizeof(newdir), "%s/new", mdir);
+	assert_int_equal(rmdir(tmpdir), 0);
+	test_write(tmpdir, "not a directory\n"); /* store_deliver fails: root ignores modes */
+
+	assert_int_equal(queue_flush(q, NULL), 0); /* not 10 s after start (QUEUE-4) */
+	for (int i = 0; i < 200 && !is_owed; i++) {
+		struct timeval tv = {0, 20000};
+
+		event_base_loopexit(srv->base, &tv);
+		event_base_dispatch(srv->base);
+		text = test_slurp(path);
+		is_owed = strstr(text, "\nrcpt b 0 ") != NULL &&
+		        strstr(text, " bob@peer.test 550 5.7.1 Domain not allowed\n") != NULL;
+		free(text);
+	}
+	assert_true(is_owed);
+	/* the DSN is not stored and is still owed: the entry stays */
+	for (int i = 0; i < 20; i++) {
+		struct timeval tv = {0, 10000};
+
+		event_base_loopexit(srv->base, &tv);
+		event_base_dispatch(srv->base);
+	}
+	assert_int_equal(queue_count(q), 1);
+	text = test_slurp(path);
+	assert_non_null(strstr(text, "\nrcpt b 0 "));
+	free(text);
+	assert_null(test_dsn_in(newdir));
+	test_stop(&srv, &q);
+
+	/* "restart" with a working Maildir: the owed DSN is made, then the entry goes */
+	assert_int_equal(unlink(tmpdir), 0);
+	assert_int_equal(mkdir(tmpdir, 0700), 0);
+	srv = test_start(&conf, &q);
+	/* the entry leaves memory after its files are gone (queue_job_done) */
+	TEST_SPIN(srv->base, queue_count(q) == 0);
+	assert_int_equal(queue_count(q), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
+	text = test_dsn_in(newdir);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "Subject: Undelivered Mail Returned to Sender\r\n"));
+	assert_non_null(strstr(text, "Final-Recipient: rfc822; bob@peer.test\r\n"));
+	assert_non_null(strstr(text, "Status: 5.7.1\r\n"));
+	assert_non_null(strstr(text, "Message-ID: <orig@example.org>\r\n"));
+	free(text);
+	test_stop(&srv, &q);
+	conf_free(&conf);
+	snprintf(ini, sizeof(ini), "rm -rf '%s'", dir);
+	assert_int_equal(system(ini), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_submit),
 	        cmocka_unit_test(test_policy),
+	        cmocka_unit_test(test_dsn_owed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
