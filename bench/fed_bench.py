@@ -20,9 +20,8 @@ import asyncio
 import base64
 import os
 import shutil
-import socket
-import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -31,62 +30,12 @@ from benchlib import (CpuMeter, ImapClient, NotImplementedStep, SmtpClient, coun
                       gather_all, make_encrypted_message, run_workers)
 from chatrelay_bench import ChatrelayInstance
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from dns_mock import T_TXT, MockDns  # noqa: E402  the tests' DNS responder
+
 A_IP, B_IP = "127.0.0.2", "127.0.0.3"
 A_DOMAIN, B_DOMAIN = "a.bench.test", "b.bench.test"
 SELECTOR = "opendkim"
-
-
-class KeyDns:
-    """UDP DNS responder on loopback: the TXT record of one DKIM key, NXDOMAIN
-    for everything else. Serves until close()."""
-
-    def __init__(self, name, record, ttl=3600):
-        self.name, self.ttl = name.lower(), ttl
-        self.record = record.encode()
-        self.queries = 0
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.running = True
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        while self.running:
-            try:
-                data, addr = self.sock.recvfrom(512)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            try:
-                self.sock.sendto(self.answer(data), addr)
-            except (OSError, IndexError, struct.error):
-                continue
-
-    def answer(self, q):
-        qid = struct.unpack(">H", q[:2])[0]
-        pos, labels = 12, []
-        while q[pos] and len(labels) < 64:
-            labels.append(q[pos + 1:pos + 1 + q[pos]].decode("ascii", "replace"))
-            pos += 1 + q[pos]
-        qend = pos + 5
-        qtype = struct.unpack(">H", q[pos + 1:pos + 3])[0]
-        self.queries += 1
-        rcode, answers, count = 3, b"", 0
-        if ".".join(labels).lower() == self.name and qtype == 16:
-            chunks = [self.record[i:i + 255] for i in range(0, len(self.record), 255)]
-            rdata = b"".join(bytes([len(c)]) + c for c in chunks)
-            answers = b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, self.ttl, len(rdata)) + rdata
-            rcode, count = 0, 1
-        header = struct.pack(">HHHHHH", qid, 0x8180 | rcode, 1, count, 0, 0)
-        return header + q[12:qend] + answers
-
-    def close(self):
-        self.running = False
-        self.sock.close()
-        self.thread.join(2)
 
 
 def dkim_key(directory):
@@ -114,7 +63,7 @@ class FedPair:
 
     def start(self):
         key, record = dkim_key(self.dir)
-        self.dns = KeyDns(f"{SELECTOR}._domainkey.{A_DOMAIN}", record)
+        self.dns = MockDns({f"{SELECTOR}._domainkey.{A_DOMAIN}": [(T_TXT, record)]}, ttl=3600)
         common = {"log_level": "warn", "enforce_e2ee": "yes", "push": "no",
                   "username_min_length": "1", "auth_failure_delay": "0s",
                   "min_available_memory": "0", "min_free_disk_space": "0",

@@ -7,12 +7,10 @@ loopback. Intact passes, unsigned and tampered are refused, a silent DNS
 server gives the DKIM-7 temporary failure.
 """
 import base64
-import socket
-import struct
 import subprocess
-import threading
 
 from chatrelay_server import shared_dkim_key
+from dns_mock import T_TXT, MockDns
 from test_federation_mxdeliv import post
 from test_federation_pair import wait_mail
 from test_queue_http import MockPeer
@@ -25,55 +23,9 @@ def public_record():
     return "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
 
 
-class KeyDns:
-    """TXT for opendkim._domainkey.a.test (TTL 0: never cached); silent when mute."""
-
-    def __init__(self, record):
-        self.record = record.encode()
-        self.mute = False
-        self.queries = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.running = True
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        self.sock.settimeout(0.2)
-        while self.running:
-            try:
-                data, addr = self.sock.recvfrom(512)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            if not self.mute:
-                self.sock.sendto(self.answer(data), addr)
-
-    def answer(self, q):
-        qid = struct.unpack(">H", q[:2])[0]
-        pos, labels = 12, []
-        while q[pos]:
-            labels.append(q[pos + 1:pos + 1 + q[pos]].decode())
-            pos += 1 + q[pos]
-        qend = pos + 5
-        name = ".".join(labels).lower()
-        qtype = struct.unpack(">H", q[pos + 1:pos + 3])[0]
-        self.queries.append((name, qtype))
-        rcode, answers, count = 3, b"", 0
-        if name == "opendkim._domainkey.a.test" and qtype == 16:
-            chunks = [self.record[i:i + 255] for i in range(0, len(self.record), 255)]
-            rdata = b"".join(bytes([len(c)]) + c for c in chunks)
-            answers = b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 0, len(rdata)) + rdata
-            rcode, count = 0, 1
-        header = struct.pack(">HHHHHH", qid, 0x8180 | rcode, 1, count, 0, 0)
-        return header + q[12:qend] + answers
-
-    def close(self):
-        self.running = False
-        self.sock.close()
-
-
+def key_dns(record):
+    """TXT for opendkim._domainkey.a.test (TTL 0: never cached)."""
+    return MockDns({"opendkim._domainkey.a.test": [(T_TXT, record)]}, ttl=0)
 
 
 def inbound(srv, sender, rcpt, msg):
@@ -90,7 +42,7 @@ def inbound(srv, sender, rcpt, msg):
 
 
 def test_inbound_dkim(server_factory):
-    dns = KeyDns(public_record())
+    dns = key_dns(public_record())
     peer = MockPeer([(200, "250 2.0.0 OK")])
     try:
         a = server_factory(name="a", params=dict(FAST, mail_domain="a.test"),

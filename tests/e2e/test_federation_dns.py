@@ -19,8 +19,8 @@ import time
 import pytest
 
 from chatrelay_server import free_ports, make_tmpdir
+from dns_mock import T_A, T_MX, MockDns
 from test_federation_pair import A_IP, ALICE, B_IP, create, login, maildir, wait_mail
-from test_queue_dns import MockDns
 from test_queue_http import fresh_log, queue_files
 from test_smtp_engine import FAST, fixture
 
@@ -29,7 +29,6 @@ pytestmark = pytest.mark.skipif(
 
 B_DOMAIN = "b.test"
 BOB = f"bob@{B_DOMAIN}"
-T_A, T_AAAA, T_MX = 1, 28, 15
 
 
 def openssl(*args, cwd):
