@@ -281,6 +281,24 @@ queue_count(const struct queue *q)
 	return q->n_entries;
 }
 
+const char *
+queue_dsn_outcome_name(enum queue_dsn_outcome o)
+{
+	switch (o) {
+	case QUEUE_DSN_DELIVERED: return "delivered";
+	case QUEUE_DSN_OVER_QUOTA: return "over_quota";
+	case QUEUE_DSN_NO_ACCOUNT: return "no_account";
+	case QUEUE_DSN_OUTCOMES: break;
+	}
+	return "unknown";
+}
+
+uint64_t
+queue_dsn_count(const struct queue *q, enum queue_dsn_outcome o)
+{
+	return q != NULL && o < QUEUE_DSN_OUTCOMES ? q->dsn_counts[o] : 0;
+}
+
 int
 queue_flush(struct queue *q, const char *id)
 {

@@ -141,4 +141,18 @@ int queue_list(struct queue *q, char **text_r);
 /* queue_count - entries in memory (for logs and metrics). */
 size_t queue_count(const struct queue *q);
 
+/* What became of a DSN that was due (DSN-1, DSN-3). */
+enum queue_dsn_outcome {
+	QUEUE_DSN_DELIVERED,  /* stored in the sender's INBOX */
+	QUEUE_DSN_OVER_QUOTA, /* dropped: it would take the sender over quota (DSN-3) */
+	QUEUE_DSN_NO_ACCOUNT, /* dropped: the sender's account is gone */
+	QUEUE_DSN_OUTCOMES
+};
+
+/* queue_dsn_outcome_name - the metrics label of an outcome. PURE. */
+const char *queue_dsn_outcome_name(enum queue_dsn_outcome o);
+
+/* queue_dsn_count - DSNs with outcome o since start (HTTP-6 counters). NULL q: 0. Loop. */
+uint64_t queue_dsn_count(const struct queue *q, enum queue_dsn_outcome o);
+
 #endif
