@@ -32,7 +32,7 @@
 #include "store/store.h"
 
 /* Spools up to this size are read into the heap, larger ones mapped. */
-#define SMTP_ACCEPT_READ_MAX (256u * 1024u)
+#define SMTP_ACCEPT_READ_MAX ((uint64_t)256 * 1024)
 
 static smtp_accept_dkim_fn *smtp_accept_dkim;
 static void *smtp_accept_dkim_ctx;
