@@ -84,7 +84,7 @@ cli_queue_direct(const struct conf *conf, int argc, char **argv)
 	int rc = CLI_EXIT_OK;
 
 	snprintf(dir, sizeof(dir), "%s/queue", conf->data_dir);
-	if (fs_mkdir_p(dir, 0700) < 0 || queue_entry_load_all(dir, &list, &n, &bad) < 0) {
+	if (fs_mkdir_p(dir, 0700) < 0 || queue_entry_load_all(dir, &list, &n, &bad, NULL) < 0) {
 		fprintf(stderr, "chatrelay: cannot read %s: %s\n", dir, strerror(errno));
 		return CLI_EXIT_RUNTIME;
 	}

@@ -12,6 +12,7 @@
 #include "http/http_routes.h"
 #include "http/http_session.h"
 #include "net/net_server.h"
+#include "queue/queue.h"
 
 /* http_metrics_render - the exposition into a memstream. */
 static void
@@ -46,7 +47,14 @@ http_metrics_render(FILE *f, const struct server *srv)
 	        "# TYPE chatrelay_deliveries_total counter\n"
 	        "chatrelay_deliveries_total{transport=\"mxdeliv\",result=\"ok\"} 0\n"
 	        "chatrelay_deliveries_total{transport=\"smtp\",result=\"ok\"} 0\n");
-	fprintf(f, "# TYPE chatrelay_queue_messages gauge\nchatrelay_queue_messages 0\n");
+	fprintf(f, "# TYPE chatrelay_queue_messages gauge\nchatrelay_queue_messages %zu\n",
+	        srv->queue != NULL ? queue_count(srv->queue) : 0);
+	/* DSN-3: a DSN dropped because the sender is over quota is counted here */
+	fprintf(f, "# TYPE chatrelay_dsn_total counter\n");
+	for (int o = 0; o < QUEUE_DSN_OUTCOMES; o++)
+		fprintf(f, "chatrelay_dsn_total{result=\"%s\"} %llu\n",
+		        queue_dsn_outcome_name((enum queue_dsn_outcome)o),
+		        (unsigned long long)queue_dsn_count(srv->queue, (enum queue_dsn_outcome)o));
 	fprintf(f, "# TYPE chatrelay_accounts gauge\nchatrelay_accounts %ld\n",
 	        st->accounts > 0 ? st->accounts : 0);
 	fprintf(f, "# TYPE chatrelay_imap_sessions gauge\nchatrelay_imap_sessions %u\n",

@@ -181,7 +181,7 @@ struct queue *
 queue_new(struct server *srv)
 {
 	struct queue *q = calloc(1, sizeof(*q));
-	size_t loaded = 0, bad = 0;
+	size_t loaded = 0, bad = 0, held = 0;
 
 	if (q == NULL)
 		return NULL;
@@ -199,7 +199,7 @@ queue_new(struct server *srv)
 	q->http = queue_http_new(q);
 	q->smtp = queue_smtp_new(q);
 	if (q->timer == NULL || q->dns == NULL || q->http == NULL || q->smtp == NULL ||
-	        queue_entry_load_all(q->dir, &q->entries, &loaded, &bad) < 0) {
+	        queue_entry_load_all(q->dir, &q->entries, &loaded, &bad, &held) < 0) {
 		int saved = errno;
 		queue_free(&q);
 		errno = saved;
@@ -220,6 +220,9 @@ queue_new(struct server *srv)
 	}
 	if (bad > 0)
 		log_warn("queue: %zu unreadable entries moved to queue/corrupt", bad);
+	/* SUB-11: a crash before the commit: never acknowledged, the client retries */
+	if (held > 0)
+		log_info("queue: %zu held entries of unacknowledged messages removed", held);
 	log_info("queue: %zu entries", loaded);
 	queue_kick(q);
 	return q;
@@ -276,6 +279,24 @@ size_t
 queue_count(const struct queue *q)
 {
 	return q->n_entries;
+}
+
+const char *
+queue_dsn_outcome_name(enum queue_dsn_outcome o)
+{
+	switch (o) {
+	case QUEUE_DSN_DELIVERED: return "delivered";
+	case QUEUE_DSN_OVER_QUOTA: return "over_quota";
+	case QUEUE_DSN_NO_ACCOUNT: return "no_account";
+	case QUEUE_DSN_OUTCOMES: break;
+	}
+	return "unknown";
+}
+
+uint64_t
+queue_dsn_count(const struct queue *q, enum queue_dsn_outcome o)
+{
+	return q != NULL && o < QUEUE_DSN_OUTCOMES ? q->dsn_counts[o] : 0;
 }
 
 int

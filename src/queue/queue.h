@@ -70,12 +70,15 @@ int queue_submit(struct queue *q, uint64_t requester_id, int spool_fd, uint64_t 
 
 /*
  * A hold: SUB-11 for a message with local and remote recipients. The
- * entry is written durably first (queue_hold_write, on the worker that
- * then delivers the local copies), and scheduled only after the local
- * copies are durable (queue_hold_schedule); if they fail, the files go
- * again (queue_hold_remove) and nothing was ever visible. A crash after
- * the write loads the entry at the next start (QUEUE-4): the message
- * was not acknowledged, and a partial delivery is what SUB-11 allows.
+ * entry is written first as held (<id>.msg and <id>.hold, queue_entry.h;
+ * queue_hold_write on the worker that then stores the local copies), a
+ * state that no start-up scan delivers: a crash before the commit leaves
+ * a hold, removed at the next start (the message was not acknowledged).
+ * Once the local copies are durable, queue_hold_commit renames the hold
+ * into an entry and flushes the directory (still on that worker): this
+ * and the store's renames are the final visibility step, after which the
+ * 250 may go out and queue_hold_schedule hands the entry to the scheduler
+ * (loop). If anything fails, queue_hold_remove takes the files away again.
  */
 struct queue_hold;
 
@@ -89,21 +92,30 @@ struct queue_hold *queue_hold_new(struct queue *q, const char *sender, char *con
 
 /*
  * queue_hold_write - the message (spool_fd from offset 0, size octets,
- * CRLF lines) DKIM-signed into <id>.msg, then <id>.env, both flushed.
- * Blocks (worker; touches only h). 0, or -1 with nothing left on disk.
+ * CRLF lines) DKIM-signed into <id>.msg, then the state: as <id>.hold
+ * (committed later), or with is_visible, when nothing else belongs to the
+ * message, at once as the entry (<id>.env, durable; the commit is then a
+ * no-op). Blocks (worker; touches only h). 0, or -1 with nothing on disk.
  */
-int queue_hold_write(struct queue_hold *h, int spool_fd, uint64_t size);
+int queue_hold_write(struct queue_hold *h, int spool_fd, uint64_t size, bool is_visible);
 
-/* queue_hold_remove - undo queue_hold_write (no-op if not written or NULL). Blocks (worker). 0/-1. */
+/*
+ * queue_hold_commit - a written hold becomes an entry: <id>.hold renamed to
+ * <id>.env, the directory flushed. Blocks (worker). 0 when the entry is
+ * durable; -1 with errno (the files stay for queue_hold_remove).
+ */
+int queue_hold_commit(struct queue_hold *h);
+
+/* queue_hold_remove - undo write and commit (no-op if nothing written or NULL). Blocks. 0/-1. */
 int queue_hold_remove(struct queue_hold *h);
 
-/* queue_hold_is_written - the files are durable and not removed. */
-bool queue_hold_is_written(const struct queue_hold *h);
+/* queue_hold_is_committed - the entry is durable and visible on disk (committed, not removed). */
+bool queue_hold_is_committed(const struct queue_hold *h);
 
-/* queue_hold_schedule - a written hold enters the scheduler; frees it, *hp NULL. Loop. */
+/* queue_hold_schedule - a committed hold enters the scheduler; frees it, *hp NULL. Loop. */
 void queue_hold_schedule(struct queue_hold **hp);
 
-/* queue_hold_free - drop a hold whose files were removed or never written. NULL ok. Loop. */
+/* queue_hold_free - drop an unscheduled hold (its files stay as they are). NULL ok. Loop. */
 void queue_hold_free(struct queue_hold **hp);
 
 /*
@@ -128,5 +140,19 @@ int queue_list(struct queue *q, char **text_r);
 
 /* queue_count - entries in memory (for logs and metrics). */
 size_t queue_count(const struct queue *q);
+
+/* What became of a DSN that was due (DSN-1, DSN-3). */
+enum queue_dsn_outcome {
+	QUEUE_DSN_DELIVERED,  /* stored in the sender's INBOX */
+	QUEUE_DSN_OVER_QUOTA, /* dropped: it would take the sender over quota (DSN-3) */
+	QUEUE_DSN_NO_ACCOUNT, /* dropped: the sender's account is gone */
+	QUEUE_DSN_OUTCOMES
+};
+
+/* queue_dsn_outcome_name - the metrics label of an outcome. PURE. */
+const char *queue_dsn_outcome_name(enum queue_dsn_outcome o);
+
+/* queue_dsn_count - DSNs with outcome o since start (HTTP-6 counters). NULL q: 0. Loop. */
+uint64_t queue_dsn_count(const struct queue *q, enum queue_dsn_outcome o);
 
 #endif

@@ -21,6 +21,11 @@
  * written after the .msg, so an .env names a complete message. Both are
  * written to a temporary name, fsynced, renamed and the directory flushed.
  *
+ * A held entry (SUB-11, queue.h) has the same text in <id>.hold instead of
+ * <id>.env: it is not an entry yet. Its commit renames <id>.hold to
+ * <id>.env and flushes the directory; the scan at start removes every hold
+ * (the message was never acknowledged) with its .msg.
+ *
  * The render/parse pair is PURE (no I/O); the file functions block (workers
  * or start-up/CLI only). Addresses hold no spaces or control octets
  * (checked by queue_entry_address_ok); errors are flattened to one line.
@@ -126,15 +131,25 @@ int queue_entry_save(const char *dir, const struct queue_entry *e);
 /* queue_entry_load - read and parse <id>.env, check <id>.msg; -1 with *error_r. */
 int queue_entry_load(
         const char *dir, const char *id, struct queue_entry **e_r, const char **error_r);
-/* queue_entry_remove - unlink <id>.env then <id>.msg, flush the directory. */
+/*
+ * queue_entry_hold - render e and write <id>.hold, flushed; its name is made
+ * durable only by queue_entry_commit. -1 errno (nothing left behind).
+ */
+int queue_entry_hold(const char *dir, const struct queue_entry *e);
+/* queue_entry_commit - rename <id>.hold to <id>.env, flush the directory: now an entry. */
+int queue_entry_commit(const char *dir, const char *id);
+/* queue_entry_remove - unlink <id>.env, <id>.hold, then <id>.msg, flush the directory. */
 int queue_entry_remove(const char *dir, const char *id);
 /* queue_entry_move_aside - QUEUE-4: move <id>.* into dir/corrupt/. */
 int queue_entry_move_aside(const char *dir, const char *id);
 /*
  * queue_entry_load_all - every entry of dir (sorted by id); unreadable ones
- * are moved aside (counted in *bad_r), stray temporary files removed.
+ * are moved aside (counted in *bad_r); stray temporary files, .msg files
+ * without an .env and held entries (counted in *held_r, NULL ok) removed.
  * *list_r is a linked list owned by the caller. -1 errno (dir unreadable).
+ * Start-up or with the data_dir lock only: a live hold would go too.
  */
-int queue_entry_load_all(const char *dir, struct queue_entry **list_r, size_t *n_r, size_t *bad_r);
+int queue_entry_load_all(
+        const char *dir, struct queue_entry **list_r, size_t *n_r, size_t *bad_r, size_t *held_r);
 
 #endif

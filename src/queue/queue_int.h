@@ -43,6 +43,7 @@ struct queue_attempt {
 };
 
 struct queue {
+	uint64_t dsn_counts[QUEUE_DSN_OUTCOMES]; /* by enum queue_dsn_outcome (metrics) */
 	struct server *srv;          /* borrowed */
 	const struct conf *conf;     /* borrowed */
 	struct event_base *base;     /* borrowed */

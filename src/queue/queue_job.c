@@ -12,6 +12,9 @@
  * 'b' into 'f' (or removes the entry). A crash before the DSN is stored
  * leaves 'b' on disk, and queue_new makes the DSN again at start; a crash
  * after it may repeat the DSN, never lose it.
+ *
+ * DSN-3: a DSN that would take the sender over quota is dropped (done, not
+ * owed) and counted (queue_stats, /metrics).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,7 @@
 
 #include "core/core_conf.h"
 #include "core/core_log.h"
+#include "db/db.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
 #include "queue/queue_dkim.h"
@@ -45,7 +49,8 @@ struct queue_job {
 	char **dsn_strings;               /* owned, each owned: 2 per DSN recipient */
 	size_t *dsn_idx;                  /* owned: the entry's recipient index of each */
 	size_t n_dsn;
-	bool is_dsn_done; /* worker: stored, or not to be stored (no such account) */
+	bool is_dsn_done; /* worker: stored, or not to be stored (no such account, over quota) */
+	enum queue_dsn_outcome dsn_outcome; /* worker: what became of it; OUTCOMES: nothing */
 };
 
 static void
@@ -82,23 +87,57 @@ queue_job_header(const struct queue_job *j, size_t *len_r)
 	return buf;
 }
 
+/* queue_job_quota_limit - QUOTA-1: the account's override (CLI-5) or max_mailbox_size. Worker. */
+static uint64_t
+queue_job_quota_limit(const struct queue *q, const char *account)
+{
+	struct db_account a;
+
+	if (q->srv->db != NULL && db_account_get(q->srv->db, account, &a) == 0 && a.has_quota)
+		return a.quota;
+	return q->conf->max_mailbox_size;
+}
+
+/* queue_job_store - the rendered DSN into the sender's INBOX (worker). 0 or -1. */
+static int
+queue_job_store(struct store *st, struct queue_job *j, const char *msg, size_t len, time_t now,
+        const char *rnd, struct store_changes *ch)
+{
+	struct store_rcpt rcpt = {.account = j->dsn_sender};
+	char path[4200];
+	int fd, rc = -1;
+
+	snprintf(path, sizeof(path), "%s/.tmp-dsn-%s", j->q->dir, rnd);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	if (write(fd, msg, len) == (ssize_t)len &&
+	        store_deliver(st, fd, len, now, &rcpt, 1, ch) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
 /*
  * queue_job_dsn - DSN-1..3: render and store into the sender's INBOX
- * (worker). 0 when stored or when the account is gone; -1 when it must be
+ * (worker). 0 when stored, when the account is gone or when it is over
+ * quota (dropped, DSN-3; j->dsn_outcome says which); -1 when it must be
  * tried again (the owed state stays on disk).
  */
 static int
 queue_job_dsn(struct store *st, struct queue_job *j, struct store_changes *ch)
 {
 	const struct conf *conf = j->q->conf;
-	char msgid[64], boundary[64], rnd[QUEUE_ENTRY_ID_LEN + 1], *msg, *header, path[4200];
-	struct store_rcpt rcpt = {.account = j->dsn_sender};
+	char msgid[64], boundary[64], rnd[QUEUE_ENTRY_ID_LEN + 1], *msg, *header;
 	struct queue_dsn d;
 	size_t len, hlen;
-	int fd, rc = -1;
+	int rc = -1;
 
-	if (!store_account_exists(st, j->dsn_sender))
+	if (!store_account_exists(st, j->dsn_sender)) {
+		j->dsn_outcome = QUEUE_DSN_NO_ACCOUNT;
 		return 0;
+	}
 	queue_entry_new_id(rnd);
 	snprintf(msgid, sizeof(msgid), "dsn-%s@%s", rnd, conf->mail_domain_bare);
 	snprintf(boundary, sizeof(boundary), "=_report_%s", rnd);
@@ -107,18 +146,18 @@ queue_job_dsn(struct store *st, struct queue_job *j, struct store_changes *ch)
 	        queue_now(), msgid, boundary, j->dsn_rcpts, j->n_dsn, header != NULL ? header : "",
 	        hlen};
 	if (queue_dsn_render(&d, &msg, &len) == 0) {
-		snprintf(path, sizeof(path), "%s/.tmp-dsn-%s", j->q->dir, rnd);
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			unlink(path);
-			if (write(fd, msg, len) == (ssize_t)len &&
-			        store_deliver(st, fd, len, (time_t)d.now, &rcpt, 1, ch) == 0) {
-				log_info("queue: DSN delivered for %zu recipients", j->n_dsn);
-				rc = 0;
-			} else
-				log_warn("queue: DSN not delivered (storage error), kept owed");
-			close(fd);
-		}
+		/* DSN-3: the sender's quota as for any delivery of a known size (QUOTA-2) */
+		if (store_quota_would_exceed(st, j->dsn_sender, len, true,
+		            queue_job_quota_limit(j->q, j->dsn_sender))) {
+			log_info("queue: DSN for %zu recipients dropped: over quota", j->n_dsn);
+			j->dsn_outcome = QUEUE_DSN_OVER_QUOTA;
+			rc = 0;
+		} else if (queue_job_store(st, j, msg, len, (time_t)d.now, rnd, ch) == 0) {
+			log_info("queue: DSN delivered for %zu recipients", j->n_dsn);
+			j->dsn_outcome = QUEUE_DSN_DELIVERED;
+			rc = 0;
+		} else
+			log_warn("queue: DSN not delivered (storage error), kept owed");
 		free(msg);
 	}
 	free(header);
@@ -166,6 +205,8 @@ queue_job_done(void *arg, uint64_t requester_id)
 	struct queue_entry *e = queue_find(q, j->id);
 
 	(void)requester_id;
+	if (j->is_dsn_done && j->dsn_outcome < QUEUE_DSN_OUTCOMES)
+		q->dsn_counts[j->dsn_outcome]++;
 	if (e != NULL) {
 		e->is_writing = false;
 		if (j->is_dsn_done) {
@@ -242,6 +283,7 @@ queue_after_change(struct queue *q, struct queue_entry *e)
 	if (j == NULL)
 		return; /* the next change writes the state again */
 	j->q = q;
+	j->dsn_outcome = QUEUE_DSN_OUTCOMES; /* none until the worker says */
 	memcpy(j->id, e->id, sizeof(j->id));
 	is_ok = queue_job_collect_dsn(q, e, j) == 0;
 	/* an owed DSN keeps the entry until it is stored (the second write) */

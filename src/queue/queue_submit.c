@@ -3,10 +3,12 @@
  * server (CLI-7).
  *
  * A hold (SUB-11) is an entry whose files a worker writes and flushes
- * (DKIM signature of the spool file, <id>.msg, then <id>.env) before it
- * enters the scheduler on the loop; the SMTP engine delivers the local
- * copies in between and removes the hold's files when that fails.
- * queue_submit is the same without a local part.
+ * (DKIM signature of the spool file, <id>.msg, then <id>.hold) and, once
+ * the SMTP engine has stored the local copies, commits (<id>.hold renamed
+ * to <id>.env, directory flushed) before it enters the scheduler on the
+ * loop; if the local copies fail the hold's files are removed again.
+ * queue_submit is the same without a local part: nothing to wait for, so
+ * the state is written as <id>.env at once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,12 +25,19 @@
 #include "queue/queue_dkim.h"
 #include "queue/queue_int.h"
 
+/* Where the files of a hold are. */
+enum queue_hold_state {
+	QUEUE_HOLD_NONE,      /* nothing on disk (not written, or removed) */
+	QUEUE_HOLD_HELD,      /* <id>.msg and <id>.hold written: no entry yet */
+	QUEUE_HOLD_COMMITTED, /* <id>.msg and <id>.env durable: an entry */
+};
+
 /* An entry written (or about to be) but not scheduled (SUB-11). */
 struct queue_hold {
 	struct queue *q;                        /* borrowed */
 	const struct queue_dkim_signer *signer; /* borrowed, NULL: unsigned */
 	struct queue_entry *e;                  /* owned until scheduled */
-	bool is_written;                        /* <id>.msg and <id>.env are durable */
+	enum queue_hold_state state;
 };
 
 /* The job of queue_submit: a hold written by a worker, scheduled on the loop. */
@@ -135,11 +144,13 @@ queue_hold_new(struct queue *q, const char *sender, char *const *rcpts, size_t n
 }
 
 int
-queue_hold_write(struct queue_hold *h, int spool_fd, uint64_t size)
+queue_hold_write(struct queue_hold *h, int spool_fd, uint64_t size, bool is_visible)
 {
-	/* .msg first: an .env always names a complete message (queue_entry.h) */
-	if (queue_submit_msg(h, spool_fd, size) == 0 && queue_entry_save(h->q->dir, h->e) == 0) {
-		h->is_written = true;
+	/* .msg first: an .env (or .hold) always names a complete message (queue_entry.h) */
+	if (queue_submit_msg(h, spool_fd, size) == 0 &&
+	        (is_visible ? queue_entry_save(h->q->dir, h->e)
+	                    : queue_entry_hold(h->q->dir, h->e)) == 0) {
+		h->state = is_visible ? QUEUE_HOLD_COMMITTED : QUEUE_HOLD_HELD;
 		return 0;
 	}
 	log_error("queue: cannot store a message: %s", strerror(errno));
@@ -148,22 +159,40 @@ queue_hold_write(struct queue_hold *h, int spool_fd, uint64_t size)
 }
 
 int
+queue_hold_commit(struct queue_hold *h)
+{
+	if (h->state == QUEUE_HOLD_COMMITTED)
+		return 0;
+	if (h->state != QUEUE_HOLD_HELD) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (queue_entry_commit(h->q->dir, h->e->id) < 0) {
+		log_error("queue: cannot commit a held entry: %s", strerror(errno));
+		return -1;
+	}
+	h->state = QUEUE_HOLD_COMMITTED;
+	return 0;
+}
+
+int
 queue_hold_remove(struct queue_hold *h)
 {
-	if (h == NULL || !h->is_written)
+	if (h == NULL || h->state == QUEUE_HOLD_NONE)
 		return 0;
+	/* removes <id>.env too: a failed commit may have renamed without a durable directory */
 	if (queue_entry_remove(h->q->dir, h->e->id) < 0) {
 		log_error("queue: cannot remove a held entry: %s", strerror(errno));
 		return -1;
 	}
-	h->is_written = false;
+	h->state = QUEUE_HOLD_NONE;
 	return 0;
 }
 
 bool
-queue_hold_is_written(const struct queue_hold *h)
+queue_hold_is_committed(const struct queue_hold *h)
 {
-	return h != NULL && h->is_written;
+	return h != NULL && h->state == QUEUE_HOLD_COMMITTED;
 }
 
 void
@@ -171,6 +200,13 @@ queue_hold_schedule(struct queue_hold **hp)
 {
 	struct queue_hold *h = *hp;
 	struct queue *q = h->q;
+
+	if (h->state != QUEUE_HOLD_COMMITTED) {
+		/* a caller's bug; an entry that a restart would not know must not go out */
+		log_error("queue: a hold that is not committed was not scheduled");
+		queue_hold_free(hp);
+		return;
+	}
 
 	h->e->next = q->entries;
 	q->entries = h->e;
@@ -198,14 +234,14 @@ queue_submit_work(void *arg)
 {
 	struct queue_submit_job *j = arg;
 
-	queue_hold_write(j->hold, j->spool_fd, j->size);
+	queue_hold_write(j->hold, j->spool_fd, j->size, true);
 }
 
 static void
 queue_submit_done(void *arg, uint64_t requester_id)
 {
 	struct queue_submit_job *j = arg;
-	bool is_ok = queue_hold_is_written(j->hold);
+	bool is_ok = queue_hold_is_committed(j->hold);
 
 	if (is_ok)
 		queue_hold_schedule(&j->hold);

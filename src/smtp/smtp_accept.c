@@ -32,7 +32,7 @@
 #include "store/store.h"
 
 /* Spools up to this size are read into the heap, larger ones mapped. */
-#define SMTP_ACCEPT_READ_MAX (256u * 1024u)
+#define SMTP_ACCEPT_READ_MAX ((uint64_t)256 * 1024)
 
 static smtp_accept_dkim_fn *smtp_accept_dkim;
 static void *smtp_accept_dkim_ctx;
@@ -292,15 +292,50 @@ smtp_accept_deliver(struct store *st, struct smtp_accept *a, const char *hdr, si
 		return SMTP_ACCEPT_REPLY_OK;
 	}
 	r = store_deliver_body(st, &body, time(NULL), rcpts, n, ch);
-	for (size_t i = 0, j = 0; i < a->nrcpts; i++)
-		if (!a->rcpts[i].is_discard && !a->rcpts[i].is_remote)
-			a->rcpts[i].error = rcpts[j++].error;
+	for (size_t i = 0, j = 0; i < a->nrcpts; i++) {
+		if (!a->rcpts[i].is_discard && !a->rcpts[i].is_remote) {
+			a->rcpts[i].error = rcpts[j].error;
+			a->rcpts[i].uid = rcpts[j].error == 0 ? rcpts[j].uid : 0;
+			j++;
+		}
+	}
 	free(rcpts);
 	if (r < 0) {
 		log_write(LOG_LEVEL_ERROR, a->session_id, NULL, "delivery failed errno=%d", errno);
+		/* SMTP-10: the 451 leaves no copy behind, so the retry makes no duplicate */
+		if (smtp_accept_undo(st, a, ch) < 0)
+			log_write(LOG_LEVEL_ERROR, a->session_id, NULL,
+			        "local copies of a refused message not removed errno=%d", errno);
 		return SMTP_ACCEPT_REPLY_TEMP;
 	}
 	return SMTP_ACCEPT_REPLY_OK;
+}
+
+int
+smtp_accept_undo(struct store *st, struct smtp_accept *a, struct store_changes *ch)
+{
+	int rc = 0, saved = 0;
+
+	for (size_t i = 0; i < a->nrcpts; i++) {
+		struct store_mailbox *mb = NULL;
+		uint32_t uid = a->rcpts[i].uid;
+
+		if (uid == 0)
+			continue;
+		/* an account listed twice shares one copy (store_deliver) */
+		for (size_t j = i; j < a->nrcpts; j++)
+			if (a->rcpts[j].uid == uid &&
+			        strcmp(a->rcpts[j].addr, a->rcpts[i].addr) == 0)
+				a->rcpts[j].uid = 0;
+		if (store_mailbox_open(st, a->rcpts[i].addr, "INBOX", &mb) < 0 ||
+		        store_mailbox_expunge(mb, &uid, 1, false, ch, NULL, NULL) < 0) {
+			saved = errno;
+			rc = -1;
+		}
+		store_mailbox_close(&mb);
+	}
+	errno = saved;
+	return rc;
 }
 
 /*

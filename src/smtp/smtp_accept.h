@@ -18,7 +18,6 @@
 #include <stdint.h>
 
 #include "core/core_limits.h"
-#include "core/core_limits.h"
 
 struct conf;
 struct db;
@@ -44,6 +43,7 @@ struct smtp_accept_rcpt {
 	bool is_discard;        /* reserved local part: checked, not stored */
 	bool is_remote;         /* SUB-10: not stored; the caller queues a->queue_fd */
 	int error;              /* out: 0 delivered (or discarded), else errno */
+	uint32_t uid;           /* out: the INBOX UID of the stored copy, 0 when none */
 };
 
 struct smtp_accept;
@@ -99,10 +99,17 @@ void smtp_accept_free(struct smtp_accept **ap);
  * smtp_accept_run - the whole pipeline; sets a->reply (always). Returns 0
  * when the message was accepted (and is durable), -1 when refused or on a
  * local error. Blocks (worker thread; run it inside a store_submit job so
- * ch's events wake IDLE sessions). All-or-nothing for local copies as far
- * as store_deliver() provides it.
+ * ch's events wake IDLE sessions). All-or-nothing for local copies: when
+ * one copy fails, the others are removed again (smtp_accept_undo).
  */
 int smtp_accept_run(struct store *st, struct smtp_accept *a, struct store_changes *ch);
+
+/*
+ * smtp_accept_undo - SUB-11, SMTP-10: remove the local copies that
+ * smtp_accept_run stored (their uid), when the message is refused after
+ * all. Blocks (the same worker job). 0, or -1 when some copy stayed.
+ */
+int smtp_accept_undo(struct store *st, struct smtp_accept *a, struct store_changes *ch);
 
 /* smtp_accept_domain_allowed - FED-9 federation policy for a remote domain. PURE. */
 bool smtp_accept_domain_allowed(const struct conf *conf, const char *domain);

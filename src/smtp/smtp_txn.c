@@ -7,11 +7,13 @@
  * behind on disconnect. The reply comes only from the job's completion,
  * after the store reported the copies durable (SMTP-10). With remote
  * recipients (SUB-10, SUB-11) the same worker job first writes the queue
- * entry durably (a queue hold, not yet scheduled), then stores the local
- * copies; the loop schedules the entry and answers 250. If the entry
- * cannot be written no local copy is stored; if the local copies fail the
- * entry's files are removed again; either way the reply is 451.
- * Loop thread.
+ * entry durably as a queue hold (a state that a restart removes, never
+ * delivers), then stores the local copies, then commits the hold (rename,
+ * directory flushed: the final visibility step); the loop schedules the
+ * entry and answers 250. If the entry cannot be written no local copy is
+ * stored; if the local copies fail the hold is removed again; if the
+ * commit fails the local copies are removed again; each time the reply is
+ * 451. Loop thread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -85,21 +87,37 @@ smtp_txn_hold_write(struct smtp_accept *a, void *arg)
 	struct smtp_txn_job *job = arg;
 	off_t size;
 
+	bool has_local = false;
+
 	if (job->hold == NULL)
 		return -1; /* queue_hold_new failed on the loop (logged there) */
+	for (size_t i = 0; i < a->nrcpts && !has_local; i++)
+		has_local = !a->rcpts[i].is_remote && !a->rcpts[i].is_discard;
 	size = lseek(a->queue_fd, 0, SEEK_END);
-	return size < 0 ? -1 : queue_hold_write(job->hold, a->queue_fd, (uint64_t)size);
+	/* without a local copy the entry is the whole message: visible at once, no commit step */
+	return size < 0 ? -1 : queue_hold_write(job->hold, a->queue_fd, (uint64_t)size, !has_local);
 }
 
 static void
 smtp_txn_work(struct store *st, void *arg, struct store_changes *ch)
 {
 	struct smtp_txn_job *job = arg;
+	struct smtp_accept *a = job->acc;
 
-	job->is_accepted = smtp_accept_run(st, job->acc, ch) == 0;
+	job->is_accepted = smtp_accept_run(st, a, ch) == 0;
+	/* SUB-11: the local copies are durable; the commit makes the entry deliverable */
+	if (job->is_accepted && job->hold != NULL && queue_hold_commit(job->hold) < 0) {
+		log_write(LOG_LEVEL_ERROR, a->session_id, NULL,
+		        "queue entry not committed errno=%d reply=451", errno);
+		job->is_accepted = false;
+		a->reply = SMTP_ACCEPT_REPLY_TEMP;
+		if (smtp_accept_undo(st, a, ch) < 0)
+			log_write(LOG_LEVEL_ERROR, a->session_id, NULL,
+			        "local copies of a refused message not removed errno=%d", errno);
+	}
 	/* SUB-11: the local copies failed: the written entry must not be delivered either */
 	if (!job->is_accepted && queue_hold_remove(job->hold) < 0)
-		log_write(LOG_LEVEL_ERROR, job->acc->session_id, NULL,
+		log_write(LOG_LEVEL_ERROR, a->session_id, NULL,
 		        "queue entry of a refused message not removed errno=%d", errno);
 }
 
@@ -142,8 +160,8 @@ smtp_txn_done(void *arg, uint64_t conn_id)
 {
 	struct smtp_txn_job *job = arg;
 
-	if (job->is_accepted && queue_hold_is_written(job->hold)) {
-		/* SUB-11: the entry and the local copies are durable: now it may go out */
+	if (job->is_accepted && queue_hold_is_committed(job->hold)) {
+		/* SUB-11: the entry and the local copies are durable and visible: it may go out */
 		queue_hold_schedule(&job->hold);
 		log_write(LOG_LEVEL_INFO, conn_id, NULL, "message queued for remote recipients");
 	}

@@ -169,3 +169,45 @@ def test_local_failure_removes_queue_entry(server_factory):
         assert len(peer.requests) == 1
     finally:
         peer.close()
+
+
+def test_partial_local_failure_removes_every_copy(server_factory):
+    """SUB-11, SMTP-10: one local copy fails: 451, and the copy that was stored goes again.
+
+    bob's INBOX refuses the file, dave's takes it: dave's copy is expunged
+    (MESSAGES back to 0, UIDNEXT moved once), the held queue entry removed,
+    nothing reaches the peer. A retry then gives exactly one of each.
+    """
+    peer = MockPeer([(200, "250 2.0.0 OK")])
+    try:
+        srv = submit_server(server_factory, {"peer.test": f"{peer.url()} -"})
+        make_account(srv, "bob@example.org")
+        make_account(srv, "dave@example.org")
+        tmp = glob.glob(os.path.join(srv.params["data_dir"], "mail", "*",
+                                     "bob@example.org", "tmp"))[0]
+        mode = os.stat(tmp).st_mode & 0o777
+        msg = fixture("encrypted.eml", "alice@example.org", "carol@peer.test")
+        rcpts = ["bob@example.org", "dave@example.org", "carol@peer.test"]
+        c = Conn(srv)
+        c.ehlo()
+        c.login("alice@example.org")
+        os.chmod(tmp, 0o500)
+        try:
+            assert c.message("alice@example.org", rcpts, msg) == \
+                "451 4.3.0 Temporary local error, try again later"
+        finally:
+            os.chmod(tmp, mode)
+        assert inbox_status(srv, "dave@example.org") == (2, 0), srv.log()
+        assert wait_files(srv, "dave@example.org", timeout=1) == []
+        qdir = os.path.join(srv.params["data_dir"], "queue")
+        assert [f for f in os.listdir(qdir) if os.path.isfile(os.path.join(qdir, f))] == []
+        assert c.message("alice@example.org", rcpts, msg) == "250 2.0.0 OK"
+        c.close()
+        assert len(wait_files(srv, "bob@example.org")) == 1
+        assert len(wait_files(srv, "dave@example.org")) == 1
+        assert inbox_status(srv, "dave@example.org") == (3, 1)
+        assert peer.wait(1, timeout=15), srv.log()
+        time.sleep(0.5)
+        assert len(peer.requests) == 1
+    finally:
+        peer.close()

@@ -7,6 +7,7 @@ through a [routes] entry) records what arrives. Loaded entries wait 10 s
 after start (QUEUE-4), so every delivery here takes at least that long.
 """
 import glob
+import http.client
 import http.server
 import os
 import signal
@@ -156,6 +157,16 @@ def test_delivery_over_http(server_factory):
         peer.close()
 
 
+def metrics(srv):
+    c = http.client.HTTPConnection(srv.host, srv.port("http_port"), timeout=30)
+    c.request("GET", "/metrics")
+    r = c.getresponse()
+    text = r.read().decode()
+    c.close()
+    assert r.status == 200
+    return text
+
+
 def test_permanent_failure_makes_dsn(server_factory):
     peer = MockPeer([(403, "550 5.7.1 Recipient refused")])
     try:
@@ -177,6 +188,34 @@ def test_permanent_failure_makes_dsn(server_factory):
         assert "DKIM-Signature" not in dsn.split("\r\n\r\n")[0]
         assert wait_empty(srv), srv.log()
         assert len(peer.requests) == 1  # 5xx: no retry
+        text = metrics(srv)
+        assert 'chatrelay_dsn_total{result="delivered"} 1' in text
+        assert 'chatrelay_dsn_total{result="over_quota"} 0' in text
+    finally:
+        peer.close()
+
+
+def test_dsn_over_quota_is_dropped_and_counted(server_factory):
+    """DSN-3: a DSN that does not fit the sender's quota is dropped, counted in /metrics."""
+    peer = MockPeer([(403, "550 5.7.1 Recipient refused")])
+    try:
+        srv = prepare(server_factory, {"peer.test": f"{peer.url()} -"},
+                      {"max_mailbox_size": "100"})
+        inbox = make_account(srv, "alice@example.org")
+        inject(srv, "alice@example.org", ["bob@peer.test"])
+        srv.start()
+        assert peer.wait(1), srv.log()
+        assert wait_empty(srv), srv.log()  # dropped, not owed: the entry goes
+        deadline = time.monotonic() + 5
+        text = metrics(srv)
+        while "chatrelay_queue_messages 0" not in text and time.monotonic() < deadline:
+            time.sleep(0.1)
+            text = metrics(srv)
+        assert 'chatrelay_dsn_total{result="over_quota"} 1' in text
+        assert 'chatrelay_dsn_total{result="delivered"} 0' in text
+        assert "chatrelay_queue_messages 0" in text
+        assert not inbox_messages(inbox, timeout=1)
+        assert len(peer.requests) == 1
     finally:
         peer.close()
 

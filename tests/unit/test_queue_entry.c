@@ -232,10 +232,15 @@ test_load_all(void **state)
 	/* an interrupted write */
 	snprintf(path, sizeof(path), "%s/.tmp-3333333333333333.env", dir);
 	fclose(fopen(path, "w"));
+	/* a message whose state file never came (or went first on removal) */
+	snprintf(path, sizeof(path), "%s/4444444444444444.msg", dir);
+	fclose(fopen(path, "w"));
 
-	assert_int_equal(queue_entry_load_all(dir, &list, &n, &bad), 0);
+	assert_int_equal(queue_entry_load_all(dir, &list, &n, &bad, NULL), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(bad, 2);
+	snprintf(path, sizeof(path), "%s/4444444444444444.msg", dir);
+	assert_int_equal(stat(path, &st), -1);
 	assert_non_null(list);
 	assert_string_equal(list->id, "0123456789abcdef");
 	assert_int_equal(list->size, 11);
@@ -258,6 +263,76 @@ test_load_all(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* test_exists - whether dir/<id>.<ext> exists. */
+static bool
+test_exists(const char *dir, const char *id, const char *ext)
+{
+	char path[4200];
+	struct stat st;
+
+	queue_entry_path(dir, id, ext, path, sizeof(path));
+	return stat(path, &st) == 0;
+}
+
+/*
+ * test_hold - SUB-11 on disk: a held entry (<id>.hold) is no entry: the
+ * scan at start removes it with its message and loads nothing; after the
+ * commit it is an ordinary entry that the scan loads.
+ */
+static void
+test_hold(void **state)
+{
+	char dir[] = "/tmp/chatrelay-queue-hold-XXXXXX", path[4200];
+	struct queue_entry *e = test_entry(), *list = NULL;
+	size_t n, bad, held;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(
+	        queue_entry_write_file(dir, "0123456789abcdef.msg", "X: y\r\n\r\nb\r\n", 11), 0);
+	assert_int_equal(queue_entry_hold(dir, e), 0);
+	assert_true(test_exists(dir, e->id, "hold"));
+	assert_false(test_exists(dir, e->id, "env"));
+	/* a second hold of the same id is refused: nothing is overwritten */
+	assert_int_equal(queue_entry_hold(dir, e), -1);
+
+	/* a "restart" before the commit: no entry, and the files are gone */
+	assert_int_equal(queue_entry_load_all(dir, &list, &n, &bad, &held), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(held, 1);
+	assert_null(list);
+	assert_false(test_exists(dir, e->id, "hold"));
+	assert_false(test_exists(dir, e->id, "msg"));
+	assert_int_equal(queue_entry_commit(dir, e->id), -1); /* nothing left to commit */
+
+	/* written again and committed: an entry like any other */
+	assert_int_equal(
+	        queue_entry_write_file(dir, "0123456789abcdef.msg", "X: y\r\n\r\nb\r\n", 11), 0);
+	assert_int_equal(queue_entry_hold(dir, e), 0);
+	assert_int_equal(queue_entry_commit(dir, e->id), 0);
+	assert_false(test_exists(dir, e->id, "hold"));
+	assert_true(test_exists(dir, e->id, "env"));
+	assert_int_equal(queue_entry_load_all(dir, &list, &n, &bad, &held), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(held, 0);
+	assert_non_null(list);
+	assert_string_equal(list->id, e->id);
+	assert_int_equal(list->n_rcpts, 3);
+	assert_int_equal(list->size, 11);
+	queue_entry_free(&list);
+
+	/* removal takes a hold too */
+	assert_int_equal(queue_entry_remove(dir, e->id), 0);
+	assert_int_equal(queue_entry_hold(dir, e), 0);
+	assert_int_equal(queue_entry_remove(dir, e->id), 0);
+	assert_false(test_exists(dir, e->id, "hold"));
+	assert_false(test_exists(dir, e->id, "env"));
+	queue_entry_free(&e);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int
 main(void)
 {
@@ -269,6 +344,7 @@ main(void)
 	        cmocka_unit_test(test_results),
 	        cmocka_unit_test(test_list),
 	        cmocka_unit_test(test_load_all),
+	        cmocka_unit_test(test_hold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

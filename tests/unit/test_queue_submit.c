@@ -3,7 +3,9 @@
  * (QUEUE-1, DKIM-1), on a real loop and worker pool: the entry is durable
  * (both files) when done reports ok, the message carries the DKIM-Signature
  * field on top, the first attempt starts at once (QUEUE-3) and its
- * temporary failure is written back (QUEUE-5). Also FED-9.
+ * temporary failure is written back (QUEUE-5). Also FED-9, the DSN owed
+ * across a crash (DSN-1) and the held entries of SUB-11 across a crash:
+ * removed, never delivered, while committed ones are.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +31,8 @@
 #include "queue/queue_dkim.h"
 #include "store/store.h"
 
+#include "meta_test_http.h"
+
 static int test_done_count;
 static bool test_done_ok;
 
@@ -53,7 +57,7 @@ test_find(const char *dir, const char *ext, char *path, size_t len)
 	while ((de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
 
-		if (n == 20 && strcmp(de->d_name + 16, ext) == 0)
+		if (n == 16 + strlen(ext) && strcmp(de->d_name + 16, ext) == 0)
 			snprintf(path, len, "%s/%s", dir, de->d_name);
 	}
 	closedir(d);
@@ -358,6 +362,136 @@ test_dsn_owed(void **state)
 	assert_int_equal(system(ini), 0);
 }
 
+/* test_exists_ext - whether qdir holds a "<id>.ext" file (ext with its dot). */
+static bool
+test_exists_ext(const char *qdir, const char *ext)
+{
+	char path[1400];
+
+	test_find(qdir, ext, path, sizeof(path));
+	return path[0] != '\0';
+}
+
+static int test_queue_n;
+static struct queue *test_queue_q;
+
+/* test_peer_done - mth_loop_until: the peer has test_queue_n requests and the queue is empty. */
+static bool
+test_peer_done(void *ctx)
+{
+	return mth_requests(ctx) >= test_queue_n && queue_count(test_queue_q) == 0;
+}
+
+/*
+ * test_hold_restart - SUB-11 across a crash. A hold written but not
+ * committed (the local copies not yet stored, no 250 sent) survives a
+ * "crash" as a hold: the restart does not schedule it and removes its
+ * files. A hold committed before the crash (the 250 may have gone out) is
+ * loaded and delivered. On a live queue a committed hold is delivered
+ * once scheduled, and a removed one leaves nothing.
+ */
+static void
+test_hold_restart(void **state)
+{
+	char dir[] = "/tmp/chatrelay-qhold-XXXXXX", ini[1024], err[256], qdir[1100];
+	char spool_path[1200];
+	static const char msg[] = "From: alice@example.org\r\nTo: bob@peer.test\r\n"
+	                          "Subject: hi\r\n\r\nbody\r\n";
+	char r1[] = "bob@peer.test", r2[] = "carol@peer.test";
+	char *rcpts1[] = {r1}, *rcpts2[] = {r2};
+	static const int ok[] = {200};
+	struct queue_hold *held, *committed, *live;
+	struct conf conf;
+	struct server *srv;
+	struct queue *q;
+	struct mth peer;
+	int fd;
+
+	(void)state;
+	log_init(LOG_LEVEL_ERROR, LOG_TARGET_STDERR, true);
+	assert_int_equal(mth_start(&peer, ok, 1, 1), 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(ini, sizeof(ini),
+	        "[params]\nmail_domain = example.org\ndata_dir = %s\nthreads = 2\n"
+	        "[routes]\npeer.test = http://127.0.0.1:%d/mxdeliv -\n",
+	        dir, peer.port);
+	assert_int_equal(conf_init(&conf), 0);
+	assert_int_equal(conf_parse(&conf, ini, strlen(ini), "t.ini", "/", err, sizeof(err)), 0);
+	snprintf(qdir, sizeof(qdir), "%s/queue", dir);
+	assert_int_equal(mkdir(qdir, 0700), 0);
+	snprintf(spool_path, sizeof(spool_path), "%s/spool", dir);
+	fd = open(spool_path, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, msg, sizeof(msg) - 1), sizeof(msg) - 1);
+
+	srv = test_start(&conf, &q);
+	held = queue_hold_new(q, "alice@example.org", rcpts1, 1);
+	committed = queue_hold_new(q, "alice@example.org", rcpts2, 1);
+	assert_non_null(held);
+	assert_non_null(committed);
+	assert_int_equal(queue_hold_write(held, fd, sizeof(msg) - 1, false), 0);
+	assert_false(queue_hold_is_committed(held));
+	assert_true(test_exists_ext(qdir, ".hold"));
+	assert_false(test_exists_ext(qdir, ".env"));
+	assert_int_equal(queue_hold_write(committed, fd, sizeof(msg) - 1, false), 0);
+	assert_int_equal(queue_hold_commit(committed), 0);
+	assert_true(queue_hold_is_committed(committed));
+	assert_true(test_exists_ext(qdir, ".env"));
+	assert_int_equal(queue_count(q), 0); /* nothing scheduled yet */
+	/* the "crash": memory goes, the files stay as they are */
+	queue_hold_free(&held);
+	queue_hold_free(&committed);
+	test_stop(&srv, &q);
+
+	/* restart: only the committed entry is an entry; the hold is gone with its message */
+	srv = test_start(&conf, &q);
+	assert_int_equal(queue_count(q), 1);
+	assert_false(test_exists_ext(qdir, ".hold"));
+	assert_true(test_exists_ext(qdir, ".env"));
+	assert_int_equal(queue_flush(q, NULL), 0); /* not 10 s after start (QUEUE-4) */
+	test_queue_q = q;
+	test_queue_n = 1;
+	assert_true(mth_loop_until(srv->base, test_peer_done, &peer, 10000));
+	assert_false(test_exists_ext(qdir, ".env"));
+	assert_false(test_exists_ext(qdir, ".msg")); /* the held message went at start */
+
+	/* live: a removed hold leaves nothing, a committed and scheduled one is delivered */
+	held = queue_hold_new(q, "alice@example.org", rcpts1, 1);
+	assert_non_null(held);
+	assert_int_equal(queue_hold_write(held, fd, sizeof(msg) - 1, false), 0);
+	assert_int_equal(queue_hold_remove(held), 0);
+	assert_false(test_exists_ext(qdir, ".hold"));
+	assert_false(test_exists_ext(qdir, ".msg"));
+	queue_hold_free(&held);
+	live = queue_hold_new(q, "alice@example.org", rcpts2, 1);
+	assert_non_null(live);
+	assert_int_equal(queue_hold_write(live, fd, sizeof(msg) - 1, false), 0);
+	assert_int_equal(queue_hold_commit(live), 0);
+	queue_hold_schedule(&live);
+	assert_null(live);
+	assert_int_equal(queue_count(q), 1);
+	test_queue_n = 2;
+	assert_true(mth_loop_until(srv->base, test_peer_done, &peer, 10000));
+	/* the hold of the crash was never delivered: still two requests after a while */
+	for (int i = 0; i < 20; i++) {
+		struct timeval tv = {0, 10000};
+
+		event_base_loopexit(srv->base, &tv);
+		event_base_dispatch(srv->base);
+	}
+	assert_int_equal(mth_requests(&peer), 2);
+	pthread_mutex_lock(&peer.lock);
+	assert_non_null(strstr(peer.lines[0], "POST /mxdeliv "));
+	assert_non_null(strstr(peer.bodies[0], "\r\n\r\nbody\r\n"));
+	pthread_mutex_unlock(&peer.lock);
+	test_stop(&srv, &q);
+	close(fd);
+	mth_stop(&peer);
+	conf_free(&conf);
+	snprintf(ini, sizeof(ini), "rm -rf '%s'", dir);
+	assert_int_equal(system(ini), 0);
+}
+
 int
 main(void)
 {
@@ -365,6 +499,7 @@ main(void)
 	        cmocka_unit_test(test_submit),
 	        cmocka_unit_test(test_policy),
 	        cmocka_unit_test(test_dsn_owed),
+	        cmocka_unit_test(test_hold_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
