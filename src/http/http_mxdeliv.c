@@ -24,6 +24,7 @@
 #include "core/core_conf.h"
 #include "core/core_limits.h"
 #include "core/core_log.h"
+#include "core/core_metrics.h"
 #include "core/core_str.h"
 #include "db/db.h"
 #include "http/http_routes.h"
@@ -56,6 +57,24 @@ struct http_mxdeliv {
 	int status;
 	char body[HTTP_MXDELIV_ANSWER_MAX];
 };
+
+/*
+ * http_mxdeliv_count - HTTP-6: one /mxdeliv request answered with status.
+ * 200 is accepted (unknown recipients dropped, MXD-3), and so is a 507
+ * when some copy was stored; a 507 that stored nothing and the 5xx are
+ * temporary (the sender retries, FED-3); the other 4xx refuse.
+ */
+static void
+http_mxdeliv_count(struct server *srv, int status, bool has_stored)
+{
+	enum core_metrics_result r = CORE_METRICS_REFUSED;
+
+	if (status == 200 || (status == 507 && has_stored))
+		r = CORE_METRICS_ACCEPTED;
+	else if (status >= 500)
+		r = CORE_METRICS_TEMPFAIL;
+	core_metrics_message(&srv->metrics, CORE_METRICS_PATH_MXDELIV, r);
+}
 
 static void
 http_mxdeliv_free(void *arg)
@@ -305,12 +324,17 @@ http_mxdeliv_done(void *arg, uint64_t conn_id)
 	struct http_mxdeliv *m = arg;
 	struct conn *c = conn_lookup(m->srv, conn_id);
 	struct smtp_accept *a = m->acc;
+	bool has_stored = false;
 
 	/* PUSH-1: the copies are durable whether or not the peer hears the answer. */
-	if (a != NULL && a->reply[0] == '2' && m->srv->meta != NULL)
-		for (size_t i = 0; i < a->nrcpts; i++)
-			if (a->rcpts[i].error == 0 && !a->rcpts[i].is_discard)
-				meta_notify(m->srv->meta, a->rcpts[i].addr, a->sender);
+	for (size_t i = 0; a != NULL && a->reply[0] == '2' && i < a->nrcpts; i++) {
+		if (a->rcpts[i].error != 0 || a->rcpts[i].is_discard)
+			continue;
+		has_stored = true;
+		if (m->srv->meta != NULL)
+			meta_notify(m->srv->meta, a->rcpts[i].addr, a->sender);
+	}
+	http_mxdeliv_count(m->srv, m->status, has_stored);
 	if (c != NULL && c->session != NULL) {
 		log_write(LOG_LEVEL_INFO, c->id, NULL, "mxdeliv status=%d rcpts=%zu size=%llu",
 		        m->status, m->nrcpts, (unsigned long long)m->written);
@@ -330,6 +354,7 @@ http_mxdeliv_end(struct conn *c, void *arg)
 	if (m->received != m->size || c->srv->store == NULL || c->srv->db == NULL ||
 	        store_submit(c->srv->store, c->id, http_mxdeliv_work, http_mxdeliv_done, m) < 0) {
 		http_mxdeliv_free(m);
+		http_mxdeliv_count(c->srv, 500, false);
 		http_respond_status(c, 500, HTTP_MXDELIV_REPLY_STORAGE, NULL);
 		http_session_resume(c);
 	}
@@ -343,17 +368,20 @@ http_mxdeliv_cb(struct conn *c, const struct http_request *req)
 	const char *bad;
 
 	if (req->content_length < 0) {
+		http_mxdeliv_count(c->srv, 411, false);
 		http_respond_status(c, 411, "", NULL);
 		return;
 	}
 	if ((uint64_t)req->content_length > (uint64_t)conf->max_message_size) {
 		http_session_close_after(c); /* MXD-2: the body is not read */
+		http_mxdeliv_count(c->srv, 413, false);
 		http_respond_status(c, 413, HTTP_MXDELIV_REPLY_SIZE, NULL);
 		conn_close(c);
 		return;
 	}
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
+		http_mxdeliv_count(c->srv, 500, false);
 		http_respond_status(c, 500, HTTP_MXDELIV_REPLY_STORAGE, NULL);
 		return;
 	}
@@ -363,12 +391,14 @@ http_mxdeliv_cb(struct conn *c, const struct http_request *req)
 	bad = http_mxdeliv_envelope(m, req);
 	if (bad != NULL) {
 		free(m);
+		http_mxdeliv_count(c->srv, 400, false);
 		http_respond_status(c, 400, bad, NULL);
 		return;
 	}
 	m->fd = smtp_spool_open(conf);
 	if (m->fd < 0) {
 		free(m);
+		http_mxdeliv_count(c->srv, 500, false);
 		http_respond_status(c, 500, HTTP_MXDELIV_REPLY_STORAGE, NULL);
 		return;
 	}

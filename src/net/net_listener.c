@@ -83,6 +83,7 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockad
 		log_error("cannot set up connection listener=%s", l->name);
 		return;
 	}
+	srv->accepted[l->kind]++; /* HTTP-6: refused-by-limit ones too, they were accepted */
 	if (log_enabled(LOG_LEVEL_DEBUG)) {
 		struct log_personal p;
 

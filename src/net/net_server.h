@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/core_metrics.h"
 #include "net/net_conn.h"
 #include "net/net_tls.h"
 
@@ -80,6 +81,8 @@ struct server {
 	size_t conn_count;
 	uint64_t next_conn_id;
 	unsigned class_count[CONN_CLASS_COUNT];
+	uint64_t accepted[LISTENER_KIND_COUNT]; /* connections accepted, over the limit too (HTTP-6) */
+	struct core_metrics metrics;  /* HTTP-6 counters of smtp/, http/, queue/ (not net/) */
 	struct server_ip_count **ip_hash; /* owned: per-client connection counts */
 	size_t ip_hash_size;
 

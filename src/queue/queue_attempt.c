@@ -18,6 +18,8 @@
 
 #include "core/core_conf.h"
 #include "core/core_log.h"
+#include "core/core_metrics.h"
+#include "net/net_server.h"
 #include "net/net_worker.h"
 #include "queue/queue_dsn.h"
 #include "queue/queue_int.h"
@@ -45,6 +47,26 @@ queue_attempt_free(struct queue_attempt **ap)
 	free(a->msg);
 	free(a);
 	*ap = NULL;
+}
+
+void
+queue_attempt_set_transport(struct queue_attempt *a, enum core_metrics_transport transport)
+{
+	a->transport = transport;
+	a->has_transport = true;
+}
+
+/* queue_attempt_count - HTTP-6: one delivery per recipient of a transport's try. */
+static void
+queue_attempt_count(struct queue_attempt *a, bool is_fallback)
+{
+	struct core_metrics *m = a->q->srv != NULL ? &a->q->srv->metrics : NULL;
+
+	if (!a->has_transport)
+		return; /* no transport ran (FED-7 denial, unreadable file, no route) */
+	for (size_t i = 0; i < a->n; i++)
+		core_metrics_delivery(m, a->transport, is_fallback ? 4 : a->results[i].cls);
+	a->has_transport = false;
 }
 
 void
@@ -89,6 +111,8 @@ queue_attempt_read_work(void *arg)
 static void
 queue_attempt_fallback(struct queue_attempt *a, const char *why)
 {
+	/* the HTTPS try failed temporarily for every recipient; the SMTP try counts on its own */
+	queue_attempt_count(a, true);
 	queue_smtp_start(a->q->smtp, a, true, why);
 }
 
@@ -237,6 +261,7 @@ queue_attempt_finish(struct queue_attempt *a)
 	if (*pp == a)
 		*pp = a->next;
 	q->running--;
+	queue_attempt_count(a, false);
 	if (e != NULL) {
 		for (size_t i = 0; i < a->n; i++) {
 			queue_entry_result(&q->sched, e, a->idx[i], a->results[i].cls,

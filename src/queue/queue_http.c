@@ -546,8 +546,11 @@ queue_http_start(struct queue_http *h, struct queue_attempt *a, const char *url,
 	}
 	r->next = h->reqs;
 	h->reqs = r;
+	/* every outcome from here on is an HTTPS try (HTTP-6), also a synchronous DNS answer */
+	queue_attempt_set_transport(a, CORE_METRICS_TRANSPORT_MXDELIV);
 	/* the answer may come before this returns; r is the callback's from here on */
 	if (is_name == 1 && queue_dns_addresses(h->q->dns, host, port, queue_http_dns_cb, r) < 0) {
+		a->has_transport = false;
 		queue_http_unlink(h, r);
 		queue_http_req_free(r);
 		return -1;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/core_metrics.h"
 #include "queue/queue.h"
 #include "queue/queue_entry.h"
 #include "queue/queue_schedule.h"
@@ -39,6 +40,8 @@ struct queue_attempt {
 	size_t msg_len;
 	bool is_read_ok;
 	bool is_http_failed;        /* FED-3: HTTPS was tried and failed */
+	bool has_transport;         /* a transport took the attempt: its results count (HTTP-6) */
+	enum core_metrics_transport transport; /* which one, when has_transport */
 	struct queue_attempt *next; /* owned list of running attempts */
 };
 
@@ -89,6 +92,8 @@ int queue_attempt_start(struct queue *q, struct queue_entry *e, const char *doma
 void queue_attempt_finish(struct queue_attempt *a);
 /* queue_attempt_free - free an attempt with its recipients and results; *ap = NULL. */
 void queue_attempt_free(struct queue_attempt **ap);
+/* queue_attempt_set_transport - HTTP-6: results from here on are transport's. */
+void queue_attempt_set_transport(struct queue_attempt *a, enum core_metrics_transport transport);
 /* queue_attempt_set_all - every recipient of a gets cls and reply. */
 void queue_attempt_set_all(struct queue_attempt *a, int cls, const char *reply);
 /* queue_expire - fail every pending, idle recipient of e with the 4.4.7 reason (QUEUE-3). */

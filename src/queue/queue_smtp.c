@@ -647,6 +647,7 @@ queue_smtp_start(
 	ss->s = s;
 	ss->a = a;
 	a->is_http_failed = is_http_failed;
+	queue_attempt_set_transport(a, CORE_METRICS_TRANSPORT_SMTP);
 	ss->is_verified =
 	        !(conf->federation_insecure_tls || a->domain[0] == '[' || a->domain[0] == '_');
 	ss->next = s->sessions;

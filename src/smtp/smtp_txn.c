@@ -25,6 +25,7 @@
 
 #include "core/core_conf.h"
 #include "core/core_log.h"
+#include "core/core_metrics.h"
 #include "meta/meta.h"
 #include "net/net_server.h"
 #include "queue/queue.h"
@@ -51,6 +52,15 @@ smtp_txn_out(void *ctx, const char *data, size_t len)
 	return smtp_spool_write(tx->fd, data, len);
 }
 
+/* smtp_txn_count - HTTP-6: the message of a transaction that reached DATA got its answer. */
+static void
+smtp_txn_count(struct server *srv, bool is_submission, const char *reply)
+{
+	core_metrics_message(&srv->metrics,
+	        is_submission ? CORE_METRICS_PATH_SUBMISSION : CORE_METRICS_PATH_INBOUND,
+	        core_metrics_result_of(reply));
+}
+
 bool
 smtp_txn_begin(struct conn *c, struct smtp_session *s)
 {
@@ -60,6 +70,7 @@ smtp_txn_begin(struct conn *c, struct smtp_session *s)
 	if (tx->fd < 0) {
 		log_write(LOG_LEVEL_ERROR, c->id, NULL, "spool open failed");
 		smtp_session_reset_tx(s);
+		smtp_txn_count(c->srv, smtp_is_submission(c), SMTP_ACCEPT_REPLY_TEMP);
 		smtp_reply(c, SMTP_ACCEPT_REPLY_TEMP);
 		return true;
 	}
@@ -165,7 +176,8 @@ smtp_txn_done(void *arg, uint64_t conn_id)
 		queue_hold_schedule(&job->hold);
 		log_write(LOG_LEVEL_INFO, conn_id, NULL, "message queued for remote recipients");
 	}
-	/* Durable whether or not the client is still there to hear the 250. */
+	/* Durable (or refused) whether or not the client is still there to hear the reply. */
+	smtp_txn_count(job->srv, job->acc->path == SMTP_ACCEPT_SUBMISSION, job->acc->reply);
 	if (job->is_accepted)
 		smtp_txn_notify(job->srv, job->acc);
 	smtp_txn_reply(job, conn_id);
@@ -239,8 +251,11 @@ smtp_txn_finish(struct conn *c, struct smtp_session *s)
 	if (err != SMTP_DATA_OK) {
 		const char *reply = smtp_data_reply(err);
 
+		if (reply == NULL)
+			reply = SMTP_ACCEPT_REPLY_TEMP;
 		smtp_session_reset_tx(s);
-		smtp_reply(c, reply != NULL ? reply : SMTP_ACCEPT_REPLY_TEMP);
+		smtp_txn_count(c->srv, smtp_is_submission(c), reply);
+		smtp_reply(c, reply);
 		smtp_txn_after_reply(c, s);
 		return s->state != SMTP_STATE_CLOSING;
 	}
@@ -253,6 +268,7 @@ smtp_txn_finish(struct conn *c, struct smtp_session *s)
 		}
 		free(job);
 		smtp_session_reset_tx(s);
+		smtp_txn_count(c->srv, smtp_is_submission(c), SMTP_ACCEPT_REPLY_TEMP);
 		smtp_reply(c, SMTP_ACCEPT_REPLY_TEMP);
 		smtp_txn_after_reply(c, s);
 		return s->state != SMTP_STATE_CLOSING;
