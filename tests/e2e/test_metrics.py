@@ -146,8 +146,9 @@ def test_counters_move_exactly(server_factory):
         assert post(srv, literal, [("X-Mail-From", "carol@[127.0.0.1]")])[0] == 400
         assert post(srv, literal, [("X-Mail-To", "full@example.org")])[0] == 507
         assert wait_until(lambda: len(sink.bodies) == 3), srv.log()
-        assert wait_until(lambda: [scrape(srv)[push(r)] for r in ("ok", "gone", "fail")] ==
-                          [1, 1, 1]), srv.log()
+        # fail may already be 2 on a stalled machine: the PUSH-3 retry of the 500 is due at 8 s
+        assert wait_until(lambda: [min(scrape(srv)[push(r)], 1) for r in ("ok", "gone", "fail")]
+                          == [1, 1, 1]), srv.log()
 
         after = scrape(srv)
         assert after[conns("http")] == SCRAPES[0] + 3  # and the 3 POSTs
@@ -168,8 +169,8 @@ def test_counters_move_exactly(server_factory):
             dels("mxdeliv", "permfail"): 1,
             dels("smtp", "ok"): 1, dels("smtp", "tempfail"): 0, dels("smtp", "permfail"): 0,
         }
-        assert (after[push("ok")], after[push("gone")], after[push("fail")],
-                after[push("dropped")]) == (1, 1, 1, 0)
+        assert (after[push("ok")], after[push("gone")], after[push("dropped")]) == (1, 1, 0)
+        assert after[push("fail")] in (1, 2)
         assert after["chatrelay_queue_messages"] == 0
     finally:
         mx.close()
