@@ -33,9 +33,9 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
 /* conn_peer_info - text address, per-client key (IPv4 or IPv6 /64), loopback flag. */
 static void
-conn_peer_info(struct conn *c, const struct sockaddr *sa)
+conn_peer_info(struct conn *c, const struct sockaddr *sa, size_t salen)
 {
-	if (sa->sa_family == AF_INET) {
+	if (sa->sa_family == AF_INET && salen >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
 		inet_ntop(AF_INET, &in->sin_addr, c->peer_ip, sizeof(c->peer_ip));
@@ -43,7 +43,7 @@ conn_peer_info(struct conn *c, const struct sockaddr *sa)
 		c->is_loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
 		return;
 	}
-	if (sa->sa_family == AF_INET6) {
+	if (sa->sa_family == AF_INET6 && salen >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 		const uint8_t *b = in6->sin6_addr.s6_addr;
 
@@ -122,9 +122,7 @@ conn_new(struct server *srv, const struct listener *lst, int fd, const struct so
 	c->lst = lst;
 	c->ops = srv->protos[lst->kind];
 	c->fd = fd;
-	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
-		memcpy(&c->peer, sa, (size_t)salen);
-	conn_peer_info(c, sa);
+	conn_peer_info(c, sa, salen > 0 ? (size_t)salen : 0);
 	server_conn_register(srv, c);
 	if (lst->is_implicit_tls) {
 		if (conn_start_tls_bev(c) < 0)

@@ -56,9 +56,9 @@ struct conn {
 	struct bufferevent *bev;      /* owned; the top of the stack */
 	void *session;                /* owned through ops->free_session */
 	int fd;
-	struct sockaddr_storage peer;
-	char peer_ip[64];             /* text form, for limits and (non-No-Log) logs */
-	char ip_key[64];              /* per-client key: IPv4 address or IPv6 /64 (AUTH-9, NET-4) */
+	/* Sized for the longest text form: every idle session carries them (issue 9). */
+	char peer_ip[INET6_ADDRSTRLEN]; /* text form, for limits and (non-No-Log) logs */
+	char ip_key[INET6_ADDRSTRLEN];  /* per-client key: IPv4 address or IPv6 /64 (AUTH-9, NET-4) */
 	bool is_tls;
 	bool is_loopback;
 	bool is_handshaking;
