@@ -58,7 +58,7 @@ struct imap_selected {
 	struct imap_view *view;   /* owned: sequence numbers as the client knows them */
 	struct bus_sub *sub;      /* owned: bus subscription for this mailbox */
 	bool is_readonly;         /* EXAMINE */
-	char name[256];
+	char *name;               /* owned: canonical mailbox name */
 };
 
 struct imap_session {
