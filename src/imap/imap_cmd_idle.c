@@ -8,7 +8,8 @@
  * the client sends nothing but DONE, so "no input for that long" is the
  * keepalive period, and no timer of its own is needed. Idle sessions hold
  * no big buffers (issue 9: tens of thousands sit here): the parser is
- * released when IDLE starts waiting and only the tag is kept.
+ * released when IDLE starts waiting, only the tag is kept, and the
+ * connection may go dormant (net_conn.h) between updates.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ void
 imap_idle_stop(struct imap_session *s)
 {
 	s->is_idling = false;
+	conn_set_may_sleep(s->c, false);
 }
 
 /* imap_idle_reply - the tagged reply that ends IDLE; the tag is not needed afterwards. */
@@ -73,6 +75,8 @@ imap_cmd_idle(struct imap_session *s, const struct imap_command *cmd, bool is_ui
 	conn_set_read_timeout(s->c, imap_idle_period(s));
 	conn_printf(s->c, "+ idling\r\n");
 	imap_send_updates(s, true);
+	/* Nothing in flight until DONE: the connection may go dormant once flushed. */
+	conn_set_may_sleep(s->c, true);
 	return IMAP_CMD_DONE; /* the parser is reset; DONE arrives as a raw line */
 }
 
