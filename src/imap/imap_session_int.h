@@ -79,8 +79,10 @@ struct imap_session {
 	struct imap_append *append;    /* owned: APPEND literal being streamed */
 	struct imap_job *parked;       /* owned: a streaming command waiting for the output to drain */
 	void (*on_drain)(struct imap_session *s); /* resumes the parked command (NET-6) */
-	struct imap_setmetadata_args meta_set; /* borrowed (arena): SETMETADATA in progress */
-	struct imap_getmetadata_args meta_get; /* borrowed (arena): GETMETADATA in progress */
+	union {                        /* one command at a time (IMAP-12) */
+		struct imap_setmetadata_args meta_set; /* borrowed (arena): SETMETADATA in progress */
+		struct imap_getmetadata_args meta_get; /* borrowed (arena): GETMETADATA in progress */
+	};
 	size_t meta_next;              /* next SETMETADATA pair to apply */
 	uint64_t quota_limit;          /* the account's limit as last read on a worker */
 	bool has_quota_limit;          /* quota_limit is known (APPEND's early OVERQUOTA) */

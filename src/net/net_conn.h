@@ -30,6 +30,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+/* Longest per-client key: "xxxx:xxxx:xxxx:xxxx::/64" and its NUL (IPv4 keys are shorter). */
+#define CONN_IP_KEY_MAX 26
+
 struct bufferevent;
 struct event;
 struct evbuffer;
@@ -72,7 +75,7 @@ struct conn {
 	int read_timeout;             /* seconds (conn_set_read_timeout), 0 none; kept while dormant */
 	/* Sized for the longest text form: every idle session carries them (issue 9). */
 	char peer_ip[INET6_ADDRSTRLEN]; /* text form, for limits and (non-No-Log) logs */
-	char ip_key[INET6_ADDRSTRLEN];  /* per-client key: IPv4 address or IPv6 /64 (AUTH-9, NET-4) */
+	char ip_key[CONN_IP_KEY_MAX];   /* per-client key: IPv4 address or IPv6 /64 (AUTH-9, NET-4) */
 	bool is_tls;
 	bool is_loopback;
 	bool is_handshaking;
