@@ -34,6 +34,9 @@ int worker_submit(struct worker_pool *p, uint64_t requester_id, worker_work_fn *
 /* worker_pool_pending - jobs queued or running or awaiting completion. */
 unsigned worker_pool_pending(const struct worker_pool *p);
 
+/* worker_pool_trims - how often idle memory was handed back (malloc_trim), for tests. */
+unsigned worker_pool_trims(const struct worker_pool *p);
+
 /* worker_pool_free - finish queued jobs, run their completions, join threads. */
 void worker_pool_free(struct worker_pool **pp);
 
