@@ -192,7 +192,7 @@ imap_view_new(const struct store_snapshot *snap, const uint32_t *recent, size_t 
 		vm->internaldate = m->internaldate;
 	}
 	v->count = snap->count;
-	for (size_t i = 0; i < recent_count; i++) {
+	for (size_t i = 0; v->msgs != NULL && i < recent_count; i++) {
 		long at = imap_view_find(v, recent[i]);
 
 		if (at >= 0)

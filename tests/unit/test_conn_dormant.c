@@ -29,9 +29,9 @@ struct dormant_fixture {
 	struct server *srv;
 	struct listener lst;
 	struct conn *c;
-	int peer;          /* the client's end of the socketpair */
-	int session;       /* stands in for a protocol session */
-	char last[64];     /* the last line the protocol read */
+	int peer;      /* the client's end of the socketpair */
+	int session;   /* stands in for a protocol session */
+	char last[64]; /* the last line the protocol read */
 	int lines;
 	int timeouts;
 	int frees;
@@ -76,11 +76,11 @@ dormant_free_session(struct conn *c)
 }
 
 static const struct proto_ops dormant_ops = {
-	.name = "dormant-test",
-	.start = dormant_start,
-	.on_read = dormant_on_read,
-	.on_timeout = dormant_on_timeout,
-	.free_session = dormant_free_session,
+        .name = "dormant-test",
+        .start = dormant_start,
+        .on_read = dormant_on_read,
+        .on_timeout = dormant_on_timeout,
+        .free_session = dormant_free_session,
 };
 
 static int
@@ -137,7 +137,7 @@ dormant_turns(struct dormant_fixture *f, int n)
 static bool
 dormant_until(struct dormant_fixture *f, bool want, int turns)
 {
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	struct timespec nap = {0, 10 * 1000 * 1000};
 
 	for (int i = 0; i < turns; i++) {
 		event_base_loop(f->srv->base, EVLOOP_NONBLOCK);
@@ -152,7 +152,7 @@ dormant_until(struct dormant_fixture *f, bool want, int turns)
 static void
 dormant_read(struct dormant_fixture *f, const char *want, char *buf, size_t size)
 {
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	struct timespec nap = {0, 10 * 1000 * 1000};
 	size_t got = 0;
 
 	buf[0] = '\0';
@@ -233,7 +233,7 @@ test_peer_gone_while_dormant(void **state)
 {
 	struct dormant_fixture *f = *state;
 	char buf[256];
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	struct timespec nap = {0, 10 * 1000 * 1000};
 	uint64_t id = f->c->id;
 
 	conn_set_may_sleep(f->c, true);
@@ -272,16 +272,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		        test_awake_without_permission, dormant_setup, dormant_teardown),
-		cmocka_unit_test_setup_teardown(
-		        test_sleeps_once_flushed_and_wakes_for_input, dormant_setup, dormant_teardown),
-		cmocka_unit_test_setup_teardown(
-		        test_read_timeout_while_dormant, dormant_setup, dormant_teardown),
-		cmocka_unit_test_setup_teardown(
-		        test_peer_gone_while_dormant, dormant_setup, dormant_teardown),
-		cmocka_unit_test_setup_teardown(
-		        test_close_while_dormant, dormant_setup, dormant_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_awake_without_permission, dormant_setup, dormant_teardown),
+	        cmocka_unit_test_setup_teardown(test_sleeps_once_flushed_and_wakes_for_input,
+	                dormant_setup, dormant_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_read_timeout_while_dormant, dormant_setup, dormant_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_peer_gone_while_dormant, dormant_setup, dormant_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_close_while_dormant, dormant_setup, dormant_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
