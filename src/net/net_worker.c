@@ -46,7 +46,7 @@ struct worker_pool {
 	int efd;
 	struct event *ev; /* owned */
 	struct event *trim_ev; /* owned: malloc_trim once idle (loop thread) */
-	time_t last_trim;      /* monotonic seconds, loop thread only */
+	int64_t last_trim_ms;  /* monotonic, loop thread only; 0 never */
 	unsigned trims;        /* loop thread only */
 	pthread_t *threads; /* owned */
 	int nthreads;
@@ -101,14 +101,14 @@ worker_thread_main(void *arg)
 	return NULL;
 }
 
-/* worker_now - monotonic seconds. */
-static time_t
-worker_now(void)
+/* worker_now_ms - monotonic milliseconds. */
+static int64_t
+worker_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* worker_trim_cb - still idle: give free heap pages back. */
@@ -121,7 +121,7 @@ worker_trim_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (p->pending > 0)
 		return; /* busy again: the next idle moment re-arms */
-	p->last_trim = worker_now();
+	p->last_trim_ms = worker_now_ms();
 	p->trims++;
 #ifdef __GLIBC__
 	(void)malloc_trim(0);
@@ -132,17 +132,18 @@ worker_trim_cb(evutil_socket_t fd, short what, void *arg)
 static void
 worker_trim_arm(struct worker_pool *p)
 {
-	time_t wait = WORKER_TRIM_QUIET_SECS, since;
+	const int64_t quiet = (int64_t)WORKER_TRIM_QUIET_SECS * 1000;
+	const int64_t interval = (int64_t)WORKER_TRIM_INTERVAL_SECS * 1000;
+	int64_t wait = quiet, since;
 	struct timeval tv;
 
 	if (p->trim_ev == NULL || evtimer_pending(p->trim_ev, NULL))
 		return;
-	since = worker_now() - p->last_trim;
-	if (p->last_trim != 0 && since < WORKER_TRIM_INTERVAL_SECS &&
-	        WORKER_TRIM_INTERVAL_SECS - since > wait)
-		wait = WORKER_TRIM_INTERVAL_SECS - since;
-	tv.tv_sec = wait;
-	tv.tv_usec = 0;
+	since = worker_now_ms() - p->last_trim_ms;
+	if (p->last_trim_ms != 0 && interval - since > wait)
+		wait = interval - since;
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000 * 1000);
 	evtimer_add(p->trim_ev, &tv);
 }
 

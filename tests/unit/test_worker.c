@@ -293,14 +293,16 @@ test_worker_trims_when_idle(void **state)
 	assert_int_equal(worker_pool_trims(r->pool), 0); /* not while it may go on */
 	test_worker_loop_for(r, (WORKER_TRIM_QUIET_SECS * 1000 + 500) * 1000L);
 	assert_int_equal(worker_pool_trims(r->pool), 1);
-	/* Another burst right away: the next trim waits for the interval. */
+	/* Another burst right away: the next trim waits for the interval, then comes. */
 	r->target = 2;
 	assert_int_equal(worker_submit(r->pool, r->jobs[1].id, test_worker_work, test_worker_done,
 	                         &r->jobs[1]),
 	        0);
 	test_worker_dispatch(r);
-	test_worker_loop_for(r, (WORKER_TRIM_QUIET_SECS * 1000 + 500) * 1000L);
+	test_worker_loop_for(r, (WORKER_TRIM_INTERVAL_SECS * 1000 - 1000) * 1000L);
 	assert_int_equal(worker_pool_trims(r->pool), 1);
+	test_worker_loop_for(r, 1500 * 1000L);
+	assert_int_equal(worker_pool_trims(r->pool), 2);
 	test_worker_teardown(r);
 }
 
