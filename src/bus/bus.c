@@ -15,13 +15,14 @@
 
 #define BUS_BUCKETS 1024
 
+/* One allocation with its names: every idle IMAP session holds one (issue 9). */
 struct bus_sub {
-	char *account; /* owned */
-	char *mailbox; /* owned or NULL */
+	const char *mailbox; /* into account[] after its NUL, or NULL */
 	bus_event_cb *cb;
 	void *ctx; /* borrowed */
 	bool is_dead;
 	struct bus_sub *next; /* owned chain of one bucket */
+	char account[];       /* the account, NUL, then the mailbox if any */
 };
 
 struct bus {
@@ -61,8 +62,6 @@ bus_new(void)
 static void
 bus_sub_free(struct bus_sub *s)
 {
-	free(s->account);
-	free(s->mailbox);
 	free(s);
 }
 
@@ -88,16 +87,16 @@ bus_free(struct bus **bp)
 struct bus_sub *
 bus_subscribe(struct bus *b, const char *account, const char *mailbox, bus_event_cb *cb, void *ctx)
 {
-	struct bus_sub *s = calloc(1, sizeof(*s));
+	size_t alen = strlen(account) + 1, mlen = mailbox != NULL ? strlen(mailbox) + 1 : 0;
+	struct bus_sub *s = calloc(1, sizeof(*s) + alen + mlen);
 	size_t h = bus_hash(account);
 
 	if (s == NULL)
 		return NULL;
-	s->account = strdup(account);
-	s->mailbox = mailbox != NULL ? strdup(mailbox) : NULL;
-	if (s->account == NULL || (mailbox != NULL && s->mailbox == NULL)) {
-		bus_sub_free(s);
-		return NULL;
+	memcpy(s->account, account, alen);
+	if (mailbox != NULL) {
+		memcpy(s->account + alen, mailbox, mlen);
+		s->mailbox = s->account + alen;
 	}
 	s->cb = cb;
 	s->ctx = ctx;

@@ -125,6 +125,14 @@
 
 /* Worker threads when threads = 0 picks the CPU count (CONF-9). */
 #define WORKER_THREADS_MAX 64
+/*
+ * Free heap pages go back to the OS once the worker pool has been idle this
+ * long after a burst (a login storm leaves freed snapshots and handshake
+ * buffers behind), at most once per interval (issue 9). A trim took 0.1 to
+ * 12 ms with 10,000 sessions open: at most 0.6 % of the loop.
+ */
+#define WORKER_TRIM_QUIET_SECS 1
+#define WORKER_TRIM_INTERVAL_SECS 2
 
 /* Store (SPEC 14). Keywords per mailbox: IMAP-32 asks for at least 64. */
 #define STORE_KEYWORDS_MAX 64

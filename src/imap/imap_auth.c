@@ -6,6 +6,7 @@
  */
 #include "imap/imap_auth.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -62,6 +63,14 @@ imap_auth_kick(struct conn *c)
 	conn_close(c);
 }
 
+/* imap_auth_tag_clear - the command has its tagged reply: drop the tag. */
+static void
+imap_auth_tag_clear(struct imap_auth *ia)
+{
+	free(ia->tag);
+	ia->tag = NULL;
+}
+
 /* imap_auth_done_cb - completion of auth_request (IMAP-15 replies). */
 static void
 imap_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
@@ -81,8 +90,10 @@ imap_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 			        ia->tag);
 			break;
 		}
-		snprintf(ia->address, sizeof(ia->address), "%s", address);
-		if (auth_session_add(c->srv->auth, address, c->id, imap_auth_kick) < 0) {
+		free(ia->address);
+		ia->address = strdup(address);
+		if (ia->address == NULL ||
+		        auth_session_add(c->srv->auth, address, c->id, imap_auth_kick) < 0) {
 			conn_printf(c, "%s NO [UNAVAILABLE] Internal error.\r\n", ia->tag);
 			break;
 		}
@@ -105,6 +116,7 @@ imap_auth_done_cb(struct conn *c, enum auth_result result, const char *address)
 		        ia->tag);
 		break;
 	}
+	imap_auth_tag_clear(ia);
 	imap_session_resume(c);
 }
 
@@ -118,6 +130,7 @@ imap_auth_start(
 		        "%s NO [UNAVAILABLE] Temporary authentication failure, try again "
 		        "later.\r\n",
 		        ia->tag);
+		imap_auth_tag_clear(ia);
 		return true;
 	}
 	ia->is_pending = true;
@@ -140,11 +153,16 @@ imap_auth_precheck(struct conn *c, struct imap_auth *ia, const char *tag)
 		        tag);
 		return false;
 	}
-	if (strlen(tag) >= sizeof(ia->tag)) {
+	if (strlen(tag) >= IMAP_AUTH_TAG_MAX) {
 		conn_printf(c, "%s BAD Tag too long.\r\n", tag);
 		return false;
 	}
-	snprintf(ia->tag, sizeof(ia->tag), "%s", tag);
+	imap_auth_tag_clear(ia);
+	ia->tag = strdup(tag);
+	if (ia->tag == NULL) {
+		conn_printf(c, "%s NO [UNAVAILABLE] Internal error.\r\n", tag);
+		return false;
+	}
 	return true;
 }
 
@@ -165,6 +183,7 @@ imap_auth_login(struct conn *c, struct imap_auth *ia, const char *tag, const cha
 			conn_printf(c, "%s BAD Literals in LOGIN are not supported yet.\r\n", tag);
 		else
 			conn_printf(c, "%s BAD Invalid arguments.\r\n", tag);
+		imap_auth_tag_clear(ia);
 	} else {
 		rc = imap_auth_start(c, ia, user, pw, pwlen);
 	}
@@ -181,9 +200,10 @@ imap_auth_plain(struct conn *c, struct imap_auth *ia, const char *b64)
 	size_t len = 0;
 	bool rc = true;
 
-	if (auth_sasl_plain(b64, msg, sizeof(msg), &len, &creds) < 0)
+	if (auth_sasl_plain(b64, msg, sizeof(msg), &len, &creds) < 0) {
 		conn_printf(c, "%s BAD Invalid SASL response.\r\n", ia->tag);
-	else
+		imap_auth_tag_clear(ia);
+	} else
 		rc = imap_auth_start(c, ia, creds.user, creds.password, creds.password_len);
 	str_wipe(msg, len);
 	return rc;
@@ -198,6 +218,7 @@ imap_auth_authenticate(struct conn *c, struct imap_auth *ia, const char *tag, co
 		return true;
 	if (mlen != 5 || strncasecmp(args, "PLAIN", 5) != 0) {
 		conn_printf(c, "%s NO [CANNOT] Unsupported authentication mechanism.\r\n", tag);
+		imap_auth_tag_clear(ia);
 		return true;
 	}
 	if (args[5] == ' ')
@@ -215,6 +236,7 @@ imap_auth_continue(struct conn *c, struct imap_auth *ia, char *line)
 	ia->is_sasl_waiting = false;
 	if (strcmp(line, "*") == 0) {
 		conn_printf(c, "%s BAD Authentication aborted.\r\n", ia->tag);
+		imap_auth_tag_clear(ia);
 		return true;
 	}
 	rc = imap_auth_plain(c, ia, line);
@@ -234,4 +256,7 @@ imap_auth_end(struct conn *c, struct imap_auth *ia)
 	if (ia->is_authenticated && c->srv->auth != NULL)
 		auth_session_remove(c->srv->auth, ia->address, c->id);
 	ia->is_authenticated = false;
+	imap_auth_tag_clear(ia);
+	free(ia->address);
+	ia->address = NULL;
 }

@@ -18,12 +18,16 @@
 /* Longest tag kept while a request is pending (IMAP-9 allows any length within the line). */
 #define IMAP_AUTH_TAG_MAX 256
 
+/*
+ * Both strings are heap copies rather than arrays: every idle session
+ * embeds this struct, and the tag is only needed while a request runs.
+ */
 struct imap_auth {
 	bool is_pending;      /* auth_request in flight: do not read */
 	bool is_sasl_waiting; /* sent "+ ", the next line is the SASL response */
 	bool is_authenticated;
-	char tag[IMAP_AUTH_TAG_MAX];
-	char address[ADDRESS_MAX]; /* after success; registered with auth */
+	char *tag;            /* owned: tag of the running LOGIN/AUTHENTICATE, else NULL */
+	char *address;        /* owned: after success; registered with auth */
 };
 
 /* imap_auth_login - LOGIN <astring> <astring>. Returns false when reading must pause. */
@@ -54,7 +58,7 @@ bool imap_auth_continue(struct conn *c, struct imap_auth *ia, char *line);
 /* imap_auth_is_busy - a request is pending: the session must not read commands. */
 bool imap_auth_is_busy(const struct imap_auth *ia);
 
-/* imap_auth_end - the session goes away: unregister it (ACC-7 registry). */
+/* imap_auth_end - the session goes away: unregister it (ACC-7 registry), free the strings. */
 void imap_auth_end(struct conn *c, struct imap_auth *ia);
 
 /* imap_auth_parse_astring - PURE: one atom or quoted string (IMAP-10) from *p into out. */

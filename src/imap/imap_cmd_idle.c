@@ -3,12 +3,16 @@
  *
  * While idling the session reads raw lines (DONE) instead of commands; bus
  * events of the selected mailbox are announced at once from the bus
- * callback (imap_cmd_select.c). A keepalive timer sends `* OK Still here`
- * every imap_idle_keepalive. Idle sessions hold no big buffers: the parser
- * arena is reset when IDLE starts waiting.
+ * callback (imap_cmd_select.c). The keepalive `* OK Still here` every
+ * imap_idle_keepalive rides on the connection's read timeout: during IDLE
+ * the client sends nothing but DONE, so "no input for that long" is the
+ * keepalive period, and no timer of its own is needed. Idle sessions hold
+ * no big buffers (issue 9: tens of thousands sit here): the parser is
+ * released when IDLE starts waiting, only the tag is kept, and the
+ * connection may go dormant (net_conn.h) between updates.
  */
-#include <event2/event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -16,52 +20,63 @@
 #include "imap/imap_session_int.h"
 #include "net/net_server.h"
 
-static void
-imap_idle_keepalive_cb(evutil_socket_t fd, short what, void *arg)
+/* imap_idle_period - the keepalive period in seconds (IMAP-52). */
+static long
+imap_idle_period(const struct imap_session *s)
 {
-	struct imap_session *s = arg;
+	long secs = s->c->srv->conf->imap_idle_keepalive;
 
-	(void)fd;
-	(void)what;
+	return secs > 0 ? secs : 120;
+}
+
+void
+imap_idle_keepalive(struct imap_session *s)
+{
 	conn_printf(s->c, "* OK Still here\r\n");
+	conn_resume_reading(s->c); /* the timeout paused reading; this re-arms it */
 }
 
 void
 imap_idle_stop(struct imap_session *s)
 {
-	if (s->idle_timer != NULL) {
-		event_free(s->idle_timer);
-		s->idle_timer = NULL;
-	}
 	s->is_idling = false;
+	conn_set_may_sleep(s->c, false);
+}
+
+/* imap_idle_reply - the tagged reply that ends IDLE; the tag is not needed afterwards. */
+static void
+imap_idle_reply(struct imap_session *s, const char *text)
+{
+	imap_reply(s, s->idle_tag != NULL ? s->idle_tag : "*", "%s", text);
+	free(s->idle_tag);
+	s->idle_tag = NULL;
 }
 
 enum imap_cmd_result
 imap_cmd_idle(struct imap_session *s, const struct imap_command *cmd, bool is_uid)
 {
-	long secs = s->c->srv->conf->imap_idle_keepalive;
-	struct timeval tv = { secs > 0 ? secs : 120, 0 };
-
 	(void)is_uid;
 	if (cmd->count != 0) {
 		imap_reply(s, cmd->tag, "BAD Unexpected arguments.");
 		return IMAP_CMD_DONE;
 	}
-	if (strlen(cmd->tag) >= sizeof(s->idle_tag)) {
+	if (strlen(cmd->tag) >= IMAP_AUTH_TAG_MAX) {
 		imap_reply(s, cmd->tag, "BAD Tag too long.");
 		return IMAP_CMD_DONE;
 	}
-	snprintf(s->idle_tag, sizeof(s->idle_tag), "%s", cmd->tag);
-	s->idle_timer = event_new(s->c->srv->base, -1, EV_PERSIST, imap_idle_keepalive_cb, s);
-	if (s->idle_timer == NULL || event_add(s->idle_timer, &tv) < 0) {
-		imap_idle_stop(s);
+	free(s->idle_tag);
+	s->idle_tag = strdup(cmd->tag); /* the parser and its arena go away while idling */
+	if (s->idle_tag == NULL) {
 		imap_reply(s, cmd->tag, "NO [SERVERBUG] Internal error.");
 		return IMAP_CMD_DONE;
 	}
 	s->is_idling = true;
-	conn_set_read_timeout(s->c, 0); /* IMAP-7: no server limit while idling */
+	/* IMAP-7: no server limit while idling; the timeout is the keepalive (IMAP-52). */
+	conn_set_read_timeout(s->c, imap_idle_period(s));
 	conn_printf(s->c, "+ idling\r\n");
 	imap_send_updates(s, true);
+	/* Nothing in flight until DONE: the connection may go dormant once flushed. */
+	conn_set_may_sleep(s->c, true);
 	return IMAP_CMD_DONE; /* the parser is reset; DONE arrives as a raw line */
 }
 
@@ -71,7 +86,7 @@ imap_idle_synced(struct imap_session *s, struct imap_job *j)
 {
 	(void)j;
 	imap_send_updates(s, true);
-	imap_reply(s, s->idle_tag, "OK Idle completed.");
+	imap_idle_reply(s, "OK Idle completed.");
 	imap_cmd_finish(s);
 }
 
@@ -82,7 +97,7 @@ imap_idle_line(struct imap_session *s, const char *line)
 	conn_set_read_timeout(s->c, s->c->srv->conf->imap_timeout);
 	if (strcasecmp(line, "DONE") != 0) {
 		imap_send_updates(s, true);
-		imap_reply(s, s->idle_tag, "BAD Expected DONE.");
+		imap_idle_reply(s, "BAD Expected DONE.");
 		return;
 	}
 	/* STORE-5: changes by other programs are noticed at the IDLE wake-up. */
@@ -92,5 +107,5 @@ imap_idle_line(struct imap_session *s, const char *line)
 		return;
 	}
 	imap_send_updates(s, true);
-	imap_reply(s, s->idle_tag, "OK Idle completed.");
+	imap_idle_reply(s, "OK Idle completed.");
 }

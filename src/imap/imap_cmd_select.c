@@ -157,8 +157,14 @@ imap_bus_cb(const struct bus_event *ev, void *ctx)
 		conn_close(s->c);
 		return;
 	}
-	if (ev->kind == BUS_EVENT_MAILBOX_RENAMED && ev->new_name != NULL)
-		snprintf(s->sel->name, sizeof(s->sel->name), "%s", ev->new_name);
+	if (ev->kind == BUS_EVENT_MAILBOX_RENAMED && ev->new_name != NULL) {
+		char *name = strdup(ev->new_name);
+
+		if (name != NULL) {
+			free(s->sel->name);
+			s->sel->name = name;
+		}
+	}
 	if (s->sel->view == NULL) {
 		imap_evcopy_add(imap_sel_ext(s), ev);
 		return;
@@ -185,16 +191,27 @@ imap_selected_close(struct imap_session *s)
 	imap_evcopy_free(imap_sel_ext(s)->head);
 	imap_view_free(&sel->view);
 	store_mailbox_close(&sel->mb);
+	free(sel->name);
 	free(s->sel);
 	s->sel = NULL;
 	if (s->state == IMAP_STATE_SELECTED)
 		s->state = IMAP_STATE_AUTH;
 }
 
+/* imap_send_expunge - `* n EXPUNGE` (imap_view_take_expunged callback). */
+static void
+imap_send_expunge(void *arg, size_t seq)
+{
+	struct imap_session *s = arg;
+
+	conn_printf(s->c, "* %zu EXPUNGE\r\n", seq);
+}
+
 /* imap_send_fetch_flags - `* n FETCH (UID u FLAGS (...) [MODSEQ (m)])`. */
 static void
-imap_send_fetch_flags(struct imap_session *s, size_t seq, const struct imap_vmsg *m)
+imap_send_fetch_flags(void *arg, size_t seq, const struct imap_vmsg *m)
 {
+	struct imap_session *s = arg;
 	char flags[4096];
 
 	imap_view_flags(s->sel->view, m->flags, m->keywords, flags, sizeof(flags));
@@ -209,51 +226,26 @@ void
 imap_send_updates(struct imap_session *s, bool may_expunge)
 {
 	struct imap_view *v = s->sel != NULL ? s->sel->view : NULL;
-	size_t j = 0;
+	int r;
 
 	if (v == NULL)
 		return;
-	if (may_expunge && v->expunged > 0) {
-		/* Each EXPUNGE carries the number as it is when sent (IMAP-34). */
-		for (size_t i = 0; i < v->count; i++) {
-			if (v->msgs[i].is_expunged) {
-				conn_printf(s->c, "* %zu EXPUNGE\r\n", j + 1);
-				if (v->msgs[i].is_dirty)
-					v->dirty--;
-				continue;
-			}
-			v->msgs[j++] = v->msgs[i];
-		}
-		v->count = j;
-		v->expunged = 0;
-	}
-	if (v->new_count > 0) {
-		size_t need = v->count + v->new_count;
-
-		if (need > v->alloc) {
-			struct imap_vmsg *n = realloc(v->msgs, need * sizeof(*n));
-
-			if (n == NULL)
-				return;
-			v->msgs = n;
-			v->alloc = need;
-		}
-		memcpy(v->msgs + v->count, v->news, v->new_count * sizeof(*v->news));
-		v->count = need;
-		v->new_count = 0;
+	/* Each EXPUNGE carries the number as it is when sent (IMAP-34). */
+	if (may_expunge)
+		imap_view_take_expunged(v, imap_send_expunge, s);
+	r = imap_view_take_news(v);
+	if (r < 0)
+		return;
+	if (r > 0) {
 		conn_printf(s->c, "* %zu EXISTS\r\n* %zu RECENT\r\n", v->count, imap_view_recent(v));
 		v->is_recent_dirty = false;
 	} else if (v->is_recent_dirty) {
 		conn_printf(s->c, "* %zu RECENT\r\n", imap_view_recent(v));
 		v->is_recent_dirty = false;
 	}
-	for (size_t i = 0; i < v->count && v->dirty > 0; i++) {
-		if (!v->msgs[i].is_dirty)
-			continue;
-		v->msgs[i].is_dirty = false;
-		v->dirty--;
-		imap_send_fetch_flags(s, i + 1, &v->msgs[i]);
-	}
+	imap_view_take_dirty(v, imap_send_fetch_flags, s);
+	/* Announced: the messages may be shared with other sessions of the mailbox (issue 9). */
+	imap_view_share(v, s->sel->mb);
 }
 
 /* ---- SELECT / EXAMINE ------------------------------------------------------------------- */
@@ -405,8 +397,14 @@ imap_cmd_select(struct imap_session *s, const struct imap_command *cmd, bool is_
 		imap_reply(s, cmd->tag, "NO [SERVERBUG] Internal error.");
 		return IMAP_CMD_DONE;
 	}
+	sa->sel.name = strdup(name);
+	if (sa->sel.name == NULL) {
+		free(sa);
+		free(sj);
+		imap_reply(s, cmd->tag, "NO [SERVERBUG] Internal error.");
+		return IMAP_CMD_DONE;
+	}
 	s->sel = &sa->sel;
-	snprintf(sa->sel.name, sizeof(sa->sel.name), "%s", name);
 	sa->sel.is_readonly = is_readonly;
 	sa->sel.sub = bus_subscribe(s->c->srv->bus, imap_account(s), name, imap_bus_cb, s);
 	sj->is_readonly = is_readonly;

@@ -181,6 +181,12 @@ imap_parser_reset(struct imap_parser *p)
 	/* the root frame is allocated lazily: reset must not fail */
 }
 
+bool
+imap_parser_is_idle(const struct imap_parser *p)
+{
+	return p->state == IMAP_PS_TAG && p->tok_len == 0 && p->line_len == 0;
+}
+
 struct imap_arena *
 imap_parser_arena(struct imap_parser *p)
 {

@@ -119,6 +119,12 @@ enum imap_parse_result imap_parser_feed(
 /* imap_parser_reset - forget the command and its arena; ready for the next tag. */
 void imap_parser_reset(struct imap_parser *p);
 
+/*
+ * imap_parser_is_idle - nothing of a command has been consumed since the
+ * last reset (or new): freeing the parser now loses nothing.
+ */
+bool imap_parser_is_idle(const struct imap_parser *p);
+
 /* imap_parser_command - the command after COMPLETE (valid until reset), else NULL. */
 const struct imap_command *imap_parser_command(const struct imap_parser *p);
 

@@ -74,7 +74,7 @@ imap_session_get(struct server *srv, uint64_t id)
 const char *
 imap_account(const struct imap_session *s)
 {
-	return s->auth.address;
+	return s->auth.address != NULL ? s->auth.address : "";
 }
 
 void
@@ -157,12 +157,7 @@ imap_start(struct conn *c)
 		return -1;
 	s->c = c;
 	s->state = IMAP_STATE_NOT_AUTH;
-	s->parser = imap_parser_new();
-	if (s->parser == NULL) {
-		free(s);
-		return -1;
-	}
-	c->session = s;
+	c->session = s; /* the parser comes with the first command octet (imap_feed) */
 	conn_set_read_timeout(c, c->srv->conf->imap_login_timeout);
 	conn_printf(c, "* OK [CAPABILITY %s] %s ready.\r\n", imap_session_capabilities(c),
 	        c->srv->conf->hostname);
@@ -311,6 +306,11 @@ imap_feed(struct imap_session *s)
 
 	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
 		return false;
+	if (s->parser == NULL && (s->parser = imap_parser_new()) == NULL) {
+		conn_printf(s->c, "* BYE Internal error.\r\n");
+		conn_close(s->c);
+		return false;
+	}
 	r = imap_parser_feed(s->parser, v.iov_base, v.iov_len, &used);
 	if (r == IMAP_PARSE_LITERAL_DATA) {
 		const unsigned char *d;
@@ -346,6 +346,19 @@ imap_feed(struct imap_session *s)
 	return false;
 }
 
+/*
+ * imap_parser_release - between commands with no input waiting the parser
+ * holds nothing: free it, so that a session sitting in IDLE or waiting for
+ * its next command carries no parser state (issue 9).
+ */
+static void
+imap_parser_release(struct imap_session *s)
+{
+	if (s->parser != NULL && !s->is_busy && s->append == NULL &&
+	        imap_parser_is_idle(s->parser) && evbuffer_get_length(conn_input(s->c)) == 0)
+		imap_parser_free(&s->parser);
+}
+
 static void
 imap_on_read(struct conn *c)
 {
@@ -373,6 +386,8 @@ imap_on_read(struct conn *c)
 	}
 	if (s->is_busy || imap_auth_is_busy(&s->auth))
 		conn_pause_reading(c);
+	else
+		imap_parser_release(s);
 }
 
 void
@@ -381,7 +396,8 @@ imap_cmd_finish(struct imap_session *s)
 	s->is_busy = false;
 	s->cmd = NULL;
 	s->tag = NULL;
-	imap_parser_reset(s->parser);
+	if (s->parser != NULL)
+		imap_parser_reset(s->parser);
 	if (s->c->is_closing)
 		return;
 	if (s->is_bye_pending) {
@@ -426,7 +442,7 @@ imap_on_timeout(struct conn *c)
 	struct imap_session *s = c->session;
 
 	if (s->is_idling) {
-		conn_set_read_timeout(c, 0); /* IMAP-7: IDLE has no server limit */
+		imap_idle_keepalive(s); /* IMAP-7: IDLE has no server limit; IMAP-52 */
 		return;
 	}
 	if (s->auth.is_authenticated)
@@ -462,7 +478,8 @@ imap_on_tls_ready(struct conn *c)
 {
 	struct imap_session *s = c->session;
 
-	imap_parser_reset(s->parser); /* NET-5 */
+	if (s->parser != NULL)
+		imap_parser_reset(s->parser); /* NET-5 */
 	imap_cmd_finish(s);
 }
 
@@ -474,6 +491,7 @@ imap_free_session(struct conn *c)
 	if (s == NULL)
 		return;
 	imap_idle_stop(s);
+	free(s->idle_tag);
 	imap_job_free(s->parked);
 	imap_selected_close(s);
 	imap_append_free(&s->append);

@@ -22,7 +22,6 @@
 #include "net/net_conn.h"
 
 struct bus_sub;
-struct event;
 struct imap_view;
 struct store_mailbox;
 
@@ -59,7 +58,7 @@ struct imap_selected {
 	struct imap_view *view;   /* owned: sequence numbers as the client knows them */
 	struct bus_sub *sub;      /* owned: bus subscription for this mailbox */
 	bool is_readonly;         /* EXAMINE */
-	char name[256];
+	char *name;               /* owned: canonical mailbox name */
 };
 
 struct imap_session {
@@ -80,13 +79,14 @@ struct imap_session {
 	struct imap_append *append;    /* owned: APPEND literal being streamed */
 	struct imap_job *parked;       /* owned: a streaming command waiting for the output to drain */
 	void (*on_drain)(struct imap_session *s); /* resumes the parked command (NET-6) */
-	struct event *idle_timer;      /* owned: IDLE keepalive (IMAP-52) */
-	struct imap_setmetadata_args meta_set; /* borrowed (arena): SETMETADATA in progress */
-	struct imap_getmetadata_args meta_get; /* borrowed (arena): GETMETADATA in progress */
+	union {                        /* one command at a time (IMAP-12) */
+		struct imap_setmetadata_args meta_set; /* borrowed (arena): SETMETADATA in progress */
+		struct imap_getmetadata_args meta_get; /* borrowed (arena): GETMETADATA in progress */
+	};
 	size_t meta_next;              /* next SETMETADATA pair to apply */
 	uint64_t quota_limit;          /* the account's limit as last read on a worker */
 	bool has_quota_limit;          /* quota_limit is known (APPEND's early OVERQUOTA) */
-	char idle_tag[IMAP_AUTH_TAG_MAX];
+	char *idle_tag;                /* owned: tag of the running IDLE, else NULL */
 };
 
 /* imap_cmd_lookup - the table row for name (case-insensitive), or NULL. */
@@ -153,9 +153,10 @@ int imap_append_literal_begin(struct imap_session *s, uint64_t size, bool is_syn
 int imap_append_literal_data(struct imap_session *s, const unsigned char *data, size_t len);
 void imap_append_free(struct imap_append **ap);
 
-/* IDLE (imap_cmd_idle.c): the raw line while idling; the keepalive timer. */
+/* IDLE (imap_cmd_idle.c): the raw line while idling; the keepalive (read timeout while idling). */
 void imap_idle_line(struct imap_session *s, const char *line);
 void imap_idle_stop(struct imap_session *s);
+void imap_idle_keepalive(struct imap_session *s);
 
 /* COMPRESS (imap_compress.c): stack the DEFLATE filter on the connection. 0 or -1. */
 int imap_compress_start(struct conn *c);

@@ -2,6 +2,13 @@
  * imap_view.c - per-session mailbox view: sequence numbers, pending
  * changes from the bus (IMAP-40, IMAP-49, IMAP-50). PURE apart from the
  * store/bus structure definitions; no I/O, loop thread only.
+ *
+ * Views of one mailbox with equal announced messages share one read-only
+ * array through a small registry keyed by the mailbox (issue 9: a hundred
+ * sessions of one account in IDLE on the same INBOX hold one copy). The
+ * registry is module state, used from the loop thread only like the views.
+ * Any change first makes the array private (imap_view_own): in place when
+ * this view holds the only reference, by copying otherwise.
  */
 #include "imap/imap_view.h"
 
@@ -13,21 +20,122 @@
 #include "bus/bus.h"
 #include "store/store.h"
 
+/* Registry buckets, and how many offered arrays of one size are compared before giving up. */
+#define IMAP_VSHARE_BUCKETS 1024
+#define IMAP_VSHARE_SCAN 8
+
+/* A read-only array of announced messages, held by every view that shares it. */
+struct imap_vshare {
+	unsigned refs;
+	const void *key;         /* borrowed, never dereferenced: the mailbox identity */
+	struct imap_vmsg *msgs;  /* owned, never written while registered */
+	size_t count, alloc;
+	struct imap_vshare *next; /* registry chain */
+};
+
+static struct imap_vshare *imap_vshare_table[IMAP_VSHARE_BUCKETS];
+
+static struct imap_vshare **
+imap_vshare_bucket(const void *key)
+{
+	uintptr_t h = (uintptr_t)key;
+
+	h ^= h >> 17;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return &imap_vshare_table[(h >> 32) % IMAP_VSHARE_BUCKETS];
+}
+
+static void
+imap_vshare_unlink(struct imap_vshare *sh)
+{
+	struct imap_vshare **pp = imap_vshare_bucket(sh->key);
+
+	while (*pp != NULL && *pp != sh)
+		pp = &(*pp)->next;
+	if (*pp != NULL)
+		*pp = sh->next;
+}
+
+/* imap_view_drop_msgs - release the announced messages (the reference, or the own array). */
+static void
+imap_view_drop_msgs(struct imap_view *v)
+{
+	struct imap_vshare *sh = v->share;
+
+	if (sh == NULL) {
+		free(v->msgs);
+	} else if (--sh->refs == 0) {
+		imap_vshare_unlink(sh);
+		free(sh->msgs);
+		free(sh);
+	}
+	v->share = NULL;
+	v->msgs = NULL;
+	v->count = v->alloc = 0;
+}
+
+/*
+ * imap_view_own - make msgs private before a change: the sole holder takes
+ * the array back from the registry, others copy it. -1 on ENOMEM (the
+ * view is unchanged and still valid).
+ */
 static int
-imap_view_grow(struct imap_vmsg **arr, size_t *alloc, size_t need)
+imap_view_own(struct imap_view *v)
+{
+	struct imap_vshare *sh = v->share;
+	struct imap_vmsg *copy;
+
+	if (sh == NULL)
+		return 0;
+	if (sh->refs == 1) {
+		imap_vshare_unlink(sh);
+		v->alloc = sh->alloc;
+		free(sh);
+		v->share = NULL;
+		return 0;
+	}
+	copy = malloc(v->count * sizeof(*copy));
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, v->msgs, v->count * sizeof(*copy));
+	sh->refs--;
+	v->share = NULL;
+	v->msgs = copy;
+	v->alloc = v->count;
+	return 0;
+}
+
+/* imap_view_reserve - room for need announced messages (own array): exact while small. */
+static int
+imap_view_reserve(struct imap_view *v, size_t need)
 {
 	struct imap_vmsg *n;
-	size_t na = *alloc ? *alloc : 16;
+	size_t na = need <= 64 ? need : need + need / 4;
 
-	if (need <= *alloc)
+	if (need <= v->alloc)
 		return 0;
-	while (na < need)
-		na *= 2;
-	n = realloc(*arr, na * sizeof(*n));
+	n = realloc(v->msgs, na * sizeof(*n));
 	if (n == NULL)
 		return -1;
-	*arr = n;
-	*alloc = na;
+	v->msgs = n;
+	v->alloc = na;
+	return 0;
+}
+
+/* imap_view_grow_news - room for one more unannounced message. */
+static int
+imap_view_grow_news(struct imap_view *v)
+{
+	struct imap_vmsg *n;
+	size_t na = v->new_alloc ? v->new_alloc * 2 : 4;
+
+	if (v->new_count < v->new_alloc)
+		return 0;
+	n = realloc(v->news, na * sizeof(*n));
+	if (n == NULL)
+		return -1;
+	v->news = n;
+	v->new_alloc = na;
 	return 0;
 }
 
@@ -47,7 +155,7 @@ imap_view_keywords_set(struct imap_view *v, const char *const *names, size_t n)
 {
 	char **k;
 
-	if (n <= v->keyword_count && v->keywords != NULL)
+	if (n == 0 || (n <= v->keyword_count && v->keywords != NULL))
 		return;
 	k = calloc(n ? n : 1, sizeof(*k));
 	if (k == NULL)
@@ -64,10 +172,13 @@ imap_view_new(const struct store_snapshot *snap, const uint32_t *recent, size_t 
 {
 	struct imap_view *v = calloc(1, sizeof(*v));
 
-	if (v == NULL || imap_view_grow(&v->msgs, &v->alloc, snap->count + 1) < 0) {
+	if (v == NULL)
+		return NULL;
+	if (snap->count > 0 && (v->msgs = malloc(snap->count * sizeof(*v->msgs))) == NULL) {
 		free(v);
 		return NULL;
 	}
+	v->alloc = snap->count;
 	for (size_t i = 0; i < snap->count; i++) {
 		const struct store_msg *m = &snap->msgs[i];
 		struct imap_vmsg *vm = &v->msgs[i];
@@ -81,7 +192,7 @@ imap_view_new(const struct store_snapshot *snap, const uint32_t *recent, size_t 
 		vm->internaldate = m->internaldate;
 	}
 	v->count = snap->count;
-	for (size_t i = 0; i < recent_count; i++) {
+	for (size_t i = 0; v->msgs != NULL && i < recent_count; i++) {
 		long at = imap_view_find(v, recent[i]);
 
 		if (at >= 0)
@@ -108,7 +219,7 @@ imap_view_free(struct imap_view **vp)
 	if (v == NULL)
 		return;
 	imap_view_keywords_free(v);
-	free(v->msgs);
+	imap_view_drop_msgs(v);
 	free(v->news);
 	free(v);
 	*vp = NULL;
@@ -159,7 +270,7 @@ imap_view_on_new(struct imap_view *v, const struct bus_event *ev)
 		/* Already in the snapshot: the event committed before it was taken. */
 		if (m->uid <= imap_view_max_uid(v))
 			continue;
-		if (imap_view_grow(&v->news, &v->new_alloc, v->new_count + 1) < 0)
+		if (imap_view_grow_news(v) < 0)
 			return;
 		vm = &v->news[v->new_count++];
 		memset(vm, 0, sizeof(*vm));
@@ -181,22 +292,28 @@ imap_view_on_flags(struct imap_view *v, const struct bus_event *ev, bool is_own)
 	for (size_t i = 0; i < ev->count; i++) {
 		const struct bus_msg *m = &ev->msgs[i];
 		long at = imap_view_find(v, m->uid);
+		bool is_announced = at >= 0, is_quiet = is_own;
 		struct imap_vmsg *vm;
 
-		if (at >= 0) {
+		if (is_announced) {
 			vm = &v->msgs[at];
 		} else if ((at = imap_view_find_new(v, m->uid)) >= 0) {
 			vm = &v->news[at];
-			is_own = true; /* announced with its EXISTS and FETCH */
+			is_quiet = true; /* announced with its EXISTS and FETCH */
 		} else {
 			continue;
 		}
 		if (m->modseq <= vm->modseq || vm->is_expunged)
 			continue; /* older than the snapshot */
+		if (is_announced) {
+			if (imap_view_own(v) < 0)
+				return;
+			vm = &v->msgs[at];
+		}
 		vm->flags = (vm->flags & ~STORE_FLAGS_SYSTEM) | (m->flags & STORE_FLAGS_SYSTEM);
 		vm->keywords = m->keywords;
 		vm->modseq = m->modseq;
-		if (!is_own && !vm->is_dirty && at >= 0 && vm == &v->msgs[at]) {
+		if (!is_quiet && !vm->is_dirty && is_announced) {
 			vm->is_dirty = true;
 			v->dirty++;
 		}
@@ -211,6 +328,8 @@ imap_view_on_expunge(struct imap_view *v, const struct bus_event *ev)
 
 		if (at >= 0) {
 			if (!v->msgs[at].is_expunged) {
+				if (imap_view_own(v) < 0)
+					return;
 				v->msgs[at].is_expunged = true;
 				v->expunged++;
 			}
@@ -324,6 +443,11 @@ imap_view_mark_recent(struct imap_view *v, const uint32_t *uids, size_t n)
 
 		if (!is_mine && !m->is_recent_pending)
 			continue;
+		if (m->is_recent == is_mine && !m->is_recent_pending)
+			continue;
+		if (imap_view_own(v) < 0)
+			return;
+		m = &v->msgs[i];
 		if (m->is_recent != is_mine)
 			v->is_recent_dirty = true;
 		m->is_recent = is_mine;
@@ -338,4 +462,119 @@ imap_view_mark_recent(struct imap_view *v, const uint32_t *uids, size_t n)
 			m->is_recent_pending = false;
 		}
 	}
+}
+
+void
+imap_view_take_expunged(struct imap_view *v, void (*cb)(void *arg, size_t seq), void *arg)
+{
+	size_t j = 0;
+
+	if (v->expunged == 0 || imap_view_own(v) < 0)
+		return;
+	for (size_t i = 0; i < v->count; i++) {
+		if (v->msgs[i].is_expunged) {
+			cb(arg, j + 1);
+			if (v->msgs[i].is_dirty)
+				v->dirty--;
+			continue;
+		}
+		v->msgs[j++] = v->msgs[i];
+	}
+	v->count = j;
+	v->expunged = 0;
+	if (v->count == 0)
+		imap_view_drop_msgs(v);
+}
+
+int
+imap_view_take_news(struct imap_view *v)
+{
+	if (v->new_count == 0)
+		return 0;
+	if (imap_view_own(v) < 0 || imap_view_reserve(v, v->count + v->new_count) < 0)
+		return -1;
+	memcpy(v->msgs + v->count, v->news, v->new_count * sizeof(*v->news));
+	v->count += v->new_count;
+	free(v->news); /* an idle view keeps no room for arrivals */
+	v->news = NULL;
+	v->new_count = v->new_alloc = 0;
+	return 1;
+}
+
+void
+imap_view_take_dirty(struct imap_view *v,
+        void (*cb)(void *arg, size_t seq, const struct imap_vmsg *m), void *arg)
+{
+	if (v->dirty == 0 || imap_view_own(v) < 0)
+		return;
+	for (size_t i = 0; i < v->count && v->dirty > 0; i++) {
+		if (!v->msgs[i].is_dirty)
+			continue;
+		v->msgs[i].is_dirty = false;
+		v->dirty--;
+		cb(arg, i + 1, &v->msgs[i]);
+	}
+}
+
+/* imap_vmsg_equal - field by field: struct padding is never compared. */
+static bool
+imap_vmsg_equal(const struct imap_vmsg *a, const struct imap_vmsg *b)
+{
+	return a->uid == b->uid && a->flags == b->flags && a->keywords == b->keywords &&
+	        a->modseq == b->modseq && a->size == b->size &&
+	        a->internaldate == b->internaldate && a->is_expunged == b->is_expunged &&
+	        a->is_dirty == b->is_dirty && a->is_recent == b->is_recent &&
+	        a->is_recent_pending == b->is_recent_pending;
+}
+
+/* imap_view_is_plain - no per-session state on any announced message: worth sharing. */
+static bool
+imap_view_is_plain(const struct imap_view *v)
+{
+	if (v->expunged > 0 || v->dirty > 0)
+		return false;
+	for (size_t i = 0; i < v->count; i++)
+		if (v->msgs[i].is_recent || v->msgs[i].is_recent_pending)
+			return false;
+	return true;
+}
+
+void
+imap_view_share(struct imap_view *v, const void *key)
+{
+	struct imap_vshare **bucket, *sh;
+	size_t scanned = 0;
+
+	if (v->share != NULL || v->count == 0 || key == NULL || !imap_view_is_plain(v))
+		return;
+	bucket = imap_vshare_bucket(key);
+	for (sh = *bucket; sh != NULL && scanned < IMAP_VSHARE_SCAN; sh = sh->next) {
+		size_t i;
+
+		if (sh->key != key || sh->count != v->count)
+			continue;
+		scanned++;
+		for (i = 0; i < v->count && imap_vmsg_equal(&sh->msgs[i], &v->msgs[i]); i++)
+			;
+		if (i < v->count)
+			continue;
+		free(v->msgs);
+		v->msgs = sh->msgs;
+		v->alloc = sh->alloc;
+		v->share = sh;
+		sh->refs++;
+		return;
+	}
+	/* Nothing equal: offer this array (its spare room stays: the next change reuses it). */
+	sh = malloc(sizeof(*sh));
+	if (sh == NULL)
+		return;
+	sh->refs = 1;
+	sh->key = key;
+	sh->msgs = v->msgs;
+	sh->count = v->count;
+	sh->alloc = v->alloc;
+	sh->next = *bucket;
+	*bucket = sh;
+	v->share = sh;
 }

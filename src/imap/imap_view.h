@@ -6,6 +6,13 @@
  * changes the bus reported that are not yet announced: new messages,
  * flag changes, expunges. Sequence numbers change only when an expunge is
  * announced. Loop thread only; no I/O.
+ *
+ * Memory (issue 9: tens of thousands of sessions sit in IDLE, many on the
+ * same INBOX): the announced messages live in an exactly sized array, none
+ * for an empty mailbox, and views of the same mailbox whose arrays are equal
+ * share one read-only copy (imap_view_share). Every change goes through this
+ * module, which takes a private copy first (copy on write), so callers only
+ * read msgs[].
  */
 #ifndef CHATRELAY_IMAP_VIEW_H
 #define CHATRELAY_IMAP_VIEW_H
@@ -30,9 +37,14 @@ struct imap_vmsg {
 	bool is_recent_pending; /* assumed recent until this session's claim answers */
 };
 
+struct imap_vshare;
+
 struct imap_view {
-	struct imap_vmsg *msgs; /* owned: announced messages, seq n = msgs[n-1] */
+	/* announced messages, seq n = msgs[n-1]: read-only for callers; owned, or
+	 * shared through share (then never written in place) */
+	struct imap_vmsg *msgs;
 	size_t count, alloc;
+	struct imap_vshare *share; /* one reference while msgs is shared, else NULL */
 	struct imap_vmsg *news; /* owned: new messages not yet announced */
 	size_t new_count, new_alloc;
 	char **keywords; /* owned: keyword table (bit order) */
@@ -74,5 +86,29 @@ void imap_view_mark_recent(struct imap_view *v, const uint32_t *uids, size_t n);
 
 /* imap_view_keyword_bits - bits for names in the view's table (unknown names ignored). */
 uint64_t imap_view_keyword_bits(const struct imap_view *v, const char *const *names, size_t n);
+
+/*
+ * Announcing pending changes (IMAP-49, IMAP-50); each returns what the
+ * caller must send, in order.
+ *
+ * imap_view_take_expunged - drop the expunged messages; cb gets the
+ * sequence number of each as it is when its EXPUNGE is sent (IMAP-34).
+ */
+void imap_view_take_expunged(struct imap_view *v, void (*cb)(void *arg, size_t seq), void *arg);
+
+/* imap_view_take_news - announce the new messages: 1 (send EXISTS/RECENT), 0 none, -1 ENOMEM. */
+int imap_view_take_news(struct imap_view *v);
+
+/* imap_view_take_dirty - clear each pending flag change; cb gets its sequence number and message. */
+void imap_view_take_dirty(struct imap_view *v,
+        void (*cb)(void *arg, size_t seq, const struct imap_vmsg *m), void *arg);
+
+/*
+ * imap_view_share - share the announced messages with other views of key
+ * (the selected mailbox; only compared, never dereferenced): adopt an equal
+ * array offered before, or offer this one. Costs one comparison per offered
+ * array of key; call it when the view has just announced its changes.
+ */
+void imap_view_share(struct imap_view *v, const void *key);
 
 #endif

@@ -14,7 +14,9 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <limits.h>
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +35,9 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
 /* conn_peer_info - text address, per-client key (IPv4 or IPv6 /64), loopback flag. */
 static void
-conn_peer_info(struct conn *c, const struct sockaddr *sa)
+conn_peer_info(struct conn *c, const struct sockaddr *sa, size_t salen)
 {
-	if (sa->sa_family == AF_INET) {
+	if (sa->sa_family == AF_INET && salen >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
 		inet_ntop(AF_INET, &in->sin_addr, c->peer_ip, sizeof(c->peer_ip));
@@ -43,7 +45,7 @@ conn_peer_info(struct conn *c, const struct sockaddr *sa)
 		c->is_loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
 		return;
 	}
-	if (sa->sa_family == AF_INET6) {
+	if (sa->sa_family == AF_INET6 && salen >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 		const uint8_t *b = in6->sin6_addr.s6_addr;
 
@@ -74,15 +76,30 @@ conn_handshake_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	conn_abort(c);
 }
 
-/* conn_setup_bev - callbacks, write-stall timeout, reading on. */
+/* conn_setup_bev - callbacks, read timeout (if any), write-stall timeout, reading on. */
 static void
 conn_setup_bev(struct conn *c)
 {
+	struct timeval rtv = { c->read_timeout, 0 };
 	struct timeval wtv = { NET_WRITE_STALL_SECS, 0 };
 
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	bufferevent_set_timeouts(c->bev, NULL, &wtv);
+	bufferevent_set_timeouts(c->bev, c->read_timeout > 0 ? &rtv : NULL, &wtv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/*
+ * conn_new_bev - a bufferevent on c->fd: plain, or OpenSSL on c->ssl in
+ * state. Neither owns the socket or the SSL (dormancy frees bufferevents).
+ */
+static int
+conn_new_bev(struct conn *c, enum bufferevent_ssl_state state)
+{
+	if (c->ssl != NULL)
+		c->bev = bufferevent_openssl_socket_new(c->srv->base, c->fd, c->ssl, state, 0);
+	else
+		c->bev = bufferevent_socket_new(c->srv->base, c->fd, 0);
+	return c->bev != NULL ? 0 : -1;
 }
 
 /* conn_start_tls_bev - an OpenSSL bufferevent on c->fd in accepting state, handshake timer on. */
@@ -90,16 +107,10 @@ static int
 conn_start_tls_bev(struct conn *c)
 {
 	struct timeval tv = { NET_TLS_HANDSHAKE_SECS, 0 };
-	SSL *ssl = c->srv->tls != NULL ? tls_new_ssl(c->srv->tls, c->lst->alpn) : NULL;
 
-	if (ssl == NULL)
+	c->ssl = c->srv->tls != NULL ? tls_new_ssl(c->srv->tls, c->lst->alpn) : NULL;
+	if (c->ssl == NULL || conn_new_bev(c, BUFFEREVENT_SSL_ACCEPTING) < 0)
 		return -1;
-	c->bev = bufferevent_openssl_socket_new(c->srv->base, c->fd, ssl,
-		BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		SSL_free(ssl);
-		return -1;
-	}
 	c->is_tls = true;
 	c->is_handshaking = true;
 	c->handshake_timer = evtimer_new(c->srv->base, conn_handshake_timeout_cb, c);
@@ -122,16 +133,13 @@ conn_new(struct server *srv, const struct listener *lst, int fd, const struct so
 	c->lst = lst;
 	c->ops = srv->protos[lst->kind];
 	c->fd = fd;
-	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
-		memcpy(&c->peer, sa, (size_t)salen);
-	conn_peer_info(c, sa);
+	conn_peer_info(c, sa, salen > 0 ? (size_t)salen : 0);
 	server_conn_register(srv, c);
 	if (lst->is_implicit_tls) {
 		if (conn_start_tls_bev(c) < 0)
 			goto fail;
 	} else {
-		c->bev = bufferevent_socket_new(srv->base, fd, 0);
-		if (c->bev == NULL)
+		if (conn_new_bev(c, BUFFEREVENT_SSL_OPEN) < 0)
 			goto fail;
 		conn_setup_bev(c);
 	}
@@ -168,19 +176,112 @@ conn_free(struct conn *c)
 		c->filter->free_ctx(c->filter_ctx);
 	if (c->filter_in != NULL)
 		evbuffer_free(c->filter_in);
+	if (c->dormant_ev != NULL)
+		event_free(c->dormant_ev);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
-	/* TLS bufferevents own the fd; plain ones do not. */
-	if (!c->is_tls || c->bev == NULL)
-		close(c->fd);
+	/* After the bufferevent: it neither owns nor, once freed, touches them. */
+	if (c->ssl != NULL)
+		SSL_free(c->ssl);
+	close(c->fd);
 	server_conn_unregister(c->srv, c);
 	free(c);
+}
+
+/* ---- dormancy (see net_conn.h) -------------------------------------------------------- */
+
+/* conn_can_sleep - nothing buffered on either side, nothing half done in TLS. */
+static bool
+conn_can_sleep(struct conn *c)
+{
+	return c->may_sleep && !c->is_closing && !c->is_handshaking && c->bev != NULL &&
+	        c->filter == NULL && (bufferevent_get_enabled(c->bev) & EV_READ) &&
+	        evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	        evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	        (c->ssl == NULL || (!SSL_has_pending(c->ssl) && !SSL_want_write(c->ssl)));
+}
+
+/* conn_wake - give a dormant conn its bufferevent back; -1 (conn aborted) on failure. */
+static int
+conn_wake(struct conn *c)
+{
+	if (c->dormant_ev == NULL)
+		return c->bev != NULL ? 0 : -1;
+	event_free(c->dormant_ev);
+	c->dormant_ev = NULL;
+	if (conn_new_bev(c, BUFFEREVENT_SSL_OPEN) < 0) {
+		log_write(LOG_LEVEL_WARN, c->id, NULL, "cannot wake connection listener=%s",
+			c->lst->name);
+		conn_abort(c);
+		return -1;
+	}
+	conn_setup_bev(c);
+	return 0;
+}
+
+/* conn_dormant_cb - input or the read timeout: wake; the input is read on the next turn. */
+static void
+conn_dormant_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	if (c->is_closing || conn_wake(c) < 0)
+		return;
+	/* As a bufferevent read timeout would (its event is level-triggered for input). */
+	if ((what & EV_TIMEOUT) && c->ops->on_timeout != NULL)
+		c->ops->on_timeout(c);
+}
+
+/* conn_add_dormant - (re)arm the dormant event with the read timeout. */
+static int
+conn_add_dormant(struct conn *c)
+{
+	struct timeval tv = { c->read_timeout, 0 };
+
+	return event_add(c->dormant_ev, c->read_timeout > 0 ? &tv : NULL);
+}
+
+/* conn_sleep - from the loop (server_sleep_cb), never inside a bufferevent callback. */
+void
+conn_sleep(struct conn *c)
+{
+	if (!conn_can_sleep(c))
+		return;
+	c->dormant_ev = event_new(c->srv->base, c->fd, EV_READ, conn_dormant_cb, c);
+	if (c->dormant_ev == NULL)
+		return;
+	if (conn_add_dormant(c) < 0) {
+		event_free(c->dormant_ev);
+		c->dormant_ev = NULL;
+		return;
+	}
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+}
+
+void
+conn_set_may_sleep(struct conn *c, bool may_sleep)
+{
+	c->may_sleep = may_sleep;
+	if (may_sleep)
+		server_conn_schedule_sleep(c->srv, c);
+}
+
+bool
+conn_is_dormant(const struct conn *c)
+{
+	return c->dormant_ev != NULL;
 }
 
 struct evbuffer *
 conn_input(struct conn *c)
 {
-	return c->filter_in != NULL ? c->filter_in : bufferevent_get_input(c->bev);
+	if (c->filter_in != NULL)
+		return c->filter_in;
+	if (conn_wake(c) < 0)
+		return c->srv->no_input; /* aborted: nothing to read */
+	return bufferevent_get_input(c->bev);
 }
 
 enum conn_line
@@ -265,12 +366,14 @@ conn_pump_drain(struct conn *c, conn_busy_fn *is_busy)
 size_t
 conn_output_len(struct conn *c)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
+	return c->bev != NULL ? evbuffer_get_length(bufferevent_get_output(c->bev)) : 0;
 }
 
 int
 conn_set_filter(struct conn *c, const struct conn_filter_ops *ops, void *ctx)
 {
+	if (conn_wake(c) < 0)
+		return -1;
 	struct evbuffer *raw = bufferevent_get_input(c->bev);
 
 	c->filter_in = evbuffer_new();
@@ -291,6 +394,10 @@ conn_write_buffer(struct conn *c, struct evbuffer *buf)
 
 	if (len == 0)
 		return;
+	if (conn_wake(c) < 0) {
+		evbuffer_drain(buf, len);
+		return;
+	}
 	if (c->filter != NULL) {
 		struct evbuffer_iovec v[16];
 		int n;
@@ -314,7 +421,7 @@ conn_write_buffer(struct conn *c, struct evbuffer *buf)
 void
 conn_write(struct conn *c, const void *data, size_t len)
 {
-	if (c->is_closing && c->bev == NULL)
+	if (conn_wake(c) < 0)
 		return;
 	if (c->filter != NULL) {
 		if (c->filter->out(c->filter_ctx, data, len, bufferevent_get_output(c->bev)) < 0)
@@ -329,6 +436,8 @@ conn_printf(struct conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (conn_wake(c) < 0)
+		return;
 	va_start(ap, fmt);
 	if (c->filter != NULL) {
 		struct evbuffer *tmp = evbuffer_new();
@@ -350,19 +459,28 @@ conn_set_read_timeout(struct conn *c, long secs)
 	struct timeval rtv = { secs, 0 };
 	struct timeval wtv = { NET_WRITE_STALL_SECS, 0 };
 
-	bufferevent_set_timeouts(c->bev, secs > 0 ? &rtv : NULL, &wtv);
+	c->read_timeout = secs > 0 && secs < INT_MAX ? (int)secs : 0;
+	if (c->dormant_ev != NULL) {
+		if (conn_add_dormant(c) < 0)
+			(void)conn_wake(c);
+		return;
+	}
+	if (c->bev != NULL)
+		bufferevent_set_timeouts(c->bev, secs > 0 ? &rtv : NULL, &wtv);
 }
 
 void
 conn_pause_reading(struct conn *c)
 {
-	bufferevent_disable(c->bev, EV_READ);
+	if (conn_wake(c) == 0)
+		bufferevent_disable(c->bev, EV_READ);
 }
 
 void
 conn_resume_reading(struct conn *c)
 {
-	if (!c->is_closing)
+	/* A dormant conn is waiting for input already. */
+	if (!c->is_closing && c->bev != NULL)
 		bufferevent_enable(c->bev, EV_READ);
 }
 
@@ -385,7 +503,7 @@ conn_starttls_switch(struct conn *c)
 int
 conn_starttls(struct conn *c)
 {
-	if (c->is_tls || c->srv->tls == NULL)
+	if (c->is_tls || c->srv->tls == NULL || conn_wake(c) < 0)
 		return -1;
 	c->is_handshaking = true; /* set before the reply flushes: no more commands */
 	bufferevent_disable(c->bev, EV_READ);
@@ -428,6 +546,8 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->ops->on_drain != NULL)
 		c->ops->on_drain(c);
+	if (c->may_sleep && conn_output_len(c) == 0)
+		server_conn_schedule_sleep(c->srv, c);
 }
 
 /* conn_handshake_done - TLS is up: implicit TLS starts the protocol, STARTTLS resumes it. */
@@ -484,6 +604,8 @@ conn_close(struct conn *c)
 	if (c->is_closing)
 		return;
 	c->is_closing = true;
+	if (c->dormant_ev != NULL)
+		event_del(c->dormant_ev); /* nothing to flush: freed by the reaper */
 	if (c->bev == NULL || c->is_handshaking || conn_output_len(c) == 0) {
 		server_conn_schedule_reap(c->srv, c);
 		return;
@@ -496,6 +618,8 @@ void
 conn_abort(struct conn *c)
 {
 	c->is_closing = true;
+	if (c->dormant_ev != NULL)
+		event_del(c->dormant_ev);
 	if (c->bev != NULL)
 		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	server_conn_schedule_reap(c->srv, c);

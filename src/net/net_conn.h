@@ -11,6 +11,15 @@
  * Lifetime: conn_close() marks the conn closing; it is freed from the loop
  * afterwards (never inside its own callback), after pending output is
  * flushed unless conn_abort() was used. Loop thread only.
+ *
+ * Dormancy (issue 9: memory of tens of thousands of idle sessions): a
+ * protocol waiting for the client with nothing in flight (IMAP IDLE) calls
+ * conn_set_may_sleep(). Once the output is flushed and no input is
+ * buffered, the conn frees its bufferevent (about 1 KiB with its buffers)
+ * and watches the socket with a single event; input, the read timeout or
+ * any conn_* call that needs the bufferevent brings it back. The TLS state
+ * (c->ssl) and the socket belong to the conn, not to the bufferevent, so
+ * they survive. Protocol code never sees the difference.
  */
 #ifndef CHATRELAY_NET_CONN_H
 #define CHATRELAY_NET_CONN_H
@@ -21,8 +30,13 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+/* Longest per-client key: "xxxx:xxxx:xxxx:xxxx::/64" and its NUL (IPv4 keys are shorter). */
+#define CONN_IP_KEY_MAX 26
+
 struct bufferevent;
+struct event;
 struct evbuffer;
+struct ssl_st;
 struct listener;
 struct server;
 struct conn;
@@ -53,12 +67,15 @@ struct conn {
 	struct server *srv;           /* borrowed */
 	const struct listener *lst;   /* borrowed */
 	const struct proto_ops *ops;  /* borrowed, static */
-	struct bufferevent *bev;      /* owned; the top of the stack */
+	struct bufferevent *bev;      /* owned; the top of the stack; NULL while dormant */
+	struct ssl_st *ssl;           /* owned: TLS state once TLS starts (bufferevents never own it) */
+	struct event *dormant_ev;     /* owned: while dormant, the socket's readiness instead of bev */
 	void *session;                /* owned through ops->free_session */
-	int fd;
-	struct sockaddr_storage peer;
-	char peer_ip[64];             /* text form, for limits and (non-No-Log) logs */
-	char ip_key[64];              /* per-client key: IPv4 address or IPv6 /64 (AUTH-9, NET-4) */
+	int fd;                       /* owned: closed by conn_free */
+	int read_timeout;             /* seconds (conn_set_read_timeout), 0 none; kept while dormant */
+	/* Sized for the longest text form: every idle session carries them (issue 9). */
+	char peer_ip[INET6_ADDRSTRLEN]; /* text form, for limits and (non-No-Log) logs */
+	char ip_key[CONN_IP_KEY_MAX];   /* per-client key: IPv4 address or IPv6 /64 (AUTH-9, NET-4) */
 	bool is_tls;
 	bool is_loopback;
 	bool is_handshaking;
@@ -66,11 +83,14 @@ struct conn {
 	bool is_closing;
 	bool is_counted;              /* counted in the server's connection totals */
 	bool is_discarding_line;      /* skipping the rest of an over-long line */
+	bool may_sleep;               /* the protocol allows dormancy (conn_set_may_sleep) */
+	bool is_sleep_queued;         /* on the server's list of conns to put to sleep */
 	struct event *handshake_timer; /* owned, while handshaking */
 	const struct conn_filter_ops *filter; /* borrowed, static: NULL without a filter */
 	void *filter_ctx;             /* owned through filter->free_ctx */
 	struct evbuffer *filter_in;   /* owned: decoded input when filtered */
 	struct conn *next_closing;    /* reaper list */
+	struct conn *next_sleepy;     /* the server's list of conns to put to sleep */
 	struct conn *hnext;           /* id hash chain */
 	struct conn *prev, *next;     /* all connections */
 };
@@ -172,6 +192,16 @@ int conn_set_filter(struct conn *c, const struct conn_filter_ops *ops, void *ctx
 
 /* conn_write_buffer - queue (and empty) buf, through the filter if any. */
 void conn_write_buffer(struct conn *c, struct evbuffer *buf);
+
+/*
+ * conn_set_may_sleep - may_sleep: the session waits for the client with
+ * nothing in flight, so the conn may go dormant once its output is flushed
+ * (see the top of this file); false: stay awake (the default).
+ */
+void conn_set_may_sleep(struct conn *c, bool may_sleep);
+
+/* conn_is_dormant - the conn holds no bufferevent right now (for tests and logs). */
+bool conn_is_dormant(const struct conn *c);
 
 /* conn_close - flush pending output, then free the connection from the loop. */
 void conn_close(struct conn *c);

@@ -10,6 +10,7 @@
 #include "net/net_server.h"
 
 #include <errno.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -144,6 +145,15 @@ server_conn_unregister(struct server *srv, struct conn *c)
 		pp = &(*pp)->hnext;
 	if (*pp != NULL)
 		*pp = c->hnext;
+	if (c->is_sleep_queued) {
+		struct conn **sp = &srv->sleepy;
+
+		while (*sp != NULL && *sp != c)
+			sp = &(*sp)->next_sleepy;
+		if (*sp != NULL)
+			*sp = c->next_sleepy;
+		c->is_sleep_queued = false;
+	}
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -217,6 +227,35 @@ server_conn_schedule_reap(struct server *srv, struct conn *c)
 	c->next_closing = srv->closing;
 	srv->closing = c;
 	event_active(srv->reaper, 0, 0);
+}
+
+/* server_sleep_cb - put the queued conns to sleep, outside any bufferevent callback. */
+static void
+server_sleep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	while (srv->sleepy != NULL) {
+		struct conn *c = srv->sleepy;
+
+		srv->sleepy = c->next_sleepy;
+		c->next_sleepy = NULL;
+		c->is_sleep_queued = false;
+		conn_sleep(c);
+	}
+}
+
+void
+server_conn_schedule_sleep(struct server *srv, struct conn *c)
+{
+	if (c->is_sleep_queued || srv->sleeper == NULL)
+		return;
+	c->is_sleep_queued = true;
+	c->next_sleepy = srv->sleepy;
+	srv->sleepy = c;
+	event_active(srv->sleeper, 0, 0);
 }
 
 static void
@@ -327,7 +366,9 @@ server_new(const struct conf *conf)
 	if (srv->base == NULL)
 		goto fail;
 	srv->reaper = event_new(srv->base, -1, 0, server_reap_cb, srv);
-	if (srv->reaper == NULL)
+	srv->sleeper = event_new(srv->base, -1, 0, server_sleep_cb, srv);
+	srv->no_input = evbuffer_new();
+	if (srv->reaper == NULL || srv->sleeper == NULL || srv->no_input == NULL)
 		goto fail;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		srv->sig_events[i] = evsignal_new(srv->base, sigs[i], server_signal_cb, srv);
@@ -409,6 +450,10 @@ server_free(struct server **sp)
 			event_free(srv->sig_events[i]);
 	if (srv->reaper != NULL)
 		event_free(srv->reaper);
+	if (srv->sleeper != NULL)
+		event_free(srv->sleeper);
+	if (srv->no_input != NULL)
+		evbuffer_free(srv->no_input);
 	if (srv->drain_timer != NULL)
 		event_free(srv->drain_timer);
 	tls_free(&srv->tls);

@@ -88,6 +88,9 @@ struct server {
 
 	struct conn *closing;         /* reaper list */
 	struct event *reaper;         /* owned */
+	struct conn *sleepy;          /* conns to put to sleep from the loop (net_conn.h) */
+	struct event *sleeper;        /* owned */
+	struct evbuffer *no_input;    /* owned, always empty: conn_input of a conn without bev */
 	struct event *sig_events[4];  /* owned: TERM, INT, HUP, PIPE */
 	struct event *drain_timer;    /* owned, during shutdown */
 	bool is_shutting_down;
@@ -126,6 +129,8 @@ void server_conn_register(struct server *srv, struct conn *c);
 void server_conn_unregister(struct server *srv, struct conn *c);
 bool server_conn_admit(struct server *srv, struct conn *c);
 void server_conn_schedule_reap(struct server *srv, struct conn *c);
+void server_conn_schedule_sleep(struct server *srv, struct conn *c);
+void conn_sleep(struct conn *c);
 struct conn *conn_new(struct server *srv, const struct listener *lst, int fd,
 	const struct sockaddr *sa, int salen);
 void conn_free(struct conn *c);

@@ -28,14 +28,23 @@
 #include "core/core_log.h"
 #include "core/core_str.h"
 
+#define TLS_ALPN_COUNT (TLS_ALPN_HTTP + 1)
+
+/*
+ * One context per ALPN preference, all with the same pair and settings: the
+ * preference is the ALPN callback's argument, so an SSL object needs no
+ * ex_data of its own (issue 9: every idle session pays for what it holds).
+ */
 struct tls {
-	SSL_CTX *ctx; /* owned (one reference) */
+	SSL_CTX *ctx[TLS_ALPN_COUNT]; /* owned (one reference each) */
 	char *cert_path; /* owned */
 	char *key_path;  /* owned */
 	int min_version;
 };
 
-static int tls_alpn_index = -1;
+/* The ALPN callback's argument per preference (never written). */
+static enum tls_alpn tls_alpn_prefs[TLS_ALPN_COUNT] = { TLS_ALPN_NONE, TLS_ALPN_IMAP,
+	TLS_ALPN_SMTP, TLS_ALPN_HTTP };
 
 /* tls_paths - the certificate source of TLS-2, first match. */
 static int
@@ -218,11 +227,11 @@ tls_alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	const unsigned char *in, unsigned int inlen, void *arg)
 {
 	static const char *const names[] = { NULL, "imap", "smtp", "http/1.1" };
-	const enum tls_alpn *want = SSL_get_ex_data(ssl, tls_alpn_index);
+	const enum tls_alpn *want = arg;
 	const char *name;
 	size_t nlen;
 
-	(void)arg;
+	(void)ssl;
 	if (want == NULL || *want <= TLS_ALPN_NONE || *want > TLS_ALPN_HTTP)
 		return SSL_TLSEXT_ERR_NOACK;
 	name = names[*want];
@@ -242,9 +251,9 @@ tls_alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_NOACK;
 }
 
-/* tls_ctx_build - a fresh context with the pair from disk. */
+/* tls_ctx_build - a fresh context with the pair from disk, answering ALPN with alpn. */
 static SSL_CTX *
-tls_ctx_build(const struct tls *t, char *err, size_t errlen)
+tls_ctx_build(const struct tls *t, enum tls_alpn alpn, char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
@@ -257,7 +266,8 @@ tls_ctx_build(const struct tls *t, char *err, size_t errlen)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 		SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-	SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select_cb, NULL);
+	if (alpn != TLS_ALPN_NONE)
+		SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select_cb, &tls_alpn_prefs[alpn]);
 	if (SSL_CTX_use_certificate_chain_file(ctx, t->cert_path) != 1) {
 		snprintf(err, errlen, "%s: cannot load certificate: %s", t->cert_path,
 			tls_describe_error());
@@ -279,21 +289,35 @@ fail:
 	return NULL;
 }
 
+/* tls_ctx_build_all - every preference's context into ctx[], or -1 (nothing left allocated). */
+static int
+tls_ctx_build_all(const struct tls *t, SSL_CTX *ctx[TLS_ALPN_COUNT], char *err, size_t errlen)
+{
+	for (int i = 0; i < TLS_ALPN_COUNT; i++) {
+		ctx[i] = tls_ctx_build(t, (enum tls_alpn)i, err, errlen);
+		if (ctx[i] == NULL) {
+			while (i-- > 0) {
+				SSL_CTX_free(ctx[i]);
+				ctx[i] = NULL;
+			}
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct tls *
 tls_new(const struct conf *conf, char *err, size_t errlen)
 {
 	struct tls *t = calloc(1, sizeof(*t));
 
-	if (tls_alpn_index < 0)
-		tls_alpn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	if (t == NULL || tls_paths(conf, &t->cert_path, &t->key_path) < 0) {
 		free(t);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	t->min_version = conf->tls_min_version == CONF_TLS_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
-	t->ctx = tls_ctx_build(t, err, errlen);
-	if (t->ctx == NULL) {
+	if (tls_ctx_build_all(t, t->ctx, err, errlen) < 0) {
 		tls_free(&t);
 		return NULL;
 	}
@@ -307,7 +331,8 @@ tls_free(struct tls **tp)
 
 	if (t == NULL)
 		return;
-	SSL_CTX_free(t->ctx);
+	for (int i = 0; i < TLS_ALPN_COUNT; i++)
+		SSL_CTX_free(t->ctx[i]);
 	free(t->cert_path);
 	free(t->key_path);
 	free(t);
@@ -317,25 +342,22 @@ tls_free(struct tls **tp)
 int
 tls_reload(struct tls *t, char *err, size_t errlen)
 {
-	SSL_CTX *ctx = tls_ctx_build(t, err, errlen);
+	SSL_CTX *ctx[TLS_ALPN_COUNT];
 
-	if (ctx == NULL)
+	if (tls_ctx_build_all(t, ctx, err, errlen) < 0)
 		return -1;
-	/* Live SSL objects hold their own reference to the old context (TLS-4). */
-	SSL_CTX_free(t->ctx);
-	t->ctx = ctx;
+	/* Live SSL objects hold their own reference to the old contexts (TLS-4). */
+	for (int i = 0; i < TLS_ALPN_COUNT; i++) {
+		SSL_CTX_free(t->ctx[i]);
+		t->ctx[i] = ctx[i];
+	}
 	return 0;
 }
 
 SSL *
 tls_new_ssl(struct tls *t, enum tls_alpn alpn)
 {
-	/* ex_data holds a pointer: point at one entry per preference (never written). */
-	static enum tls_alpn prefs[] = { TLS_ALPN_NONE, TLS_ALPN_IMAP, TLS_ALPN_SMTP,
-		TLS_ALPN_HTTP };
-	SSL *ssl = SSL_new(t->ctx);
-
-	if (ssl != NULL)
-		SSL_set_ex_data(ssl, tls_alpn_index, &prefs[alpn]);
-	return ssl;
+	if ((int)alpn < 0 || (int)alpn >= TLS_ALPN_COUNT)
+		alpn = TLS_ALPN_NONE;
+	return SSL_new(t->ctx[alpn]);
 }

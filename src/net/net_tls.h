@@ -1,10 +1,10 @@
 /*
  * net_tls.h - server TLS contexts (TLS-1..6).
  *
- * Owns the SSL_CTX used for every listener, the generated certificate
- * (TLS-3) and the SIGHUP reload (TLS-4). A reload builds a new SSL_CTX and
- * swaps it in; established SSL objects keep a reference to the old one, so
- * their sessions continue undisturbed.
+ * Owns the SSL_CTXs of the listeners (one per ALPN preference, same pair),
+ * the generated certificate (TLS-3) and the SIGHUP reload (TLS-4). A reload
+ * builds new contexts and swaps them in; established SSL objects keep a
+ * reference to the old ones, so their sessions continue undisturbed.
  *
  * Loop thread only (tls_reload, tls_new_ssl). Never blocks except on local
  * file reads of the certificate and key.

@@ -1,6 +1,11 @@
 /*
  * net_worker.c - a fixed pool of threads with a FIFO job queue and a
  * completion queue drained on the loop thread through an eventfd.
+ *
+ * When the pool falls idle after a burst it hands free heap pages back to
+ * the OS (malloc_trim): the workers' arenas keep the peak of transient
+ * allocations (mailbox snapshots of a login storm) otherwise, and that
+ * shows up as resident memory of every idle session (issue 9).
  */
 #include "net/net_worker.h"
 
@@ -10,7 +15,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "core/core_limits.h"
 #include "core/core_log.h"
@@ -36,6 +45,9 @@ struct worker_pool {
 	unsigned pending;             /* loop thread only */
 	int efd;
 	struct event *ev; /* owned */
+	struct event *trim_ev; /* owned: malloc_trim once idle (loop thread) */
+	int64_t last_trim_ms;  /* monotonic, loop thread only; 0 never */
+	unsigned trims;        /* loop thread only */
 	pthread_t *threads; /* owned */
 	int nthreads;
 };
@@ -89,6 +101,52 @@ worker_thread_main(void *arg)
 	return NULL;
 }
 
+/* worker_now_ms - monotonic milliseconds. */
+static int64_t
+worker_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* worker_trim_cb - still idle: give free heap pages back. */
+static void
+worker_trim_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker_pool *p = arg;
+
+	(void)fd;
+	(void)what;
+	if (p->pending > 0)
+		return; /* busy again: the next idle moment re-arms */
+	p->last_trim_ms = worker_now_ms();
+	p->trims++;
+#ifdef __GLIBC__
+	(void)malloc_trim(0);
+#endif
+}
+
+/* worker_trim_arm - the pool fell idle: trim after the quiet time, not more often than the interval. */
+static void
+worker_trim_arm(struct worker_pool *p)
+{
+	const int64_t quiet = (int64_t)WORKER_TRIM_QUIET_SECS * 1000;
+	const int64_t interval = (int64_t)WORKER_TRIM_INTERVAL_SECS * 1000;
+	int64_t wait = quiet, since;
+	struct timeval tv;
+
+	if (p->trim_ev == NULL || evtimer_pending(p->trim_ev, NULL))
+		return;
+	since = worker_now_ms() - p->last_trim_ms;
+	if (p->last_trim_ms != 0 && interval - since > wait)
+		wait = interval - since;
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000 * 1000);
+	evtimer_add(p->trim_ev, &tv);
+}
+
 /* worker_run_completions - on the loop: every finished job's done callback. */
 static void
 worker_run_completions(struct worker_pool *p)
@@ -107,6 +165,8 @@ worker_run_completions(struct worker_pool *p)
 		free(j);
 		j = next;
 	}
+	if (p->pending == 0)
+		worker_trim_arm(p);
 }
 
 static void
@@ -139,6 +199,9 @@ worker_pool_new(struct event_base *base, int threads)
 		goto fail;
 	p->ev = event_new(base, p->efd, EV_READ | EV_PERSIST, worker_event_cb, p);
 	if (p->ev == NULL || event_add(p->ev, NULL) < 0)
+		goto fail;
+	p->trim_ev = evtimer_new(base, worker_trim_cb, p);
+	if (p->trim_ev == NULL)
 		goto fail;
 	for (; p->nthreads < threads; p->nthreads++)
 		if (pthread_create(&p->threads[p->nthreads], NULL, worker_thread_main, p) != 0)
@@ -180,6 +243,12 @@ worker_pool_pending(const struct worker_pool *p)
 	return p->pending;
 }
 
+unsigned
+worker_pool_trims(const struct worker_pool *p)
+{
+	return p->trims;
+}
+
 void
 worker_pool_stop(struct worker_pool *p)
 {
@@ -205,6 +274,8 @@ worker_pool_free(struct worker_pool **pp)
 	worker_run_completions(p);
 	if (p->ev != NULL)
 		event_free(p->ev);
+	if (p->trim_ev != NULL)
+		event_free(p->trim_ev);
 	if (p->efd >= 0)
 		close(p->efd);
 	pthread_cond_destroy(&p->cond);

@@ -41,6 +41,9 @@ unsigned worker_pool_pending(const struct worker_pool *p);
  */
 void worker_pool_stop(struct worker_pool *p);
 
+/* worker_pool_trims - how often idle memory was handed back (malloc_trim), for tests. */
+unsigned worker_pool_trims(const struct worker_pool *p);
+
 /* worker_pool_free - finish queued jobs, run their completions, join threads. */
 void worker_pool_free(struct worker_pool **pp);
 

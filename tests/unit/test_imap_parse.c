@@ -518,6 +518,26 @@ test_arg_helpers(void **state)
 	imap_parser_free(&p);
 }
 
+/* imap_parser_is_idle - true only while nothing of a command has been consumed. */
+static void
+test_is_idle(void **state)
+{
+	struct imap_parser *p = imap_parser_new();
+	size_t used;
+
+	(void)state;
+	assert_true(imap_parser_is_idle(p));
+	assert_int_equal(imap_parser_feed(p, "a", 1, &used), IMAP_PARSE_NEED_MORE);
+	assert_false(imap_parser_is_idle(p)); /* part of a tag */
+	assert_int_equal(imap_parser_feed(p, " NOOP\r\n", 7, &used), IMAP_PARSE_COMPLETE);
+	assert_false(imap_parser_is_idle(p)); /* the command is still in use */
+	imap_parser_reset(p);
+	assert_true(imap_parser_is_idle(p));
+	assert_int_equal(imap_parser_feed(p, "\r", 1, &used), IMAP_PARSE_NEED_MORE);
+	assert_false(imap_parser_is_idle(p)); /* an octet of the next line */
+	imap_parser_free(&p);
+}
+
 /* The exact DC-2 lines. */
 static void
 test_dc2(void **state)
@@ -556,6 +576,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_simple),
+	        cmocka_unit_test(test_is_idle),
 	        cmocka_unit_test(test_quoted),
 	        cmocka_unit_test(test_sections),
 	        cmocka_unit_test(test_literals),

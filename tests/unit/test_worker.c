@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/core_limits.h"
 #include "net/net_worker.h"
 
 #define TEST_WORKER_JOBS 500
@@ -267,6 +268,44 @@ test_worker_submit_from_completion(void **state)
 	test_worker_teardown(r);
 }
 
+/* test_worker_loop_for - run the loop for usec microseconds. */
+static void
+test_worker_loop_for(struct test_worker_run *r, long usec)
+{
+	struct timeval limit = {usec / 1000000, usec % 1000000};
+
+	assert_int_equal(event_base_loopexit(r->base, &limit), 0);
+	assert_true(event_base_dispatch(r->base) >= 0);
+}
+
+/* Memory goes back to the OS once the pool is idle, and not after every burst (issue 9). */
+static void
+test_worker_trims_when_idle(void **state)
+{
+	struct test_worker_run *r = test_worker_setup(2);
+
+	(void)state;
+	r->target = 1;
+	assert_int_equal(worker_submit(r->pool, r->jobs[0].id, test_worker_work, test_worker_done,
+	                         &r->jobs[0]),
+	        0);
+	test_worker_dispatch(r);
+	assert_int_equal(worker_pool_trims(r->pool), 0); /* not while it may go on */
+	test_worker_loop_for(r, (WORKER_TRIM_QUIET_SECS * 1000 + 500) * 1000L);
+	assert_int_equal(worker_pool_trims(r->pool), 1);
+	/* Another burst right away: the next trim waits for the interval, then comes. */
+	r->target = 2;
+	assert_int_equal(worker_submit(r->pool, r->jobs[1].id, test_worker_work, test_worker_done,
+	                         &r->jobs[1]),
+	        0);
+	test_worker_dispatch(r);
+	test_worker_loop_for(r, (WORKER_TRIM_INTERVAL_SECS * 1000 - 1000) * 1000L);
+	assert_int_equal(worker_pool_trims(r->pool), 1);
+	test_worker_loop_for(r, 1500 * 1000L);
+	assert_int_equal(worker_pool_trims(r->pool), 2);
+	test_worker_teardown(r);
+}
+
 static void
 test_worker_thread_count_clamped(void **state)
 {
@@ -301,6 +340,7 @@ main(void)
 	        cmocka_unit_test(test_worker_null_done),
 	        cmocka_unit_test(test_worker_submit_from_completion),
 	        cmocka_unit_test(test_worker_thread_count_clamped),
+	        cmocka_unit_test(test_worker_trims_when_idle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
