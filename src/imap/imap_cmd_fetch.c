@@ -101,7 +101,7 @@ imap_fetch_mark_seen(struct imap_fetch_job *fj, size_t from, size_t to, struct s
 		if (m->uid != uids[k])
 			continue;
 		if (res[k].is_changed) {
-			m->flags = res[k].flags & STORE_FLAGS_SYSTEM;
+			m->flags = (res[k].flags & STORE_FLAGS_SYSTEM) | (m->flags & STORE_FLAG_RECENT);
 			m->keywords = res[k].keywords;
 			m->modseq = res[k].modseq;
 			m->is_flags_changed = true;
@@ -241,7 +241,7 @@ imap_fetch_select(struct imap_session *s, struct imap_fetch_job *fj, const char 
 		m = &fj->msgs[fj->count++];
 		m->seq = (uint32_t)(i + 1);
 		m->uid = vm->uid;
-		m->flags = vm->flags & STORE_FLAGS_SYSTEM;
+		m->flags = imap_view_msg_flags(vm);
 		m->keywords = vm->keywords;
 		m->modseq = vm->modseq;
 		m->size = vm->size;

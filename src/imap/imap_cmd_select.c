@@ -214,7 +214,7 @@ imap_send_fetch_flags(void *arg, size_t seq, const struct imap_vmsg *m)
 	struct imap_session *s = arg;
 	char flags[4096];
 
-	imap_view_flags(s->sel->view, m->flags, m->keywords, flags, sizeof(flags));
+	imap_view_flags(s->sel->view, imap_view_msg_flags(m), m->keywords, flags, sizeof(flags));
 	if (s->is_condstore)
 		conn_printf(s->c, "* %zu FETCH (UID %u FLAGS (%s) MODSEQ (%llu))\r\n", seq, m->uid,
 		        flags, (unsigned long long)m->modseq);

@@ -59,7 +59,11 @@ imap_store_fetch(struct imap_session *s, struct imap_store_job *sj, long at,
 {
 	char flags[4096];
 
-	imap_view_flags(s->sel->view, r->flags, r->keywords, flags, sizeof(flags));
+	uint32_t shown = r->flags & STORE_FLAGS_SYSTEM;
+
+	if (s->sel->view->msgs[at].is_recent)
+		shown |= STORE_FLAG_RECENT;
+	imap_view_flags(s->sel->view, shown, r->keywords, flags, sizeof(flags));
 	conn_printf(s->c, "* %ld FETCH (", at + 1);
 	if (sj->is_uid)
 		conn_printf(s->c, "UID %u ", r->uid);

@@ -23,11 +23,12 @@ void
 imap_fetch_flags(struct imap_buf *b, uint32_t flags, uint64_t keywords, char *const *table,
         size_t count)
 {
+	/* bit order of STORE_FLAG_*; RECENT here means \\Recent in this session (IMAP-31) */
 	static const char *const names[] = { "\\Answered", "\\Flagged", "\\Deleted", "\\Seen",
-		"\\Draft" };
+		"\\Draft", "\\Recent" };
 	bool is_first = true;
 
-	for (unsigned i = 0; i < 5; i++) {
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!(flags & (1u << i)))
 			continue;
 		imap_buf_str(b, is_first ? "" : " ");

@@ -369,17 +369,24 @@ imap_view_apply(struct imap_view *v, const struct bus_event *ev, bool is_own)
 		v->highestmodseq = ev->highestmodseq;
 }
 
+uint32_t
+imap_view_msg_flags(const struct imap_vmsg *m)
+{
+	return (m->flags & STORE_FLAGS_SYSTEM) | (m->is_recent ? STORE_FLAG_RECENT : 0);
+}
+
 size_t
 imap_view_flags(const struct imap_view *v, uint32_t flags, uint64_t keywords, char *buf, size_t size)
 {
+	/* bit order of STORE_FLAG_*; RECENT here means \\Recent in this session (IMAP-31) */
 	static const char *const names[] = { "\\Answered", "\\Flagged", "\\Deleted", "\\Seen",
-		"\\Draft" };
+		"\\Draft", "\\Recent" };
 	size_t n = 0;
 	int w;
 
 	if (size > 0)
 		buf[0] = '\0';
-	for (unsigned i = 0; i < 5; i++) {
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!(flags & (1u << i)))
 			continue;
 		w = snprintf(buf + (n < size ? n : size), n < size ? size - n : 0, "%s%s",

@@ -74,7 +74,11 @@ long imap_view_find(const struct imap_view *v, uint32_t uid);
 /* imap_view_apply - apply a bus event; is_own marks changes reported by the command itself. */
 void imap_view_apply(struct imap_view *v, const struct bus_event *ev, bool is_own);
 
-/* imap_view_flags - `\Seen kw ...` (no parentheses) into buf (snprintf semantics). */
+/* imap_view_msg_flags - m's system flags as a FLAGS response shows them: STORE_FLAG_RECENT = \Recent here. */
+uint32_t imap_view_msg_flags(const struct imap_vmsg *m);
+
+/* imap_view_flags - `\Seen kw ...` (no parentheses) into buf (snprintf semantics); STORE_FLAG_RECENT
+ * prints \Recent. */
 size_t imap_view_flags(const struct imap_view *v, uint32_t flags, uint64_t keywords, char *buf,
         size_t size);
 

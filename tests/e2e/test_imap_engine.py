@@ -147,7 +147,8 @@ def test_condstore_unchangedsince_and_modseq(server):
     modseq = int(untagged[0].split(b"MODSEQ (")[1].split(b")")[0])
     untagged, tagged = c.cmd("a4", f"STORE 1 (UNCHANGEDSINCE {modseq}) +FLAGS (\\Flagged)")
     assert tagged == "a4 OK Store completed."
-    assert untagged[0].startswith(b"* 1 FETCH (FLAGS (\\Flagged) MODSEQ (")
+    # APPEND into the selected mailbox: the message is \Recent here (RFC 3501 6.3.11)
+    assert untagged[0].startswith(b"* 1 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (")
     untagged, tagged = c.cmd("a5", f"STORE 1 (UNCHANGEDSINCE {modseq}) +FLAGS (\\Seen)")
     assert tagged == "a5 OK [MODIFIED 1] Conditional STORE failed."
 
@@ -254,7 +255,7 @@ def test_fetch_seen_side_effect_and_sections(server):
     untagged, _ = c.cmd("a3", "FETCH 1 (BODY[1] BODY[2.MIME] BODY[TEXT]<0.4>)")
     assert untagged == [b"* 1 FETCH (BODY[1] {5}\r\nhello BODY[2.MIME] {42}\r\n"
                         b"Content-Type: application/octet-stream\r\n\r\n"
-                        b" BODY[TEXT]<0> {4}\r\n--XX FLAGS (\\Seen))"]
+                        b" BODY[TEXT]<0> {4}\r\n--XX FLAGS (\\Seen \\Recent))"]
     untagged, _ = c.cmd("a4", "FETCH 1 (BODYSTRUCTURE)")
     assert untagged[0].startswith(b'* 1 FETCH (BODYSTRUCTURE (("TEXT" "PLAIN" NIL NIL NIL '
                                   b'"7BIT" 5 1 NIL NIL NIL NIL)("APPLICATION" "OCTET-STREAM" '
@@ -378,5 +379,8 @@ def test_recent_in_exactly_one_session(server):
         return len(line.split()) - 2
 
     assert recent_of(a, "a2") + recent_of(b, "b2") == 1
+    # FETCH FLAGS shows \Recent in that one session only (RFC 3501 2.3.2)
+    flags = [c.cmd(t, "FETCH 1 (FLAGS)")[0][0] for c, t in ((a, "a3"), (b, "b3"))]
+    assert sorted(flags) == [b"* 1 FETCH (FLAGS ())", b"* 1 FETCH (FLAGS (\\Recent))"]
     untagged, _ = x.cmd("x2", "EXAMINE INBOX")
     assert b"* 1 EXISTS" in untagged and b"* 0 RECENT" in untagged
