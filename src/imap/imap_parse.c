@@ -11,6 +11,10 @@
  * recognising `{n+}` announcements so literal octets are never taken for
  * commands.
  *
+ * This file reads tags, names, atoms, quoted strings, lists and line ends;
+ * imap_parse_literal.c reads literals and skips bad lines; their shared
+ * state is in imap_parse_int.h.
+ *
  * RFC 3501 section 9 (command, tag, atom, string, literal), RFC 7888
  * (LITERAL+), SPEC IMAP-8..IMAP-11.
  */
@@ -22,74 +26,7 @@
 
 #include "core/core_limits.h"
 #include "imap/imap_arena.h"
-
-enum imap_parse_state {
-	IMAP_PS_TAG,
-	IMAP_PS_NAME,
-	IMAP_PS_ARG, /* expecting an argument, ')' or the line end */
-	IMAP_PS_SEP, /* after an argument: SP, ')' or the line end */
-	IMAP_PS_ATOM,
-	IMAP_PS_QUOTED,
-	IMAP_PS_QUOTED_ESC,
-	IMAP_PS_LIT_SIZE,  /* after '{' */
-	IMAP_PS_LIT_CLOSE, /* after '+', expecting '}' */
-	IMAP_PS_LIT_EOL,   /* after '}' */
-	IMAP_PS_LIT_LF,    /* after '}' CR */
-	IMAP_PS_LIT_WAIT,  /* announced; the caller decides */
-	IMAP_PS_LIT_DATA,
-	IMAP_PS_EOL_LF, /* line-end CR seen */
-	IMAP_PS_SKIP,   /* rejected: discarding the rest of the line */
-	IMAP_PS_DONE,
-	IMAP_PS_FAILED,
-	IMAP_PS_FATAL,
-};
-
-/* token buffer kept across commands; longer ones are freed at reset */
-#define IMAP_PARSE_TOK_KEEP 256
-
-enum imap_lit_mode { IMAP_LIT_STORE, IMAP_LIT_STREAM, IMAP_LIT_DRAIN };
-
-/* what imap_parser_step did with the octet */
-enum imap_step { IMAP_STEP_NEXT, IMAP_STEP_RETRY, IMAP_STEP_STOP };
-
-struct imap_parse_node {
-	struct imap_arg arg;
-	struct imap_parse_node *next; /* borrowed (arena) */
-	struct imap_parse_node *head; /* borrowed (arena): LIST children */
-	struct imap_parse_node *tail; /* borrowed (arena) */
-};
-
-struct imap_parser {
-	enum imap_parse_state state;
-	struct imap_arena *arena; /* owned */
-	char *tok;                /* owned: the atom or quoted string being read */
-	size_t tok_len, tok_alloc;
-	size_t line_len; /* octets outside literal data */
-	size_t arg_count;
-	size_t lit_buffered; /* accepted literal octets of this command */
-	struct imap_parse_node *stack[IMAP_LIST_DEPTH_MAX + 1]; /* borrowed (arena); [0] = root */
-	size_t depth;
-	bool after_list; /* the last argument was a ')' */
-	struct imap_command cmd;
-	const char *tag;  /* borrowed (arena) */
-	const char *name; /* borrowed (arena) */
-	enum imap_parse_error err;
-	const char *err_text; /* static */
-	/* literal being announced or read */
-	uint64_t lit_size;
-	size_t lit_digits;
-	bool lit_sync;
-	enum imap_lit_mode lit_mode;
-	uint64_t lit_left;
-	char *lit_buf; /* borrowed (arena): IMAP_LIT_STORE target */
-	struct imap_literal_info lit_info;
-	const unsigned char *chunk; /* borrowed: the caller's data */
-	size_t chunk_len;
-	/* literal announcement recognised while skipping: 0 none, 1 digits, 2 '+', 3 '}', 4 CR */
-	int skip_lit;
-	uint64_t skip_size;
-	bool skip_sync;
-};
+#include "imap/imap_parse_int.h"
 
 static const char *const imap_parse_result_names[] = {
         "need-more",
@@ -194,7 +131,7 @@ imap_parser_arena(struct imap_parser *p)
 }
 
 /* imap_parser_fail - remember the first error and skip the rest of the line. */
-static enum imap_step
+enum imap_step
 imap_parser_fail(struct imap_parser *p, enum imap_parse_error kind, const char *text)
 {
 	if (p->err == IMAP_PARSE_ERR_NONE) {
@@ -230,7 +167,7 @@ imap_parser_tok_add(struct imap_parser *p, unsigned char c)
 }
 
 /* imap_parser_root - the top-level frame, allocated on first use. */
-static int
+int
 imap_parser_root(struct imap_parser *p)
 {
 	if (p->stack[0] != NULL)
@@ -243,7 +180,7 @@ imap_parser_root(struct imap_parser *p)
 }
 
 /* imap_parser_add - append an argument to the open list; NULL on limit or ENOMEM. */
-static struct imap_parse_node *
+struct imap_parse_node *
 imap_parser_add(struct imap_parser *p, enum imap_arg_type type, const char *str, size_t len)
 {
 	struct imap_parse_node *frame, *n;
@@ -494,114 +431,6 @@ imap_parser_step_quoted(struct imap_parser *p, unsigned char c)
 	return imap_parser_tok_add(p, c) < 0 ? imap_parser_oom(p) : IMAP_STEP_NEXT;
 }
 
-/* imap_parser_announce - `{n}` CRLF complete: stop and let the caller decide. */
-static enum imap_step
-imap_parser_announce(struct imap_parser *p)
-{
-	if (p->arg_count >= IMAP_ARGS_MAX || imap_parser_root(p) < 0)
-		return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Too many arguments.");
-	p->lit_info.size = p->lit_size;
-	p->lit_info.is_sync = p->lit_sync;
-	p->lit_info.depth = p->depth;
-	p->lit_info.index = p->stack[p->depth]->arg.count;
-	p->lit_info.name = p->name;
-	p->state = IMAP_PS_LIT_WAIT;
-	return IMAP_STEP_STOP;
-}
-
-static enum imap_step
-imap_parser_step_literal(struct imap_parser *p, unsigned char c)
-{
-	switch (p->state) {
-	case IMAP_PS_LIT_SIZE:
-		if (c >= '0' && c <= '9') {
-			p->lit_size = p->lit_size * 10 + (uint64_t)(c - '0');
-			p->lit_digits++;
-			if (p->lit_size > IMAP_LITERAL_DECLARED_MAX) {
-				p->err = IMAP_PARSE_ERR_FATAL;
-				p->err_text = "Literal too large.";
-				p->state = IMAP_PS_FATAL;
-				return IMAP_STEP_STOP;
-			}
-			return IMAP_STEP_NEXT;
-		}
-		if (p->lit_digits > 0 && (c == '+' || c == '}')) {
-			p->lit_sync = c == '}';
-			p->state = c == '}' ? IMAP_PS_LIT_EOL : IMAP_PS_LIT_CLOSE;
-			return IMAP_STEP_NEXT;
-		}
-		break;
-	case IMAP_PS_LIT_CLOSE:
-		if (c == '}') {
-			p->state = IMAP_PS_LIT_EOL;
-			return IMAP_STEP_NEXT;
-		}
-		break;
-	case IMAP_PS_LIT_EOL:
-		if (c == '\r') {
-			p->state = IMAP_PS_LIT_LF;
-			return IMAP_STEP_NEXT;
-		}
-		if (c == '\n')
-			return imap_parser_announce(p);
-		break;
-	default: /* IMAP_PS_LIT_LF */
-		if (c == '\n')
-			return imap_parser_announce(p);
-		break;
-	}
-	return imap_parser_fail(p, IMAP_PARSE_ERR_SYNTAX, "Invalid literal.");
-}
-
-/* imap_parser_skip_line_end - LF while skipping: maybe a literal to drain first. */
-static enum imap_step
-imap_parser_skip_line_end(struct imap_parser *p)
-{
-	if (p->skip_lit >= 3 && !p->skip_sync) {
-		/* a {n+} literal at the end of the segment: its octets are not commands */
-		p->lit_mode = IMAP_LIT_DRAIN;
-		p->lit_left = p->skip_size;
-		p->skip_lit = 0;
-		p->state = IMAP_PS_LIT_DATA;
-		return IMAP_STEP_NEXT;
-	}
-	/* a {n} announcement ends the line: the client waits for a `+` that never comes */
-	p->state = IMAP_PS_FAILED;
-	return IMAP_STEP_STOP;
-}
-
-/* imap_parser_step_skip - discard up to LF, tracking `{n}`/`{n+}` announcements. */
-static enum imap_step
-imap_parser_step_skip(struct imap_parser *p, unsigned char c)
-{
-	if (c == '\n')
-		return imap_parser_skip_line_end(p);
-	if (c == '{') {
-		p->skip_lit = 1;
-		p->skip_size = 0;
-		p->lit_digits = 0;
-	} else if (p->skip_lit == 1 && c >= '0' && c <= '9') {
-		p->skip_size = p->skip_size * 10 + (uint64_t)(c - '0');
-		p->lit_digits++;
-		if (p->skip_size > IMAP_LITERAL_DECLARED_MAX) {
-			p->err = IMAP_PARSE_ERR_FATAL;
-			p->err_text = "Literal too large.";
-			p->state = IMAP_PS_FATAL;
-			return IMAP_STEP_STOP;
-		}
-	} else if (p->skip_lit == 1 && c == '+' && p->lit_digits > 0) {
-		p->skip_lit = 2;
-	} else if ((p->skip_lit == 1 || p->skip_lit == 2) && c == '}' && p->lit_digits > 0) {
-		p->skip_sync = p->skip_lit == 1;
-		p->skip_lit = 3;
-	} else if (p->skip_lit == 3 && c == '\r') {
-		p->skip_lit = 4;
-	} else {
-		p->skip_lit = 0;
-	}
-	return IMAP_STEP_NEXT;
-}
-
 /* imap_parser_step - one octet outside literal data. */
 static enum imap_step
 imap_parser_step(struct imap_parser *p, unsigned char c)
@@ -625,38 +454,6 @@ imap_parser_step(struct imap_parser *p, unsigned char c)
 	case IMAP_PS_SKIP: return imap_parser_step_skip(p, c);
 	default: return IMAP_STEP_STOP;
 	}
-}
-
-/* imap_parser_literal_done - every octet of the literal is read. */
-static void
-imap_parser_literal_done(struct imap_parser *p)
-{
-	if (p->lit_mode == IMAP_LIT_DRAIN) {
-		p->state = IMAP_PS_SKIP;
-		p->skip_lit = 0;
-		return;
-	}
-	p->state = IMAP_PS_SEP;
-}
-
-/* imap_parser_literal_data - take up to len octets of literal data. */
-static size_t
-imap_parser_literal_data(struct imap_parser *p, const unsigned char *d, size_t len)
-{
-	size_t n = len;
-
-	if ((uint64_t)n > p->lit_left)
-		n = (size_t)p->lit_left;
-	if (p->lit_mode == IMAP_LIT_STORE && n > 0)
-		memcpy(p->lit_buf + (p->lit_size - p->lit_left), d, n);
-	p->lit_left -= n;
-	if (p->lit_mode == IMAP_LIT_STREAM) {
-		p->chunk = d;
-		p->chunk_len = n;
-	}
-	if (p->lit_left == 0)
-		imap_parser_literal_done(p);
-	return n;
 }
 
 /* imap_parser_result - the answer for a state that does not consume. */
@@ -738,12 +535,6 @@ imap_parser_name(const struct imap_parser *p)
 	return p->name;
 }
 
-const struct imap_literal_info *
-imap_parser_literal(const struct imap_parser *p)
-{
-	return p->state == IMAP_PS_LIT_WAIT ? &p->lit_info : NULL;
-}
-
 const struct imap_arg *
 imap_parser_top_arg(const struct imap_parser *p, size_t i)
 {
@@ -754,74 +545,4 @@ imap_parser_top_arg(const struct imap_parser *p, size_t i)
 	for (n = p->stack[0]->head; n != NULL && i > 0; n = n->next)
 		i--;
 	return n != NULL ? &n->arg : NULL;
-}
-
-/* imap_parser_literal_begin - leave LIT_WAIT for reading n octets in mode. */
-static void
-imap_parser_literal_begin(struct imap_parser *p, enum imap_lit_mode mode)
-{
-	p->lit_mode = mode;
-	p->lit_left = p->lit_size;
-	p->state = IMAP_PS_LIT_DATA;
-	if (p->lit_left == 0)
-		imap_parser_literal_done(p);
-}
-
-int
-imap_parser_literal_accept(struct imap_parser *p)
-{
-	struct imap_parse_node *n;
-	char *buf;
-
-	if (p->state != IMAP_PS_LIT_WAIT ||
-	        p->lit_size > IMAP_LITERALS_BUFFERED_MAX - p->lit_buffered)
-		return -1;
-	buf = imap_arena_alloc(p->arena, (size_t)p->lit_size + 1); /* zeroed: NUL-terminated */
-	if (buf == NULL)
-		return -1;
-	n = imap_parser_add(p, IMAP_ARG_LITERAL, buf, (size_t)p->lit_size);
-	if (n == NULL)
-		return -1;
-	p->lit_buffered += (size_t)p->lit_size;
-	p->lit_buf = buf;
-	imap_parser_literal_begin(p, IMAP_LIT_STORE);
-	return 0;
-}
-
-int
-imap_parser_literal_stream(struct imap_parser *p)
-{
-	struct imap_parse_node *n;
-
-	if (p->state != IMAP_PS_LIT_WAIT || p->lit_size > SIZE_MAX)
-		return -1;
-	n = imap_parser_add(p, IMAP_ARG_LITERAL, NULL, (size_t)p->lit_size);
-	if (n == NULL)
-		return -1;
-	n->arg.is_streamed = true;
-	imap_parser_literal_begin(p, IMAP_LIT_STREAM);
-	return 0;
-}
-
-int
-imap_parser_literal_refuse(struct imap_parser *p)
-{
-	if (p->state != IMAP_PS_LIT_WAIT)
-		return -1;
-	p->err = IMAP_PARSE_ERR_REFUSED;
-	p->err_text = "Literal refused.";
-	if (p->lit_sync) {
-		/* nothing follows: the client waits for a continuation it will not get */
-		p->state = IMAP_PS_FAILED;
-		return 0;
-	}
-	imap_parser_literal_begin(p, IMAP_LIT_DRAIN);
-	return 0;
-}
-
-void
-imap_parser_chunk(const struct imap_parser *p, const unsigned char **data_r, size_t *len_r)
-{
-	*data_r = p->chunk;
-	*len_r = p->chunk_len;
 }

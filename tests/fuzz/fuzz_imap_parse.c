@@ -1,4 +1,4 @@
-/* fuzz-sources: src/imap/imap_parse.c src/imap/imap_parse_arg.c src/imap/imap_arena.c src/imap/imap_fetch_parse.c src/imap/imap_store_parse.c src/imap/imap_search_parse.c src/imap/imap_seqset.c src/imap/imap_quote.c src/imap/imap_utf7.c src/imap/imap_mbname.c src/imap/imap_args_parse.c */
+/* fuzz-sources: src/imap/imap_parse.c src/imap/imap_parse_literal.c src/imap/imap_parse_arg.c src/imap/imap_arena.c src/imap/imap_fetch_parse.c src/imap/imap_store_parse.c src/imap/imap_search_parse.c src/imap/imap_seqset.c src/imap/imap_quote.c src/imap/imap_utf7.c src/imap/imap_mbname.c src/imap/imap_args_parse.c */
 /*
  * fuzz_imap_parse.c - libFuzzer target for the IMAP command parser and the
  * argument consumers (FETCH, STORE, SEARCH, sequence sets, quoting,

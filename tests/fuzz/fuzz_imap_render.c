@@ -1,4 +1,4 @@
-/* fuzz-sources: src/imap/imap_fetch_render.c src/imap/imap_envelope.c src/imap/imap_bodystructure.c src/imap/imap_buf.c src/imap/imap_quote.c src/imap/imap_parse.c src/imap/imap_parse_arg.c src/imap/imap_arena.c src/imap/imap_fetch_parse.c src/imap/imap_search_eval.c src/imap/imap_search_parse.c src/imap/imap_seqset.c src/imap/imap_store_parse.c src/imap/imap_utf7.c src/mail/mail_*.c src/core/core_str.c */
+/* fuzz-sources: src/imap/imap_fetch_render.c src/imap/imap_envelope.c src/imap/imap_bodystructure.c src/imap/imap_buf.c src/imap/imap_quote.c src/imap/imap_parse.c src/imap/imap_parse_literal.c src/imap/imap_parse_arg.c src/imap/imap_arena.c src/imap/imap_fetch_parse.c src/imap/imap_search_eval.c src/imap/imap_search_parse.c src/imap/imap_seqset.c src/imap/imap_store_parse.c src/imap/imap_utf7.c src/mail/mail_*.c src/core/core_str.c */
 /*
  * fuzz_imap_render.c - libFuzzer target for FETCH rendering on hostile
  * messages: ENVELOPE, BODYSTRUCTURE, BODY, part sections (MIME, HEADER,
