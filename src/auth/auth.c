@@ -28,6 +28,7 @@
 #include "core/core_conf.h"
 #include "core/core_log.h"
 #include "core/core_str.h"
+#include "core/core_time.h"
 #include "db/db.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
@@ -52,16 +53,6 @@ struct auth_job {
 	struct event *timer;          /* owned */
 	struct auth_job *prev, *next; /* auth->waiting list while the timer is armed */
 };
-
-static int64_t
-auth_clock_default(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t
 auth_now(const struct auth *a)
 {
@@ -134,7 +125,7 @@ auth_new(const struct conf *conf, struct server *srv, struct db *db)
 	a->conf = conf;
 	a->srv = srv;
 	a->db = db;
-	a->clock = auth_clock_default;
+	a->clock = core_monotonic_ms;
 	a->cache = auth_cache_new((int64_t)conf->auth_cache_ttl * 1000);
 	a->by_ip = auth_throttle_new(conf->auth_fail_limit_ip, window);
 	a->by_account = auth_throttle_new(conf->auth_fail_limit_account, window);

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "core/core_log.h"
+#include "core/core_time.h"
 #include "meta/meta.h"
 #include "meta/meta_push.h"
 #include "meta/meta_retry.h"
@@ -73,16 +74,6 @@ struct meta_push {
 };
 
 static void meta_push_dispatch_cb(evutil_socket_t fd, short what, void *arg);
-
-/* meta_push_now_ms - monotonic milliseconds (retry times are relative). */
-static int64_t
-meta_push_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* meta_push_hash - FNV-1a over account and token. */
 static size_t
@@ -217,7 +208,7 @@ static void
 meta_push_failed(struct meta_push_item *it)
 {
 	struct meta_push *p = it->p;
-	int64_t now = meta_push_now_ms();
+	int64_t now = core_monotonic_ms();
 	int64_t next = meta_retry_next(it->attempts, it->first_ms, now, p->second_ms);
 	struct timeval tv;
 
@@ -241,7 +232,7 @@ static void
 meta_push_start(struct meta_push *p, struct meta_push_item *it)
 {
 	if (it->attempts++ == 0)
-		it->first_ms = meta_push_now_ms();
+		it->first_ms = core_monotonic_ms();
 	it->state = META_PUSH_INFLIGHT;
 	it->easy = meta_push_easy(p, it);
 	if (it->easy != NULL && curl_multi_add_handle(p->multi, it->easy) != CURLM_OK) {

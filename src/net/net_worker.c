@@ -23,6 +23,7 @@
 
 #include "core/core_limits.h"
 #include "core/core_log.h"
+#include "core/core_time.h"
 
 struct worker_job {
 	uint64_t requester_id;
@@ -101,16 +102,6 @@ worker_thread_main(void *arg)
 	return NULL;
 }
 
-/* worker_now_ms - monotonic milliseconds. */
-static int64_t
-worker_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* worker_trim_cb - still idle: give free heap pages back. */
 static void
 worker_trim_cb(evutil_socket_t fd, short what, void *arg)
@@ -121,7 +112,7 @@ worker_trim_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (p->pending > 0)
 		return; /* busy again: the next idle moment re-arms */
-	p->last_trim_ms = worker_now_ms();
+	p->last_trim_ms = core_monotonic_ms();
 	p->trims++;
 #ifdef __GLIBC__
 	(void)malloc_trim(0);
@@ -139,7 +130,7 @@ worker_trim_arm(struct worker_pool *p)
 
 	if (p->trim_ev == NULL || evtimer_pending(p->trim_ev, NULL))
 		return;
-	since = worker_now_ms() - p->last_trim_ms;
+	since = core_monotonic_ms() - p->last_trim_ms;
 	if (p->last_trim_ms != 0 && interval - since > wait)
 		wait = interval - since;
 	tv.tv_sec = (time_t)(wait / 1000);

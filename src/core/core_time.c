@@ -1,0 +1,15 @@
+/*
+ * core_time.c - see core_time.h.
+ */
+#include "core/core_time.h"
+
+#include <time.h>
+
+int64_t
+core_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
