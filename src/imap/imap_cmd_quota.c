@@ -67,6 +67,33 @@ imap_quota_finish(struct imap_session *s, struct imap_job *j)
 	imap_cmd_finish(s);
 }
 
+/* imap_quota_prefetch_finish - remember the limit (nothing is said), then the next command. */
+static void
+imap_quota_prefetch_finish(struct imap_session *s, struct imap_job *j)
+{
+	if (j->error == 0 && !s->has_quota_limit) {
+		s->quota_limit = ((struct imap_quota_job *)j)->limit;
+		s->has_quota_limit = true;
+	}
+	imap_cmd_finish(s);
+}
+
+int
+imap_quota_prefetch(struct imap_session *s)
+{
+	struct imap_quota_job *qj = calloc(1, sizeof(*qj));
+
+	if (qj == NULL)
+		return -1; /* then the limit is learnt at SELECT or GETQUOTAROOT */
+	imap_job_init(&qj->j, s, "", imap_quota_prefetch_finish, NULL);
+	if (qj->j.st == NULL ||
+	        store_submit(qj->j.st, qj->j.conn_id, imap_quota_work, imap_job_done_cb, qj) < 0) {
+		free(qj);
+		return -1;
+	}
+	return 0;
+}
+
 enum imap_cmd_result
 imap_cmd_getquotaroot(struct imap_session *s, const struct imap_command *cmd, bool is_uid)
 {

@@ -431,8 +431,11 @@ imap_session_resume(struct conn *c)
 {
 	struct imap_session *s = c->session;
 
-	if (s->auth.is_authenticated && s->state == IMAP_STATE_NOT_AUTH)
+	if (s->auth.is_authenticated && s->state == IMAP_STATE_NOT_AUTH) {
 		s->state = IMAP_STATE_AUTH;
+		if (imap_quota_prefetch(s) == 0)
+			return; /* the next command waits for the limit */
+	}
 	imap_cmd_finish(s);
 }
 

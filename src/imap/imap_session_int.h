@@ -134,6 +134,14 @@ void imap_send_updates(struct imap_session *s, bool may_expunge);
 /* imap_quota_limit - the account's quota in bytes (0 = unlimited, QUOTA-1). blocks (worker). */
 uint64_t imap_quota_limit(struct server *srv, const char *account);
 
+/*
+ * imap_quota_prefetch - read the account's limit on a worker right after
+ * login, so that IMAP-44's early NO works before any SELECT; the session
+ * reads its next command once it is known. 0, or -1 (nothing submitted:
+ * the caller finishes the command itself).
+ */
+int imap_quota_prefetch(struct imap_session *s);
+
 /* Selected-state helpers (imap_cmd_select.c). */
 void imap_selected_close(struct imap_session *s);
 struct imap_job;

@@ -311,6 +311,15 @@ def test_rename_and_lsub(server):
     assert c.cmd("a8", "UNSUBSCRIBE Other")[1] == "a8 NO [NONEXISTENT] Not subscribed."
 
 
+def test_append_over_quota_right_after_login(server_factory):
+    """IMAP-44: the early NO needs no SELECT or GETQUOTAROOT first; the limit is read at login."""
+    srv = server_factory(params={"max_mailbox_size": "2K"}).start()
+    c = logged_in(srv)
+    c.send("a1 APPEND INBOX {3000}\r\n")
+    assert c.line() == b"a1 NO [OVERQUOTA] Quota exceeded."
+    assert "OK [APPENDUID" in append(c, "a2")[1]
+
+
 def test_append_over_quota(server_factory):
     srv = server_factory(params={"max_mailbox_size": "2K"}).start()
     c = logged_in(srv)
