@@ -16,6 +16,7 @@
 #include "imap/imap_bodystructure.h"
 #include "imap/imap_envelope.h"
 #include "imap/imap_quote.h"
+#include "imap/imap_store_parse.h"
 #include "mail/mail_header.h"
 #include "mail/mail_mime.h"
 
@@ -23,16 +24,16 @@ void
 imap_fetch_flags(struct imap_buf *b, uint32_t flags, uint64_t keywords, char *const *table,
         size_t count)
 {
-	/* bit order of STORE_FLAG_*; RECENT here means \\Recent in this session (IMAP-31) */
-	static const char *const names[] = { "\\Answered", "\\Flagged", "\\Deleted", "\\Seen",
-		"\\Draft", "\\Recent" };
 	bool is_first = true;
 
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(flags & (1u << i)))
+	/* the recent bit here means \\Recent in this session (IMAP-31) */
+	for (unsigned i = 0; i < 6; i++) {
+		const char *name = imap_flag_shown_name(1u << i);
+
+		if (!(flags & (1u << i)) || name == NULL)
 			continue;
 		imap_buf_str(b, is_first ? "" : " ");
-		imap_buf_str(b, names[i]);
+		imap_buf_str(b, name);
 		is_first = false;
 	}
 	for (size_t i = 0; i < count && i < 64; i++) {

@@ -34,6 +34,12 @@ imap_flag_system_name(unsigned bit)
 	return NULL;
 }
 
+const char *
+imap_flag_shown_name(unsigned bit)
+{
+	return bit == IMAP_FLAG_RECENT ? "\\Recent" : imap_flag_system_name(bit);
+}
+
 bool
 imap_flag_is_keyword(const char *s, size_t len)
 {

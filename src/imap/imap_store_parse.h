@@ -64,4 +64,13 @@ bool imap_flag_is_keyword(const char *s, size_t len);
 /* imap_flag_system_name - `\Seen` etc. for one IMAP_FLAG_* bit, NULL otherwise. */
 const char *imap_flag_system_name(unsigned bit);
 
+/* IMAP_FLAG_RECENT - shown in FLAGS responses (IMAP-31), never parsed from a client. */
+#define IMAP_FLAG_RECENT 0x20u
+
+/*
+ * imap_flag_shown_name - the name a FLAGS response gives one bit: a system
+ * flag or IMAP_FLAG_RECENT (`\Recent`); NULL otherwise. Bits 0..5.
+ */
+const char *imap_flag_shown_name(unsigned bit);
+
 #endif

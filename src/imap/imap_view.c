@@ -18,7 +18,13 @@
 #include <strings.h>
 
 #include "bus/bus.h"
+#include "imap/imap_store_parse.h"
 #include "store/store.h"
+
+/* FLAGS responses name store bits with the IMAP flag names: the bits must agree. */
+_Static_assert(STORE_FLAG_SEEN == IMAP_FLAG_SEEN && STORE_FLAG_DRAFT == IMAP_FLAG_DRAFT &&
+                STORE_FLAG_RECENT == IMAP_FLAG_RECENT,
+        "store and IMAP flag bits differ");
 
 /* Registry buckets, and how many offered arrays of one size are compared before giving up. */
 #define IMAP_VSHARE_BUCKETS 1024
@@ -378,19 +384,19 @@ imap_view_msg_flags(const struct imap_vmsg *m)
 size_t
 imap_view_flags(const struct imap_view *v, uint32_t flags, uint64_t keywords, char *buf, size_t size)
 {
-	/* bit order of STORE_FLAG_*; RECENT here means \\Recent in this session (IMAP-31) */
-	static const char *const names[] = { "\\Answered", "\\Flagged", "\\Deleted", "\\Seen",
-		"\\Draft", "\\Recent" };
 	size_t n = 0;
 	int w;
 
 	if (size > 0)
 		buf[0] = '\0';
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(flags & (1u << i)))
+	/* the recent bit here means \\Recent in this session (IMAP-31) */
+	for (unsigned i = 0; i < 6; i++) {
+		const char *name = imap_flag_shown_name(1u << i);
+
+		if (!(flags & (1u << i)) || name == NULL)
 			continue;
 		w = snprintf(buf + (n < size ? n : size), n < size ? size - n : 0, "%s%s",
-		        n ? " " : "", names[i]);
+		        n ? " " : "", name);
 		n += (size_t)(w > 0 ? w : 0);
 	}
 	for (size_t i = 0; i < v->keyword_count && i < 64; i++) {
