@@ -17,24 +17,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from chatrelay_server import free_ports  # noqa: E402  the tests' port picker
+
 DOMAIN = "example.org"
-
-
-def free_ports(count, host="127.0.0.1"):
-    """count distinct free ports: every socket stays bound until all are picked."""
-    socks = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind((host, 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 class ChatrelayInstance:

@@ -12,6 +12,16 @@
 #include "imap/imap_arena.h"
 #include "imap/imap_parse_int.h"
 
+/* imap_parser_too_large - a declared literal over the limit ends the connection (IMAP-11). */
+static enum imap_step
+imap_parser_too_large(struct imap_parser *p)
+{
+	p->err = IMAP_PARSE_ERR_FATAL;
+	p->err_text = "Literal too large.";
+	p->state = IMAP_PS_FATAL;
+	return IMAP_STEP_STOP;
+}
+
 /* imap_parser_announce - `{n}` CRLF complete: stop and let the caller decide. */
 static enum imap_step
 imap_parser_announce(struct imap_parser *p)
@@ -35,12 +45,8 @@ imap_parser_step_literal(struct imap_parser *p, unsigned char c)
 		if (c >= '0' && c <= '9') {
 			p->lit_size = p->lit_size * 10 + (uint64_t)(c - '0');
 			p->lit_digits++;
-			if (p->lit_size > IMAP_LITERAL_DECLARED_MAX) {
-				p->err = IMAP_PARSE_ERR_FATAL;
-				p->err_text = "Literal too large.";
-				p->state = IMAP_PS_FATAL;
-				return IMAP_STEP_STOP;
-			}
+			if (p->lit_size > IMAP_LITERAL_DECLARED_MAX)
+				return imap_parser_too_large(p);
 			return IMAP_STEP_NEXT;
 		}
 		if (p->lit_digits > 0 && (c == '+' || c == '}')) {
@@ -101,12 +107,8 @@ imap_parser_step_skip(struct imap_parser *p, unsigned char c)
 	} else if (p->skip_lit == 1 && c >= '0' && c <= '9') {
 		p->skip_size = p->skip_size * 10 + (uint64_t)(c - '0');
 		p->lit_digits++;
-		if (p->skip_size > IMAP_LITERAL_DECLARED_MAX) {
-			p->err = IMAP_PARSE_ERR_FATAL;
-			p->err_text = "Literal too large.";
-			p->state = IMAP_PS_FATAL;
-			return IMAP_STEP_STOP;
-		}
+		if (p->skip_size > IMAP_LITERAL_DECLARED_MAX)
+			return imap_parser_too_large(p);
 	} else if (p->skip_lit == 1 && c == '+' && p->lit_digits > 0) {
 		p->skip_lit = 2;
 	} else if ((p->skip_lit == 1 || p->skip_lit == 2) && c == '}' && p->lit_digits > 0) {

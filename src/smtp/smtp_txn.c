@@ -97,7 +97,6 @@ smtp_txn_hold_write(struct smtp_accept *a, void *arg)
 {
 	struct smtp_txn_job *job = arg;
 	off_t size;
-
 	bool has_local = false;
 
 	if (job->hold == NULL)

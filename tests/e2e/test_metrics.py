@@ -8,7 +8,6 @@ a submission for bob and the three domains, and /mxdeliv requests, some
 refused; every counter of connections, messages, deliveries and push is
 then compared with the exact expected value.
 """
-import http.client
 import re
 import time
 
@@ -16,7 +15,7 @@ from accounts_helpers import cli
 from chatrelay_server import free_port
 from test_federation_mxdeliv import post
 from test_push import Sink, tool
-from test_queue_http import MockPeer, queue_files
+from test_queue_http import MockPeer, metrics, queue_files
 from test_queue_smtp import MockMx
 from test_smtp_engine import FAST, Conn, fixture, plain_msg, wait_files
 
@@ -27,13 +26,7 @@ SCRAPES = [0]  # HTTP connections made by scrape()
 def scrape(srv):
     """The exposition as {series: value}; one new HTTP connection."""
     SCRAPES[0] += 1
-    c = http.client.HTTPConnection(srv.host, srv.port("http_port"), timeout=30)
-    c.request("GET", "/metrics")
-    r = c.getresponse()
-    text = r.read().decode()
-    c.close()
-    assert r.status == 200
-    assert r.getheader("Content-Type") == "text/plain; version=0.0.4; charset=utf-8"
+    text = metrics(srv)
     out = {}
     for line in text.splitlines():
         if line.startswith("# TYPE "):

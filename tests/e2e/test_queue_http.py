@@ -158,12 +158,14 @@ def test_delivery_over_http(server_factory):
 
 
 def metrics(srv):
+    """The /metrics exposition text (HTTP-6), over one new HTTP connection."""
     c = http.client.HTTPConnection(srv.host, srv.port("http_port"), timeout=30)
     c.request("GET", "/metrics")
     r = c.getresponse()
     text = r.read().decode()
     c.close()
     assert r.status == 200
+    assert r.getheader("Content-Type") == "text/plain; version=0.0.4; charset=utf-8"
     return text
 
 
