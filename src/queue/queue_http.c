@@ -34,13 +34,14 @@
 #define QUEUE_HTTP_BODY_MAX 65536 /* answer octets kept (one line per recipient) */
 
 struct queue_http_req {
-	struct queue_http *h;       /* borrowed */
-	struct queue_attempt *a;    /* borrowed until finished */
-	CURL *easy;                 /* owned */
-	struct curl_slist *headers; /* owned */
-	struct curl_slist *resolve; /* owned: CURLOPT_RESOLVE, the URL host's addresses */
-	char *url;                  /* owned */
-	char *body;                 /* owned: the answer */
+	struct queue_http *h;          /* borrowed */
+	struct queue_attempt *a;       /* borrowed until finished */
+	CURL *easy;                    /* owned */
+	struct curl_slist *headers;    /* owned */
+	struct curl_slist *resolve;    /* owned: CURLOPT_RESOLVE, the URL host's addresses */
+	char host[QUEUE_DNS_NAME_MAX]; /* the URL host, looked up by queue_dns */
+	int port;                      /* the URL port, for CURLOPT_RESOLVE */
+	char *body;                    /* owned: the answer */
 	size_t body_len;
 	queue_http_fallback_fn *fallback;
 	bool is_resolving; /* a queue_dns lookup holds r; not yet in the multi handle */
@@ -160,7 +161,6 @@ queue_http_req_free(struct queue_http_req *r)
 	}
 	curl_slist_free_all(r->headers);
 	curl_slist_free_all(r->resolve);
-	free(r->url);
 	free(r->body);
 	free(r);
 }
@@ -437,13 +437,12 @@ queue_http_url_host(const char *url, char *host, size_t len, int *port_r)
 
 /* queue_http_resolve_list - CURLOPT_RESOLVE "host:port:addr,addr" from the lookup. */
 static int
-queue_http_resolve_list(struct queue_http_req *r, const char *host, int port,
-        const struct queue_dns_host *hosts, size_t n)
+queue_http_resolve_list(struct queue_http_req *r, const struct queue_dns_host *hosts, size_t n)
 {
 	char line[QUEUE_DNS_NAME_MAX + 16 + QUEUE_DNS_HOSTS_MAX * (INET6_ADDRSTRLEN + 3)];
 	size_t off;
 
-	off = (size_t)snprintf(line, sizeof(line), "%s:%d:", host, port);
+	off = (size_t)snprintf(line, sizeof(line), "%s:%d:", r->host, r->port);
 	for (size_t i = 0; i < n && off < sizeof(line); i++) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)&hosts[i].addr;
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&hosts[i].addr;
@@ -490,8 +489,6 @@ queue_http_dns_cb(
         void *arg, int cls, const struct queue_dns_host *hosts, size_t n, const char *reply)
 {
 	struct queue_http_req *r = arg;
-	char host[QUEUE_DNS_NAME_MAX];
-	int port = 443;
 
 	(void)reply;
 	if (r->h->q->is_stopped) {
@@ -503,8 +500,7 @@ queue_http_dns_cb(
 		queue_http_drop(r, "HTTPS delivery failed: no address for the host");
 		return;
 	}
-	if (queue_http_url_host(r->url, host, sizeof(host), &port) < 0 ||
-	        queue_http_resolve_list(r, host, port, hosts, n) < 0) {
+	if (queue_http_resolve_list(r, hosts, n) < 0) {
 		queue_http_drop(r, "HTTPS request could not start");
 		return;
 	}
@@ -520,8 +516,7 @@ queue_http_start(struct queue_http *h, struct queue_attempt *a, const char *url,
         queue_http_fallback_fn *fallback)
 {
 	struct queue_http_req *r = calloc(1, sizeof(*r));
-	char host[QUEUE_DNS_NAME_MAX];
-	int port = 0, is_name;
+	int is_name;
 
 	if (r == NULL)
 		return -1;
@@ -530,9 +525,9 @@ queue_http_start(struct queue_http *h, struct queue_attempt *a, const char *url,
 	r->fallback = fallback;
 	r->is_resolving = true; /* not in the multi handle yet */
 	r->easy = curl_easy_init();
-	is_name = queue_http_url_host(url, host, sizeof(host), &port);
-	if (r->easy == NULL || is_name < 0 || (r->url = strdup(url)) == NULL ||
-	        queue_http_headers(r, a) < 0 || queue_http_setup(r, url, is_verified) < 0) {
+	is_name = queue_http_url_host(url, r->host, sizeof(r->host), &r->port);
+	if (r->easy == NULL || is_name < 0 || queue_http_headers(r, a) < 0 ||
+	        queue_http_setup(r, url, is_verified) < 0) {
 		queue_http_req_free(r);
 		return -1;
 	}
@@ -549,7 +544,8 @@ queue_http_start(struct queue_http *h, struct queue_attempt *a, const char *url,
 	/* every outcome from here on is an HTTPS try (HTTP-6), also a synchronous DNS answer */
 	queue_attempt_set_transport(a, CORE_METRICS_TRANSPORT_MXDELIV);
 	/* the answer may come before this returns; r is the callback's from here on */
-	if (is_name == 1 && queue_dns_addresses(h->q->dns, host, port, queue_http_dns_cb, r) < 0) {
+	if (is_name == 1 &&
+	        queue_dns_addresses(h->q->dns, r->host, r->port, queue_http_dns_cb, r) < 0) {
 		a->has_transport = false;
 		queue_http_unlink(h, r);
 		queue_http_req_free(r);
