@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "core/core_conf.h"
-#include "db/db.h"
 #include "imap/imap_job.h"
 #include "imap/imap_quote.h"
 #include "imap/imap_session_int.h"
@@ -16,11 +15,7 @@
 uint64_t
 imap_quota_limit(struct server *srv, const char *account)
 {
-	struct db_account a;
-
-	if (srv->db != NULL && db_account_get(srv->db, account, &a) == 0 && a.has_quota)
-		return a.quota;
-	return srv->conf->max_mailbox_size;
+	return srv->store != NULL ? store_limit_of(srv->store, account) : srv->conf->max_mailbox_size;
 }
 
 struct imap_quota_job {

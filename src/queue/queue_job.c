@@ -26,7 +26,6 @@
 
 #include "core/core_conf.h"
 #include "core/core_log.h"
-#include "db/db.h"
 #include "net/net_server.h"
 #include "net/net_worker.h"
 #include "queue/queue_dkim.h"
@@ -87,36 +86,16 @@ queue_job_header(const struct queue_job *j, size_t *len_r)
 	return buf;
 }
 
-/* queue_job_quota_limit - QUOTA-1: the account's override (CLI-5) or max_mailbox_size. Worker. */
-static uint64_t
-queue_job_quota_limit(const struct queue *q, const char *account)
-{
-	struct db_account a;
-
-	if (q->srv->db != NULL && db_account_get(q->srv->db, account, &a) == 0 && a.has_quota)
-		return a.quota;
-	return q->conf->max_mailbox_size;
-}
-
-/* queue_job_store - the rendered DSN into the sender's INBOX (worker). 0 or -1. */
+/* queue_job_store - the rendered DSN into the sender's INBOX, from memory (worker). 0 or -1. */
 static int
 queue_job_store(struct store *st, struct queue_job *j, const char *msg, size_t len, time_t now,
-        const char *rnd, struct store_changes *ch)
+        struct store_changes *ch)
 {
 	struct store_rcpt rcpt = {.account = j->dsn_sender};
-	char path[4200];
-	int fd, rc = -1;
+	struct store_piece piece = {msg, len};
+	struct store_body body = {.fd = -1, .piece = &piece, .npieces = 1, .size = len};
 
-	snprintf(path, sizeof(path), "%s/.tmp-dsn-%s", j->q->dir, rnd);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	unlink(path);
-	if (write(fd, msg, len) == (ssize_t)len &&
-	        store_deliver(st, fd, len, now, &rcpt, 1, ch) == 0)
-		rc = 0;
-	close(fd);
-	return rc;
+	return store_deliver_body(st, &body, now, &rcpt, 1, ch);
 }
 
 /*
@@ -147,12 +126,12 @@ queue_job_dsn(struct store *st, struct queue_job *j, struct store_changes *ch)
 	        hlen};
 	if (queue_dsn_render(&d, &msg, &len) == 0) {
 		/* DSN-3: the sender's quota as for any delivery of a known size (QUOTA-2) */
-		if (store_quota_would_exceed(st, j->dsn_sender, len, true,
-		            queue_job_quota_limit(j->q, j->dsn_sender))) {
+		if (store_quota_would_exceed(
+		            st, j->dsn_sender, len, true, store_limit_of(st, j->dsn_sender))) {
 			log_info("queue: DSN for %zu recipients dropped: over quota", j->n_dsn);
 			j->dsn_outcome = QUEUE_DSN_OVER_QUOTA;
 			rc = 0;
-		} else if (queue_job_store(st, j, msg, len, (time_t)d.now, rnd, ch) == 0) {
+		} else if (queue_job_store(st, j, msg, len, (time_t)d.now, ch) == 0) {
 			log_info("queue: DSN delivered for %zu recipients", j->n_dsn);
 			j->dsn_outcome = QUEUE_DSN_DELIVERED;
 			rc = 0;

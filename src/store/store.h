@@ -157,6 +157,9 @@ void store_set_fsync(struct store *st, bool do_fsync);
 void store_set_clock(struct store *st, store_clock_fn *fn, void *ctx);
 /* store_set_limit - per-account quota limit callback; NULL = conf->max_mailbox_size. */
 void store_set_limit(struct store *st, store_limit_fn *fn, void *ctx);
+
+/* store_limit_of - account's quota limit through that callback (0 = unlimited). Blocks: workers. */
+uint64_t store_limit_of(struct store *st, const char *account);
 /* store_now - the store's clock. */
 time_t store_now(const struct store *st);
 /* store_account_dir - "<root>/<account>" into buf; -1 EINVAL for an unsafe address. */

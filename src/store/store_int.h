@@ -159,7 +159,6 @@ void store_bus_msg_from(struct bus_msg *m, const struct store_index_entry *e);
 /* store_quota.c */
 void store_quota_add(struct store *st, const char *account, int64_t delta);
 void store_quota_forget(struct store *st, const char *account);
-uint64_t store_limit_of(struct store *st, const char *account);
 void store_quota_check_trim(struct store *st, const char *account, struct store_changes *ch);
 
 /* store_expire.c */
